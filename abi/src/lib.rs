@@ -107,6 +107,7 @@ macro_rules! syscall_specs {
 }
 with_syscalls!(syscall_specs);
 
+#[cfg(target_arch = "bpf")]
 macro_rules! syscall_externs {
     ($( $(#[$doc:meta])* fn $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty; )*) => {
         extern "C" {
