@@ -1,1 +1,139 @@
-fn main() {}
+//! `tako-linker`: called by rustc as the linker of the `tbpf-tos-tos` target (bpf-linker's
+//! command line), it writes an SBPF V0 `.so` the TAKO VM loads.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use clap::Parser;
+use tako_linker::{inputs, llvm, relink};
+
+/// The symbol the VM enters.
+const ENTRY: &str = "entrypoint";
+
+/// Command line as rustc passes it for `"linker-flavor": "bpf"`.
+#[derive(Debug, Parser)]
+#[command(name = "tako-linker", version, about)]
+struct Args {
+    /// Bitcode objects and archives to link.
+    inputs: Vec<PathBuf>,
+    /// Output `.so`.
+    #[arg(short = 'o')]
+    output: PathBuf,
+    /// File listing the symbols to keep external, one per line.
+    #[arg(long)]
+    export_symbols: Option<PathBuf>,
+    /// Another symbol to keep external.
+    #[arg(long)]
+    export: Vec<String>,
+    /// Library search directories (accepted for rustc; inputs are passed by path).
+    #[arg(short = 'L')]
+    libs: Vec<PathBuf>,
+    /// BPF CPU: v1 or v2 (v3+ emit code SBPF V0 runs wrongly).
+    #[arg(long, default_value = "v2")]
+    cpu: String,
+    /// CPU features (accepted for rustc; must be empty).
+    #[arg(long, default_value = "")]
+    cpu_features: String,
+    /// Optimisation level: 0, 1, 2, 3, s or z.
+    #[arg(short = 'O', default_value = "3")]
+    opt: String,
+    /// Accepted for rustc; debug info is not kept in the `.so`.
+    #[arg(long)]
+    debug: bool,
+    /// Also write the relocatable BPF object LLVM emitted (before the relink) here.
+    #[arg(long)]
+    keep_object: Option<PathBuf>,
+    /// Print the diagnostics that policy allowed, and a layout summary.
+    #[arg(long, short = 'v')]
+    verbose: bool,
+}
+
+fn pipeline(opt: &str) -> Result<&'static str> {
+    Ok(match opt {
+        // Nothing links at O0 (no inlining of core's generics), so O0 means O1.
+        "0" | "1" => "default<O1>",
+        "2" => "default<O2>",
+        "3" => "default<O3>",
+        "s" => "default<Os>",
+        "z" => "default<Oz>",
+        other => bail!("unknown optimisation level -O{other} (use 0, 1, 2, 3, s or z)"),
+    })
+}
+
+fn run(args: Args) -> Result<()> {
+    if !matches!(args.cpu.as_str(), "v1" | "v2" | "generic") {
+        bail!(
+            "--cpu {} is not supported: SBPF V0 needs v1 or v2 (v3 emits JMP32 and assumes ALU32 \
+             zero-extension, which the VM does not do; v4 signed ops run as unsigned)",
+            args.cpu
+        );
+    }
+    let mut exports = args.export.clone();
+    if let Some(file) = &args.export_symbols {
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("reading --export-symbols {}", file.display()))?;
+        exports.extend(
+            text.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(String::from),
+        );
+    }
+    if !exports.iter().any(|e| e == ENTRY) {
+        exports.push(ENTRY.to_string());
+    }
+    if args.inputs.is_empty() {
+        bail!("no input files");
+    }
+    let mut modules = Vec::new();
+    for path in &args.inputs {
+        modules.extend(inputs::read(path)?);
+    }
+    let options = llvm::CodegenOptions {
+        cpu: if args.cpu == "generic" {
+            "v2".into()
+        } else {
+            args.cpu.clone()
+        },
+        pipeline: pipeline(&args.opt)?.to_string(),
+        exports,
+    };
+    let codegen = llvm::compile(&modules, &options)?;
+    for w in &codegen.warnings {
+        eprintln!("tako-linker: warning: {w}");
+    }
+    if args.verbose {
+        for a in &codegen.allowed {
+            eprintln!("tako-linker: allowed: {a}");
+        }
+    }
+    if let Some(path) = &args.keep_object {
+        std::fs::write(path, &codegen.object)
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    let relinked = relink::relink(&codegen.object, ENTRY)?;
+    std::fs::write(&args.output, &relinked.elf)
+        .with_context(|| format!("writing {}", args.output.display()))?;
+    if args.verbose {
+        eprintln!(
+            "tako-linker: {} ({} bytes of .text, {} of .rodata; syscalls: {})",
+            args.output.display(),
+            relinked.text_size,
+            relinked.rodata_size,
+            relinked.syscalls.join(", ")
+        );
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("tako-linker: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Builds one contract of contracts/ into an SBPF V0 .so the TAKO VM loads, and prints the
+# .so's path as the last line of stdout.
+#
+#   ./build-example.sh NAME [--features F1,F2] [--as OUT_NAME]
+#
+# NAME is a directory under contracts/. --features are passed to cargo (alloc-bench picks
+# its allocator this way); --as copies the result to OUT_NAME.so next to it, so several
+# variants of one crate can coexist. Sets up what it needs (idempotent): the nightly
+# toolchain's rust-src and llvm-tools components, and the tako-linker binary.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+NIGHTLY="${TAKO_NIGHTLY:-nightly}"
+TARGET_SPEC="$ROOT/tbpf-tos-tos.json"
+
+die() { echo "build-example.sh: $*" >&2; exit 2; }
+
+known_contracts() {
+  local d names=()
+  for d in "$ROOT"/contracts/*/Cargo.toml; do
+    names+=("$(basename "$(dirname "$d")")")
+  done
+  local IFS=', '
+  echo "${names[*]}"
+}
+
+[ $# -ge 1 ] || die "usage: ./build-example.sh NAME [--features LIST] [--as OUT_NAME]; contracts: $(known_contracts)"
+NAME="$1"; shift
+FEATURES=""
+OUT_NAME=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --features) [ $# -ge 2 ] || die "--features needs a value"; FEATURES="$2"; shift 2 ;;
+    --as) [ $# -ge 2 ] || die "--as needs a value"; OUT_NAME="$2"; shift 2 ;;
+    *) die "unknown option '$1' (usage: ./build-example.sh NAME [--features LIST] [--as OUT_NAME])" ;;
+  esac
+done
+case "$NAME" in */*|.*|"") die "unknown contract '$NAME'; known contracts: $(known_contracts)" ;; esac
+MANIFEST="$ROOT/contracts/$NAME/Cargo.toml"
+[ -f "$MANIFEST" ] || die "unknown contract '$NAME'; known contracts: $(known_contracts)"
+case "$OUT_NAME" in */*|.*) die "--as takes a plain file name, got '$OUT_NAME'" ;; esac
+
+# 1. The nightly toolchain and its components (rustup adds them once; later runs only check).
+command -v rustup >/dev/null || die "rustup is required (the nightly toolchain builds contracts)"
+rustup toolchain list | grep -q "^$NIGHTLY" || die "the '$NIGHTLY' toolchain is not installed (rustup toolchain install $NIGHTLY)"
+installed="$(rustup component list --toolchain "$NIGHTLY" --installed)"
+missing=()
+for c in rust-src llvm-tools; do
+  grep -q "^$c" <<<"$installed" || missing+=("$c")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "build-example.sh: adding ${missing[*]} to $NIGHTLY" >&2
+  rustup component add "${missing[@]}" --toolchain "$NIGHTLY" >&2
+fi
+llvm_major="$(rustc "+$NIGHTLY" -vV | sed -n 's/^LLVM version: \([0-9]*\).*/\1/p')"
+[ "$llvm_major" = "22" ] || die "$NIGHTLY's rustc uses LLVM '$llvm_major'; tako-linker is built for rustc's LLVM 22 (llvm-sys 221)"
+SYSROOT="$(rustc "+$NIGHTLY" --print sysroot)"
+
+# 2. The linker (host, stable), in its own target directory so that a build started from
+# `cargo test` never waits on the test's own cargo lock.
+(cd "$ROOT" && cargo build --quiet --release -p tako-linker --target-dir "$ROOT/target/tools") >&2
+LINKER="$ROOT/target/tools/release/tako-linker"
+
+# 3. The contract. core and alloc are built once per target directory and reused.
+export CARGO_TARGET_TBPF_TOS_TOS_LINKER="$LINKER"
+export LD_LIBRARY_PATH="$SYSROOT/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+args=(build --release --manifest-path "$MANIFEST" --target "$TARGET_SPEC"
+      -Zbuild-std=core,alloc -Zjson-target-spec --message-format=json-render-diagnostics)
+[ -n "$FEATURES" ] && args+=(--features "$FEATURES")
+json="$(cd "$ROOT/contracts" && cargo "+$NIGHTLY" "${args[@]}")" || die "building contract '$NAME' failed (see above)"
+so="$(grep '"reason":"compiler-artifact"' <<<"$json" | grep '"cdylib"' | grep -o '"filenames":\["[^"]*\.so"' | sed 's/.*\["//; s/"$//' | tail -n 1)"
+[ -n "$so" ] && [ -f "$so" ] || die "contract '$NAME' produced no .so (is its [lib] crate-type [\"cdylib\"]?)"
+if [ -n "$OUT_NAME" ]; then
+  out="$(dirname "$so")/$OUT_NAME.so"
+  cp "$so" "$out.tmp" && mv "$out.tmp" "$out"
+  so="$out"
+fi
+echo "$so"

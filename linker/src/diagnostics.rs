@@ -1,0 +1,172 @@
+//! The linker's policy on LLVM's diagnostics: which are known to be harmless, and which
+//! must fail the build with a message a contract author can act on.
+//!
+//! LLVM 22's BPF backend reports several things as errors yet emits code anyway; some of
+//! that code is correct (calls to `memcpy` & co., which the relinker resolves to the TAKO
+//! mem syscalls; "aggregate returns", whose code is correct) and some is silently wrong
+//! (more than five arguments, signed division, helper libcalls that do not exist in the
+//! VM). Only the first kind may pass.
+
+use crate::relink::{demangle, syscall_for};
+
+/// LLVM's severity levels, as the C API reports them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    /// An error.
+    Error,
+    /// A warning.
+    Warning,
+    /// A remark.
+    Remark,
+    /// A note.
+    Note,
+}
+
+/// What the linker does with one diagnostic.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Known harmless: the emitted code is correct. Carries a short reason for `--verbose`.
+    Allowed(&'static str),
+    /// Not an error: printed as a warning, the build goes on.
+    Warn(String),
+    /// The emitted code would be wrong or would not load: the build fails with this text.
+    Fatal(String),
+}
+
+/// Splits the `in function NAME TYPE: MESSAGE` form the BPF backend uses into the
+/// function's (demangled) name and the message.
+fn split_function(text: &str) -> (Option<String>, &str) {
+    let Some(start) = text.find("in function ") else {
+        return (None, text);
+    };
+    let rest = &text[start + "in function ".len()..];
+    let name_end = rest.find(' ').unwrap_or(rest.len());
+    let name = demangle(&rest[..name_end]);
+    // The type ends at the first ": " after the parameter list's closing parenthesis.
+    let after_type = rest
+        .find("): ")
+        .map(|i| &rest[i + 3..])
+        .or_else(|| rest.find(": ").map(|i| &rest[i + 2..]))
+        .unwrap_or(rest);
+    (Some(name), after_type.trim())
+}
+
+/// The name of a built-in function LLVM could not call, if this is such a diagnostic.
+fn unsupported_builtin(message: &str) -> Option<&str> {
+    let rest = message.strip_prefix("A call to built-in function '")?;
+    rest.split('\'').next()
+}
+
+/// Classifies one diagnostic.
+pub fn classify(severity: Severity, text: &str) -> Verdict {
+    if severity != Severity::Error {
+        return match severity {
+            Severity::Warning => Verdict::Warn(text.to_string()),
+            _ => Verdict::Allowed("not an error"),
+        };
+    }
+    let (function, message) = split_function(text);
+    let place = function
+        .map(|f| format!("in `{f}`"))
+        .unwrap_or_else(|| "in the program".to_string());
+    if let Some(builtin) = unsupported_builtin(message) {
+        if syscall_for(builtin).is_some() {
+            return Verdict::Allowed("memory libcall, resolved to a TAKO mem syscall");
+        }
+        let reason = if builtin.contains("ti3")
+            || builtin.ends_with("df3")
+            || builtin.ends_with("sf3")
+            || builtin.contains("float")
+            || builtin.contains("fix")
+        {
+            "it needs a 128-bit integer or floating-point helper the VM does not provide yet \
+             (i128/u128 multiplication or division, f32/f64 arithmetic)"
+        } else {
+            "the VM provides no such function"
+        };
+        return Verdict::Fatal(format!(
+            "cannot compile {place} for the TAKO VM: it calls `{builtin}`, and {reason}"
+        ));
+    }
+    if message.contains("aggregate returns are not supported") {
+        return Verdict::Allowed("aggregate return: the emitted code is correct");
+    }
+    let reason = if message.contains("too many arguments")
+        || message.contains("stack arguments are not supported")
+    {
+        "it calls or defines a function with more than five arguments, which BPF cannot \
+         pass in registers (for example `core::fmt` formatting); pass a struct by reference"
+    } else if message.contains("sdiv")
+        || message.contains("srem")
+        || message.contains("signed division")
+    {
+        "it uses signed division or remainder, which the VM's instruction set lacks at cpu v2; \
+         divide unsigned values"
+    } else {
+        "LLVM's BPF backend refused it"
+    };
+    Verdict::Fatal(format!(
+        "cannot compile {place} for the TAKO VM: {reason} (LLVM: {message})"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MEMCPY: &str = "<unknown>:0:0: in function entrypoint i64 (ptr): A call to built-in function 'memcpy' is not supported.";
+
+    #[test]
+    fn memcpy_libcall_is_allowed() {
+        assert!(matches!(
+            classify(Severity::Error, MEMCPY),
+            Verdict::Allowed(_)
+        ));
+    }
+
+    #[test]
+    fn aggregate_return_is_allowed() {
+        let text = "<unknown>:0:0: in function _ZN5alloc7raw_vec11finish_grow17h0011223344556677E void (ptr, i64): aggregate returns are not supported";
+        assert!(matches!(
+            classify(Severity::Error, text),
+            Verdict::Allowed(_)
+        ));
+    }
+
+    #[test]
+    fn i128_helper_is_fatal_and_named() {
+        let text = "<unknown>:0:0: in function _ZN4demo3mul17h0011223344556677E i128 (i128, i128): A call to built-in function '__multi3' is not supported.";
+        let Verdict::Fatal(msg) = classify(Severity::Error, text) else {
+            panic!("must be fatal")
+        };
+        assert!(msg.contains("`demo::mul`"), "{msg}");
+        assert!(msg.contains("__multi3"), "{msg}");
+        assert!(msg.contains("128-bit"), "{msg}");
+    }
+
+    #[test]
+    fn too_many_arguments_is_fatal_with_function_name() {
+        let text = "<unknown>:0:0: in function _ZN4core3fmt9Formatter12pad_integral17h0011223344556677E i1 (ptr, i1, ptr, i64, ptr, i64): too many arguments";
+        let Verdict::Fatal(msg) = classify(Severity::Error, text) else {
+            panic!("must be fatal")
+        };
+        assert!(
+            msg.contains("`core::fmt::Formatter::pad_integral`"),
+            "{msg}"
+        );
+        assert!(msg.contains("more than five arguments"), "{msg}");
+    }
+
+    #[test]
+    fn unknown_errors_are_fatal() {
+        assert!(matches!(
+            classify(Severity::Error, "something new went wrong"),
+            Verdict::Fatal(_)
+        ));
+    }
+
+    #[test]
+    fn warnings_pass_as_warnings() {
+        assert!(matches!(classify(Severity::Warning, "w"), Verdict::Warn(_)));
+    }
+}

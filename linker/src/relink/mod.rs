@@ -1,0 +1,62 @@
+//! The relinker: turns the relocatable BPF object that LLVM emits (`ET_REL`, several
+//! sections, symbolic relocations) into the SBPF V0 `ET_DYN` image solana-sbpf's loader
+//! accepts.
+//!
+//! Layout rules (from solana-sbpf 0.26 `src/elf.rs`, see `docs` in the crate README):
+//! - one `.text` holding every executable section, then one `.rodata` holding every
+//!   read-only data section (`.rodata*`, `.data.rel.ro*`), both with `sh_addr == sh_offset`;
+//! - calls between functions become pc-relative immediates (the loader turns them into its
+//!   function registry); `lddw` immediates and `.data.rel.ro` slots (vtables, `&str` tables)
+//!   get absolute VM addresses `MM_PROGRAM_START + offset`, so no dynamic relocation is
+//!   needed for them;
+//! - `callx` is re-encoded for V0 (register in `imm`);
+//! - calls to syscalls (and to `memcpy` & co., resolved to the TAKO mem syscalls) become
+//!   `call -1` plus a dynamic `R_BPF_64_32` against the syscall's dynamic symbol;
+//! - writable data and undefined non-syscall symbols are refused with their names.
+
+pub mod bpf;
+mod error;
+mod layout;
+mod writer;
+
+pub use error::RelinkError;
+pub use layout::{relink, Relinked};
+
+/// Maps an undefined symbol to the syscall that implements it: a TAKO syscall by its own
+/// name, or a C memory function by [`tako_abi::MEM_LIBCALLS`].
+pub fn syscall_for(name: &str) -> Option<&'static str> {
+    if let Some(spec) = tako_abi::syscall(name) {
+        return Some(spec.name);
+    }
+    tako_abi::MEM_LIBCALLS
+        .iter()
+        .find(|(libc, _)| *libc == name)
+        .map(|(_, sys)| *sys)
+}
+
+/// Demangles a Rust symbol name without its hash; other names pass through.
+pub fn demangle(name: &str) -> String {
+    format!("{:#}", rustc_demangle::demangle(name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mem_functions_resolve_to_syscalls() {
+        assert_eq!(syscall_for("memcpy"), Some("tako_memcpy"));
+        assert_eq!(syscall_for("bcmp"), Some("tako_memcmp"));
+        assert_eq!(syscall_for("tako_log"), Some("tako_log"));
+        assert_eq!(syscall_for("__multi3"), None);
+    }
+
+    #[test]
+    fn demangle_drops_the_hash() {
+        assert_eq!(
+            demangle("_ZN5basic7COUNTER17h0123456789abcdefE"),
+            "basic::COUNTER"
+        );
+        assert_eq!(demangle("memcpy"), "memcpy");
+    }
+}

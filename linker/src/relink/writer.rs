@@ -1,0 +1,330 @@
+//! Writes the output ELF: header, `.text`, `.rodata`, the dynamic tables for syscalls, a
+//! `.symtab` of functions (for profiles) and the section headers.
+
+use object::elf;
+
+/// One dynamic relocation: a `call -1` at `offset` (file offset == VM offset) to `syscall`.
+pub struct SyscallSite {
+    /// File offset of the `call` instruction.
+    pub offset: u64,
+    /// Syscall name, as the VM registers it.
+    pub syscall: &'static str,
+}
+
+/// A function symbol kept in `.symtab`, at its final offset.
+pub struct FunctionSymbol {
+    /// Mangled name.
+    pub name: String,
+    /// Offset (== VM offset) of the first instruction.
+    pub offset: u64,
+    /// Size in bytes.
+    pub size: u64,
+}
+
+/// Everything the writer needs, with `.text` and `.rodata` already placed in `image`.
+pub struct Image {
+    /// Bytes from 0 to the end of `.rodata`; the first 64 are the ELF header (written here).
+    pub bytes: Vec<u8>,
+    /// File range of `.text`.
+    pub text: (u64, u64),
+    /// File range of `.rodata` (empty when there is none).
+    pub rodata: (u64, u64),
+    /// Entry point offset.
+    pub entry: u64,
+    /// Syscall call sites.
+    pub syscalls: Vec<SyscallSite>,
+    /// Function symbols.
+    pub functions: Vec<FunctionSymbol>,
+}
+
+struct SectionHeader {
+    name: u32,
+    kind: u32,
+    flags: u64,
+    addr: u64,
+    offset: u64,
+    size: u64,
+    link: u32,
+    info: u32,
+    align: u64,
+    entsize: u64,
+}
+
+fn pad_to(out: &mut Vec<u8>, align: usize) {
+    while !out.len().is_multiple_of(align) {
+        out.push(0);
+    }
+}
+
+fn push_sym(out: &mut Vec<u8>, name: u32, info: u8, shndx: u16, value: u64, size: u64) {
+    out.extend_from_slice(&name.to_le_bytes());
+    out.push(info);
+    out.push(0);
+    out.extend_from_slice(&shndx.to_le_bytes());
+    out.extend_from_slice(&value.to_le_bytes());
+    out.extend_from_slice(&size.to_le_bytes());
+}
+
+/// A string table under construction.
+struct Strings(Vec<u8>);
+
+impl Strings {
+    fn new() -> Self {
+        Strings(vec![0])
+    }
+    fn add(&mut self, s: &str) -> u32 {
+        let at = self.0.len() as u32;
+        self.0.extend_from_slice(s.as_bytes());
+        self.0.push(0);
+        at
+    }
+}
+
+/// Finishes the image into ELF bytes.
+pub fn write(image: Image) -> Vec<u8> {
+    let Image {
+        mut bytes,
+        text,
+        rodata,
+        entry,
+        syscalls,
+        functions,
+    } = image;
+    let mut names = Strings::new();
+    let mut headers = vec![SectionHeader {
+        name: 0,
+        kind: 0,
+        flags: 0,
+        addr: 0,
+        offset: 0,
+        size: 0,
+        link: 0,
+        info: 0,
+        align: 0,
+        entsize: 0,
+    }];
+    let text_index = headers.len() as u16;
+    headers.push(SectionHeader {
+        name: names.add(".text"),
+        kind: elf::SHT_PROGBITS,
+        flags: u64::from(elf::SHF_ALLOC | elf::SHF_EXECINSTR),
+        addr: text.0,
+        offset: text.0,
+        size: text.1 - text.0,
+        link: 0,
+        info: 0,
+        align: 8,
+        entsize: 0,
+    });
+    if rodata.1 > rodata.0 {
+        headers.push(SectionHeader {
+            name: names.add(".rodata"),
+            kind: elf::SHT_PROGBITS,
+            flags: u64::from(elf::SHF_ALLOC),
+            addr: rodata.0,
+            offset: rodata.0,
+            size: rodata.1 - rodata.0,
+            link: 0,
+            info: 0,
+            align: 8,
+            entsize: 0,
+        });
+    }
+
+    if !syscalls.is_empty() {
+        // .dynsym: one undefined global per distinct syscall.
+        let mut dynstr = Strings::new();
+        let mut dynsym = Vec::new();
+        push_sym(&mut dynsym, 0, 0, 0, 0, 0);
+        let mut order: Vec<&'static str> = Vec::new();
+        for site in &syscalls {
+            if !order.contains(&site.syscall) {
+                order.push(site.syscall);
+                let name = dynstr.add(site.syscall);
+                push_sym(&mut dynsym, name, elf::STB_GLOBAL << 4, 0, 0, 0);
+            }
+        }
+        pad_to(&mut bytes, 8);
+        let dynsym_off = bytes.len() as u64;
+        bytes.extend_from_slice(&dynsym);
+        let dynstr_off = bytes.len() as u64;
+        bytes.extend_from_slice(&dynstr.0);
+        pad_to(&mut bytes, 8);
+        let rel_off = bytes.len() as u64;
+        for site in &syscalls {
+            let sym = order.iter().position(|s| *s == site.syscall).unwrap_or(0) as u64 + 1;
+            bytes.extend_from_slice(&site.offset.to_le_bytes());
+            let info = (sym << 32) | u64::from(crate::relink::bpf::R_BPF_64_32);
+            bytes.extend_from_slice(&info.to_le_bytes());
+        }
+        let rel_size = bytes.len() as u64 - rel_off;
+        let dynamic_off = bytes.len() as u64;
+        let dynamic: [(u64, u64); 8] = [
+            (u64::from(elf::DT_REL), rel_off),
+            (u64::from(elf::DT_RELSZ), rel_size),
+            (u64::from(elf::DT_RELENT), 16),
+            (u64::from(elf::DT_SYMTAB), dynsym_off),
+            (u64::from(elf::DT_SYMENT), 24),
+            (u64::from(elf::DT_STRTAB), dynstr_off),
+            (u64::from(elf::DT_STRSZ), dynstr.0.len() as u64),
+            (u64::from(elf::DT_NULL), 0),
+        ];
+        for (tag, value) in dynamic {
+            bytes.extend_from_slice(&tag.to_le_bytes());
+            bytes.extend_from_slice(&value.to_le_bytes());
+        }
+        let dynsym_index = headers.len() as u32;
+        let dynstr_index = dynsym_index + 1;
+        headers.push(SectionHeader {
+            name: names.add(".dynsym"),
+            kind: elf::SHT_DYNSYM,
+            flags: u64::from(elf::SHF_ALLOC),
+            addr: dynsym_off,
+            offset: dynsym_off,
+            size: dynsym.len() as u64,
+            link: dynstr_index,
+            info: 1,
+            align: 8,
+            entsize: 24,
+        });
+        headers.push(SectionHeader {
+            name: names.add(".dynstr"),
+            kind: elf::SHT_STRTAB,
+            flags: u64::from(elf::SHF_ALLOC),
+            addr: dynstr_off,
+            offset: dynstr_off,
+            size: dynstr.0.len() as u64,
+            link: 0,
+            info: 0,
+            align: 1,
+            entsize: 0,
+        });
+        headers.push(SectionHeader {
+            name: names.add(".rel.dyn"),
+            kind: elf::SHT_REL,
+            flags: u64::from(elf::SHF_ALLOC),
+            addr: rel_off,
+            offset: rel_off,
+            size: rel_size,
+            link: dynsym_index,
+            info: 0,
+            align: 8,
+            entsize: 16,
+        });
+        headers.push(SectionHeader {
+            name: names.add(".dynamic"),
+            kind: elf::SHT_DYNAMIC,
+            flags: u64::from(elf::SHF_ALLOC | elf::SHF_WRITE),
+            addr: dynamic_off,
+            offset: dynamic_off,
+            size: 16 * dynamic.len() as u64,
+            link: dynstr_index,
+            info: 0,
+            align: 8,
+            entsize: 16,
+        });
+    }
+
+    // .symtab + .strtab: function symbols for `tako-vm profile`; never loaded.
+    if !functions.is_empty() {
+        let mut strtab = Strings::new();
+        let mut symtab = Vec::new();
+        push_sym(&mut symtab, 0, 0, 0, 0, 0);
+        for f in &functions {
+            let name = strtab.add(&f.name);
+            let info = (elf::STB_LOCAL << 4) | elf::STT_FUNC;
+            push_sym(&mut symtab, name, info, text_index, f.offset, f.size);
+        }
+        pad_to(&mut bytes, 8);
+        let symtab_off = bytes.len() as u64;
+        bytes.extend_from_slice(&symtab);
+        let strtab_off = bytes.len() as u64;
+        bytes.extend_from_slice(&strtab.0);
+        let symtab_index = headers.len() as u32;
+        headers.push(SectionHeader {
+            name: names.add(".symtab"),
+            kind: elf::SHT_SYMTAB,
+            flags: 0,
+            addr: 0,
+            offset: symtab_off,
+            size: symtab.len() as u64,
+            link: symtab_index + 1,
+            info: functions.len() as u32 + 1,
+            align: 8,
+            entsize: 24,
+        });
+        headers.push(SectionHeader {
+            name: names.add(".strtab"),
+            kind: elf::SHT_STRTAB,
+            flags: 0,
+            addr: 0,
+            offset: strtab_off,
+            size: strtab.0.len() as u64,
+            link: 0,
+            info: 0,
+            align: 1,
+            entsize: 0,
+        });
+    }
+
+    let shstrtab_index = headers.len() as u16;
+    let shstrtab_name = names.add(".shstrtab");
+    let shstrtab_off = bytes.len() as u64;
+    bytes.extend_from_slice(&names.0);
+    headers.push(SectionHeader {
+        name: shstrtab_name,
+        kind: elf::SHT_STRTAB,
+        flags: 0,
+        addr: 0,
+        offset: shstrtab_off,
+        size: names.0.len() as u64,
+        link: 0,
+        info: 0,
+        align: 1,
+        entsize: 0,
+    });
+
+    pad_to(&mut bytes, 8);
+    let shoff = bytes.len() as u64;
+    for h in &headers {
+        bytes.extend_from_slice(&h.name.to_le_bytes());
+        bytes.extend_from_slice(&h.kind.to_le_bytes());
+        bytes.extend_from_slice(&h.flags.to_le_bytes());
+        bytes.extend_from_slice(&h.addr.to_le_bytes());
+        bytes.extend_from_slice(&h.offset.to_le_bytes());
+        bytes.extend_from_slice(&h.size.to_le_bytes());
+        bytes.extend_from_slice(&h.link.to_le_bytes());
+        bytes.extend_from_slice(&h.info.to_le_bytes());
+        bytes.extend_from_slice(&h.align.to_le_bytes());
+        bytes.extend_from_slice(&h.entsize.to_le_bytes());
+    }
+
+    // ELF header.
+    let mut ehdr = Vec::with_capacity(64);
+    ehdr.extend_from_slice(&[
+        0x7f,
+        b'E',
+        b'L',
+        b'F',
+        elf::ELFCLASS64,
+        elf::ELFDATA2LSB,
+        1,
+        0,
+    ]);
+    ehdr.extend_from_slice(&[0; 8]);
+    ehdr.extend_from_slice(&elf::ET_DYN.to_le_bytes());
+    ehdr.extend_from_slice(&elf::EM_BPF.to_le_bytes());
+    ehdr.extend_from_slice(&1u32.to_le_bytes()); // e_version
+    ehdr.extend_from_slice(&entry.to_le_bytes());
+    ehdr.extend_from_slice(&0u64.to_le_bytes()); // e_phoff: V0 needs no program headers
+    ehdr.extend_from_slice(&shoff.to_le_bytes());
+    ehdr.extend_from_slice(&0u32.to_le_bytes()); // e_flags 0 = SBPF V0
+    ehdr.extend_from_slice(&64u16.to_le_bytes()); // e_ehsize
+    ehdr.extend_from_slice(&56u16.to_le_bytes()); // e_phentsize
+    ehdr.extend_from_slice(&0u16.to_le_bytes()); // e_phnum
+    ehdr.extend_from_slice(&64u16.to_le_bytes()); // e_shentsize
+    ehdr.extend_from_slice(&(headers.len() as u16).to_le_bytes());
+    ehdr.extend_from_slice(&shstrtab_index.to_le_bytes());
+    bytes[..64].copy_from_slice(&ehdr);
+    bytes
+}
