@@ -108,7 +108,14 @@ fn run(args: Args) -> Result<()> {
             eprintln!("tako-linker: allowed: {a}");
         }
     }
-    if let Some(path) = &args.keep_object {
+    // TAKO_LINKER_KEEP_OBJECT=DIR does what --keep-object does, for builds driven by cargo
+    // (linker/tests/fixtures/regen.sh uses it to refresh the relinker's fixtures).
+    let keep = args.keep_object.clone().or_else(|| {
+        let dir = PathBuf::from(std::env::var_os("TAKO_LINKER_KEEP_OBJECT")?);
+        let stem = args.output.file_stem()?.to_owned();
+        Some(dir.join(stem).with_extension("o"))
+    });
+    if let Some(path) = &keep {
         std::fs::write(path, &codegen.object)
             .with_context(|| format!("writing {}", path.display()))?;
     }

@@ -34,9 +34,18 @@ pub fn syscall_for(name: &str) -> Option<&'static str> {
         .map(|(_, sys)| *sys)
 }
 
-/// Demangles a Rust symbol name without its hash; other names pass through.
+/// Demangles a Rust symbol name without its hash; other names pass through. LLVM's
+/// suffixes for split or cloned globals (`COUNTER.0`, `f.llvm.123`) are dropped, so the
+/// name reads as the author wrote it.
 pub fn demangle(name: &str) -> String {
-    format!("{:#}", rustc_demangle::demangle(name))
+    let base = name.split(".llvm.").next().unwrap_or(name);
+    let shown = format!("{:#}", rustc_demangle::demangle(base));
+    match shown.rsplit_once('.') {
+        Some((head, tail)) if !tail.is_empty() && tail.bytes().all(|b| b.is_ascii_digit()) => {
+            head.to_string()
+        }
+        _ => shown,
+    }
 }
 
 #[cfg(test)]
@@ -58,5 +67,9 @@ mod tests {
             "basic::COUNTER"
         );
         assert_eq!(demangle("memcpy"), "memcpy");
+        assert_eq!(
+            demangle("_ZN5basic7COUNTER17h0123456789abcdefE.0"),
+            "basic::COUNTER"
+        );
     }
 }
