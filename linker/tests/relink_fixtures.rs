@@ -68,7 +68,7 @@ fn inspect(bytes: Vec<u8>) -> Image {
             _ => {}
         }
         assert!(
-            !name.starts_with(b".bss") && !(name.starts_with(b".data") && name != b".data.rel.ro"),
+            !(name.starts_with(b".bss") || name.starts_with(b".data") && name != b".data.rel.ro"),
             "writable section in output"
         );
     }
@@ -93,7 +93,7 @@ fn inspect(bytes: Vec<u8>) -> Image {
 /// Walks `.text` and checks every call, `callx` and `lddw` against the layout rules.
 fn check_instructions(image: &Image) {
     let (start, end) = image.text;
-    assert!(image.entry >= start && image.entry < end && image.entry % 8 == 0);
+    assert!(image.entry >= start && image.entry < end && image.entry.is_multiple_of(8));
     assert!(
         image.functions.contains(&image.entry),
         "entry is a function start"
