@@ -27,6 +27,8 @@ pub const MIN_HEAP_SIZE: u64 = 1024;
 pub const MAX_HEAP_SIZE: u64 = 256 * 1024;
 /// Heap sizes must be a multiple of this step (1 KiB).
 pub const HEAP_SIZE_STEP: u64 = 1024;
+/// Largest return data `tako_set_return_data` accepts, in bytes.
+pub const MAX_RETURN_DATA: u64 = 1024;
 
 /// Return codes of a contract's entrypoint. Any other value is a contract-defined error.
 pub mod code {
