@@ -1,0 +1,100 @@
+//! `alloc-bench`: performs exactly the allocations its input asks for, under the global
+//! allocator chosen by a cargo feature (`tos`, `syscall`, `solana-bump`, `pinocchio-bump`;
+//! exactly one). Built once per allocator:
+//! `./build-example.sh alloc-bench --features syscall --as alloc_bench_syscall`.
+//!
+//! Input: three `u64` LE, `(pattern, count, size)`; layouts go through `black_box` so the
+//! compiler cannot specialise the allocator for them. Patterns:
+//!
+//! | id | pattern | what runs |
+//! |----|---------|-----------|
+//! | 0 | `ALLOC` | `count` × `alloc(size, 8)`, each block written once and kept live |
+//! | 1 | `BASELINE` | the same loop with a stack pointer instead of an allocation |
+//! | 2 | `ALLOC_FREE` | `count` × (`alloc(size, 8)`, write, `dealloc`) |
+//! | 3 | `VEC_PUSH` | `Vec<u64>::new()` then `count` × `push` |
+//! | 4 | `BTREEMAP` | `BTreeMap<u64, u64>`: `count` inserts, then `count` removes |
+//! | 5 | `RANDOM_MIX` | fixed-seed alloc/free/realloc mix (sizes 8..=`size`) until the first failed allocation, or `count` operations when `count` > 0 |
+//! | 6 | `BOX_U64` | `count` × `Box::new(u64)` (layout known at compile time), kept live |
+//!
+//! Result: `SUCCESS`, `OUT_OF_MEMORY` when an allocation of pattern 0, 2 or 5 returned null
+//! (for pattern 5 that is the expected end), `CHECK_FAILED` when a block's contents were
+//! overwritten (the allocator handed out overlapping memory), `INVALID_INPUT` otherwise.
+//! Return data, always set the same way at the end (so its cost is a constant of the
+//! build): four `u64` LE `[ops, heap_used, heap_peak, live_bytes]` where `ops` counts the
+//! operations that succeeded, `heap_used`/`heap_peak` are the allocator's own figures
+//! (`u64::MAX` when the allocator cannot tell from inside the contract) and `live_bytes` the
+//! bytes the workload held live at the end (for pattern 5: at the first failure, including
+//! its slot table).
+#![no_std]
+
+extern crate alloc;
+
+#[cfg(any(feature = "solana-bump", feature = "pinocchio-bump"))]
+mod bump;
+mod workloads;
+
+const _: () = assert!(
+    cfg!(feature = "tos") as u8
+        + cfg!(feature = "syscall") as u8
+        + cfg!(feature = "solana-bump") as u8
+        + cfg!(feature = "pinocchio-bump") as u8
+        == 1,
+    "alloc-bench: enable exactly one allocator feature: tos, syscall, solana-bump, pinocchio-bump"
+);
+
+#[cfg(feature = "tos")]
+#[global_allocator]
+static ALLOCATOR: tos_alloc::TosAllocator = tos_alloc::TosAllocator::new();
+
+#[cfg(feature = "syscall")]
+#[global_allocator]
+static ALLOCATOR: tako_sdk::SyscallAllocator = tako_sdk::SyscallAllocator;
+
+#[cfg(feature = "solana-bump")]
+#[global_allocator]
+static ALLOCATOR: bump::SolanaBump = bump::SolanaBump;
+
+#[cfg(feature = "pinocchio-bump")]
+#[global_allocator]
+static ALLOCATOR: bump::PinocchioBump = bump::PinocchioBump;
+
+/// `(used, peak)` heap bytes as the allocator reports them.
+fn heap_stats() -> (u64, u64) {
+    #[cfg(feature = "tos")]
+    {
+        let s = tos_alloc::stats();
+        (s.used as u64, s.peak as u64)
+    }
+    #[cfg(feature = "syscall")]
+    {
+        // The VM's bump region behind tako_alloc is not visible from the contract.
+        (u64::MAX, u64::MAX)
+    }
+    #[cfg(any(feature = "solana-bump", feature = "pinocchio-bump"))]
+    {
+        let used = bump::used();
+        (used, used)
+    }
+}
+
+tako_sdk::entrypoint!(process);
+tako_sdk::panic_handler!();
+
+fn process(input: &[u8]) -> u64 {
+    let Some(request) = workloads::Request::parse(input) else {
+        return tako_sdk::INVALID_INPUT;
+    };
+    let outcome = request.run();
+    let (used, peak) = heap_stats();
+    let mut data = [0u8; 32];
+    for (chunk, word) in data
+        .chunks_exact_mut(8)
+        .zip([outcome.ops, used, peak, outcome.live_bytes])
+    {
+        chunk.copy_from_slice(&word.to_le_bytes());
+    }
+    match tako_sdk::set_return_data(&data) {
+        Ok(()) => outcome.code,
+        Err(_) => tako_sdk::CHECK_FAILED,
+    }
+}
