@@ -126,9 +126,12 @@ pub mod sys {
     with_syscalls!(syscall_externs);
 }
 
-/// The C library functions the linker resolves to syscalls, as `(libc name, syscall name)`.
-/// `bcmp` is `memcmp` with a weaker contract, so it maps to the same syscall.
-pub const MEM_LIBCALLS: &[(&str, &str)] = &[
+/// The functions LLVM calls on its own (libcalls) that the linker resolves to syscalls, as
+/// `(symbol, syscall name)`: the C memory functions (`bcmp` is `memcmp` with a weaker
+/// contract, so it maps to the same syscall), and `__bpf_trap`, which LLVM 22 calls for
+/// `llvm.trap` (`core::intrinsics::abort`, `unreachable_unchecked` in debug), as an abort.
+pub const LIBCALLS: &[(&str, &str)] = &[
+    ("__bpf_trap", "tako_abort"),
     ("memcpy", "tako_memcpy"),
     ("memmove", "tako_memmove"),
     ("memset", "tako_memset"),
@@ -157,8 +160,8 @@ mod tests {
     }
 
     #[test]
-    fn mem_libcalls_target_real_syscalls() {
-        for (libc, sys) in MEM_LIBCALLS {
+    fn libcalls_target_real_syscalls() {
+        for (libc, sys) in LIBCALLS {
             assert!(syscall(sys).is_some(), "{libc} maps to unknown {sys}");
         }
     }

@@ -23,12 +23,12 @@ pub use error::RelinkError;
 pub use layout::{relink, Relinked};
 
 /// Maps an undefined symbol to the syscall that implements it: a TAKO syscall by its own
-/// name, or a C memory function by [`tako_abi::MEM_LIBCALLS`].
+/// name, or a libcall (`memcpy`, `__bpf_trap`, ...) by [`tako_abi::LIBCALLS`].
 pub fn syscall_for(name: &str) -> Option<&'static str> {
     if let Some(spec) = tako_abi::syscall(name) {
         return Some(spec.name);
     }
-    tako_abi::MEM_LIBCALLS
+    tako_abi::LIBCALLS
         .iter()
         .find(|(libc, _)| *libc == name)
         .map(|(_, sys)| *sys)
@@ -57,6 +57,7 @@ mod tests {
         assert_eq!(syscall_for("memcpy"), Some("tako_memcpy"));
         assert_eq!(syscall_for("bcmp"), Some("tako_memcmp"));
         assert_eq!(syscall_for("tako_log"), Some("tako_log"));
+        assert_eq!(syscall_for("__bpf_trap"), Some("tako_abort"));
         assert_eq!(syscall_for("__multi3"), None);
     }
 
