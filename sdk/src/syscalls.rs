@@ -62,14 +62,3 @@ pub fn abort() -> ! {
     #[allow(clippy::empty_loop)]
     loop {}
 }
-
-/// The target of LLVM's `llvm.trap` on BPF: the BPF backend turns a trap (for example
-/// `core::intrinsics::abort`, which `Rc` calls when a reference count overflows) into a
-/// call to `__bpf_trap`. The SDK defines it so that a trap ends the run with the VM's abort
-/// error instead of leaving an undefined symbol the linker must refuse.
-#[cfg(target_arch = "bpf")]
-#[doc(hidden)]
-#[unsafe(no_mangle)]
-pub extern "C" fn __bpf_trap() -> ! {
-    abort()
-}

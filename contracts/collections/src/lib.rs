@@ -1,7 +1,7 @@
 //! `collections`: `Vec` growth, `BTreeMap` insert/remove/iterate, `String` building,
 //! `Box<dyn Trait>` and `Rc`, each checking its own results.
 //!
-//! Input: empty (size `DEFAULT_N` = 200) or one `u64` LE size `n` (at most `MAX_N` = 400).
+//! Input: empty (size `DEFAULT_N` = 100) or one `u64` LE size `n` (at most `MAX_N` = 400).
 //! Returns `SUCCESS` with the 8-byte LE checksum as return data; `CHECK_FAILED` after logging
 //! the failed check; `INVALID_INPUT` for any other input.
 #![no_std]

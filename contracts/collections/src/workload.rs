@@ -11,7 +11,7 @@ use alloc::vec::Vec;
 use core::cell::RefCell;
 
 /// Default size of the workload when the input is empty.
-pub const DEFAULT_N: u64 = 200;
+pub const DEFAULT_N: u64 = 100;
 /// Largest accepted size (keeps the run inside a 32 KiB heap).
 pub const MAX_N: u64 = 400;
 
@@ -70,7 +70,7 @@ fn vec_growth(n: u64, sum: &mut Checksum) -> Result<(), Failure> {
     }
     check(v.len() as u64 == n, "vec: length after pushes")?;
     check(v.capacity() >= v.len(), "vec: capacity below length")?;
-    check(n == 0 || capacities >= 2, "vec: never grew")?;
+    check(n <= 4 || capacities >= 2, "vec: never grew")?;
     let mut total = 0u64;
     for (i, x) in v.iter().enumerate() {
         let i = i as u64;
@@ -157,7 +157,7 @@ fn string_building(n: u64, sum: &mut Checksum) -> Result<(), Failure> {
     s.push_str("done: ünïcode ✓");
     expected_len += "done: ünïcode ✓".len() as u64;
     check(s.len() as u64 == expected_len, "string: length")?;
-    check(s.starts_with("0,1,2,"), "string: prefix")?;
+    check(n < 3 || s.starts_with("0,1,2,"), "string: prefix")?;
     check(s.ends_with('✓'), "string: suffix")?;
     let commas = s.bytes().filter(|b| *b == b',').count() as u64;
     check(commas == n, "string: separators")?;

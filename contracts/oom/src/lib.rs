@@ -2,7 +2,7 @@
 //!
 //! | variant | what happens | result |
 //! |---------|--------------|--------|
-//! | 0 `FALLIBLE` | reserves 1 KiB blocks with `try_reserve_exact` until one fails | `OUT_OF_MEMORY`, return data = bytes obtained (`u64` LE) |
+//! | 0 `FALLIBLE` | reserves 1 KiB blocks with `try_reserve_exact` until one fails, then checks every block's tag | `OUT_OF_MEMORY`; logs `oom: heap exhausted` and `log_u64(bytes obtained, blocks, 0, 0, 0)`; return data = bytes obtained (`u64` LE) |
 //! | 1 `INFALLIBLE` | pushes `vec![0u8; 1024]` blocks until one cannot be allocated | the VM's alloc-error for 1024 bytes, align 1 |
 //! | 2 `HUGE` | `Vec::<u8>::with_capacity(1 MiB)` | the VM's alloc-error for 1048576 bytes, align 1 |
 //! | 3 `PANIC` | `panic!` at the line marked `PANIC-SITE` | the VM's panic error naming this file, that line and column 9 |
@@ -30,6 +30,8 @@ tako_sdk::panic_handler!();
 
 /// Size of each block the exhausting variants take.
 const BLOCK: usize = 1024;
+/// Bytes of each block written (and checked) with the block's tag.
+const TAG_LEN: usize = 16;
 /// Most blocks any heap (at most 256 KiB) can hold.
 const MAX_BLOCKS: usize = 256;
 
@@ -64,7 +66,9 @@ fn fallible() -> u64 {
         if block.try_reserve_exact(black_box(BLOCK)).is_err() {
             break;
         }
-        block.resize(BLOCK, blocks.len() as u8);
+        // A tag at the front is enough to see corruption; filling 1 KiB byte by byte
+        // would cost about 3 CU per byte.
+        block.extend(core::iter::repeat_n(blocks.len() as u8, TAG_LEN));
         obtained += BLOCK as u64;
         if blocks.len() == blocks.capacity() {
             // More blocks than any heap holds: the allocator never said no.
@@ -74,10 +78,12 @@ fn fallible() -> u64 {
     }
     // Every block still holds its own fill: the failure did not corrupt live data.
     for (i, block) in blocks.iter().enumerate() {
-        if block.iter().any(|b| *b != i as u8) {
+        if block.len() != TAG_LEN || block.iter().any(|b| *b != i as u8) {
             return tako_sdk::CHECK_FAILED;
         }
     }
+    tako_sdk::log("oom: heap exhausted");
+    tako_sdk::log_u64(obtained, blocks.len() as u64, 0, 0, 0);
     match tako_sdk::set_return_data(&obtained.to_le_bytes()) {
         Ok(()) => tako_sdk::OUT_OF_MEMORY,
         Err(_) => tako_sdk::CHECK_FAILED,
