@@ -11,7 +11,7 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-NIGHTLY="${TAKO_NIGHTLY:-nightly}"
+NIGHTLY=nightly   # the channel contracts/rust-toolchain.toml names
 TARGET_SPEC="$ROOT/tbpf-tos-tos.json"
 
 die() { echo "build-example.sh: $*" >&2; exit 2; }
@@ -21,8 +21,9 @@ known_contracts() {
   for d in "$ROOT"/contracts/*/Cargo.toml; do
     names+=("$(basename "$(dirname "$d")")")
   done
-  local IFS=', '
-  echo "${names[*]}"
+  local out
+  out="$(printf '%s, ' "${names[@]}")"
+  echo "${out%, }"
 }
 
 [ $# -ge 1 ] || die "usage: ./build-example.sh NAME [--features LIST] [--as OUT_NAME]; contracts: $(known_contracts)"
@@ -41,18 +42,9 @@ MANIFEST="$ROOT/contracts/$NAME/Cargo.toml"
 [ -f "$MANIFEST" ] || die "unknown contract '$NAME'; known contracts: $(known_contracts)"
 case "$OUT_NAME" in */*|.*) die "--as takes a plain file name, got '$OUT_NAME'" ;; esac
 
-# 1. The nightly toolchain and its components (rustup adds them once; later runs only check).
-command -v rustup >/dev/null || die "rustup is required (the nightly toolchain builds contracts)"
-rustup toolchain list | grep -q "^$NIGHTLY" || die "the '$NIGHTLY' toolchain is not installed (rustup toolchain install $NIGHTLY)"
-installed="$(rustup component list --toolchain "$NIGHTLY" --installed)"
-missing=()
-for c in rust-src llvm-tools; do
-  grep -q "^$c" <<<"$installed" || missing+=("$c")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "build-example.sh: adding ${missing[*]} to $NIGHTLY" >&2
-  rustup component add "${missing[@]}" --toolchain "$NIGHTLY" >&2
-fi
+# 1. The toolchains' components (scripts/setup.sh adds them once; later runs only check).
+"$ROOT/scripts/setup.sh"
+rustup toolchain list | grep -q "^$NIGHTLY" || die "the '$NIGHTLY' toolchain is not installed"
 llvm_major="$(rustc "+$NIGHTLY" -vV | sed -n 's/^LLVM version: \([0-9]*\).*/\1/p')"
 [ "$llvm_major" = "22" ] || die "$NIGHTLY's rustc uses LLVM '$llvm_major'; tako-linker is built for rustc's LLVM 22 (llvm-sys 221)"
 SYSROOT="$(rustc "+$NIGHTLY" --print sysroot)"
