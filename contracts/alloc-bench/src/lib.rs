@@ -1,6 +1,6 @@
 //! `alloc-bench`: performs exactly the allocations its input asks for, under the global
-//! allocator chosen by a cargo feature (`tos`, `syscall`, `solana-bump`, `pinocchio-bump`;
-//! exactly one). Built once per allocator:
+//! allocator chosen by a cargo feature: `solana-bump` or `pinocchio-bump` if on, else
+//! `syscall` if on, else `tos` (the default). Built once per allocator:
 //! `./build-example.sh alloc-bench --features syscall --as alloc_bench_syscall`.
 //!
 //! Input: three `u64` LE, `(pattern, count, size)`; layouts go through `black_box` so the
@@ -34,19 +34,34 @@ mod bump;
 mod workloads;
 
 const _: () = assert!(
-    cfg!(feature = "tos") as u8
-        + cfg!(feature = "syscall") as u8
-        + cfg!(feature = "solana-bump") as u8
-        + cfg!(feature = "pinocchio-bump") as u8
-        == 1,
-    "alloc-bench: enable exactly one allocator feature: tos, syscall, solana-bump, pinocchio-bump"
+    !(cfg!(feature = "solana-bump") && cfg!(feature = "pinocchio-bump")),
+    "alloc-bench: solana-bump and pinocchio-bump exclude each other"
+);
+const _: () = assert!(
+    cfg!(any(
+        feature = "tos",
+        feature = "syscall",
+        feature = "solana-bump",
+        feature = "pinocchio-bump"
+    )),
+    "alloc-bench: enable an allocator feature: tos, syscall, solana-bump, pinocchio-bump"
 );
 
-#[cfg(feature = "tos")]
+#[cfg(all(
+    feature = "tos",
+    not(any(
+        feature = "syscall",
+        feature = "solana-bump",
+        feature = "pinocchio-bump"
+    ))
+))]
 #[global_allocator]
 static ALLOCATOR: tos_alloc::TosAllocator = tos_alloc::TosAllocator::new();
 
-#[cfg(feature = "syscall")]
+#[cfg(all(
+    feature = "syscall",
+    not(any(feature = "solana-bump", feature = "pinocchio-bump"))
+))]
 #[global_allocator]
 static ALLOCATOR: tako_sdk::SyscallAllocator = tako_sdk::SyscallAllocator;
 
@@ -60,12 +75,22 @@ static ALLOCATOR: bump::PinocchioBump = bump::PinocchioBump;
 
 /// `(used, peak)` heap bytes as the allocator reports them.
 fn heap_stats() -> (u64, u64) {
-    #[cfg(feature = "tos")]
+    #[cfg(all(
+        feature = "tos",
+        not(any(
+            feature = "syscall",
+            feature = "solana-bump",
+            feature = "pinocchio-bump"
+        ))
+    ))]
     {
         let s = tos_alloc::stats();
         (s.used as u64, s.peak as u64)
     }
-    #[cfg(feature = "syscall")]
+    #[cfg(all(
+        feature = "syscall",
+        not(any(feature = "solana-bump", feature = "pinocchio-bump"))
+    ))]
     {
         // The VM's bump region behind tako_alloc is not visible from the contract.
         (u64::MAX, u64::MAX)
