@@ -1,0 +1,93 @@
+//! Checks run on the raw file before solana-sbpf's loader, so that the common mistakes (not
+//! an ELF, a truncated file, an ELF for another machine) get a message that says so.
+
+use goblin::elf::header;
+use goblin::elf::section_header::SHT_NOBITS;
+use goblin::elf::Elf;
+
+use crate::error::VmError;
+
+/// `e_machine` of eBPF.
+pub const EM_BPF: u16 = 247;
+/// `e_machine` solana-sbpf also accepts (SBPF).
+pub const EM_SBPF: u16 = 263;
+
+/// Refuses files that are not complete 64-bit little-endian eBPF ELF files.
+pub fn preflight(so: &[u8]) -> Result<(), VmError> {
+    if so.len() < 4 || &so[..4] != header::ELFMAG {
+        return Err(VmError::NotElf {
+            found: if so.is_empty() {
+                "nothing (the file is empty)".to_string()
+            } else {
+                so.iter()
+                    .take(4)
+                    .map(|b| format!("{b:02x}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            },
+        });
+    }
+    if so.len() < header::header64::SIZEOF_EHDR {
+        return Err(VmError::MalformedElf(format!(
+            "the file is truncated: {} bytes, shorter than the 64-byte ELF header",
+            so.len()
+        )));
+    }
+    let header = Elf::parse_header(so).map_err(|e| VmError::MalformedElf(e.to_string()))?;
+    if header.e_machine != EM_BPF && header.e_machine != EM_SBPF {
+        return Err(VmError::WrongMachine {
+            e_machine: header.e_machine,
+            machine: header::machine_to_str(header.e_machine).to_string(),
+        });
+    }
+    if header.e_ident[header::EI_CLASS] != header::ELFCLASS64
+        || header.e_ident[header::EI_DATA] != header::ELFDATA2LSB
+    {
+        return Err(VmError::MalformedElf(
+            "the TAKO VM needs a 64-bit little-endian ELF".into(),
+        ));
+    }
+    let sh_end = header
+        .e_shoff
+        .saturating_add(u64::from(header.e_shnum) * u64::from(header.e_shentsize));
+    if sh_end > so.len() as u64 {
+        return Err(VmError::MalformedElf(format!(
+            "the file is truncated: its section headers end at byte {sh_end}, the file has {}",
+            so.len()
+        )));
+    }
+    let elf = Elf::parse(so).map_err(|e| VmError::MalformedElf(e.to_string()))?;
+    for sh in &elf.section_headers {
+        let end = sh.sh_offset.saturating_add(sh.sh_size);
+        if sh.sh_type != SHT_NOBITS && end > so.len() as u64 {
+            let name = elf.shdr_strtab.get_at(sh.sh_name).unwrap_or("?");
+            return Err(VmError::MalformedElf(format!(
+                "the file is truncated: section {name} ends at byte {end}, the file has {}",
+                so.len()
+            )));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_and_text_files_are_not_elf() {
+        let e = preflight(b"").unwrap_err().to_string();
+        assert!(e.contains("not an ELF file") && e.contains("empty"), "{e}");
+        let e = preflight(b"hello world").unwrap_err().to_string();
+        assert!(
+            e.contains("not an ELF file: it starts with 68 65 6c 6c"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn magic_alone_is_truncated() {
+        let e = preflight(b"\x7fELF\x02\x01").unwrap_err().to_string();
+        assert!(e.contains("truncated"), "{e}");
+    }
+}

@@ -1,0 +1,154 @@
+//! The two kinds of failure: [`VmError`] (the program never ran: bad options, a file that
+//! does not load or verify) and [`RuntimeError`] (the program ran and faulted; reported
+//! inside [`crate::Outcome`] with the CU and logs of the failed run).
+
+use std::fmt;
+
+use tako_abi::{HEAP_SIZE_STEP, MAX_HEAP_SIZE, MIN_HEAP_SIZE};
+
+/// The program could not be run: a bad option, or an ELF that does not load or verify.
+/// The CLI exits with code 2 for these.
+#[derive(Debug, thiserror::Error)]
+pub enum VmError {
+    /// `heap_size` is outside the allowed range or not a multiple of the step.
+    #[error(
+        "heap size {requested} bytes is not allowed: use {MIN_HEAP_SIZE}..={MAX_HEAP_SIZE} bytes \
+         in steps of {HEAP_SIZE_STEP} (1 KiB..256 KiB)"
+    )]
+    HeapSize {
+        /// The refused size.
+        requested: u64,
+    },
+    /// Another invalid option.
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    /// The file does not start with the ELF magic.
+    #[error("not an ELF file: it starts with {found} instead of 7f 45 4c 46 (\"\\x7fELF\")")]
+    NotElf {
+        /// The first bytes of the file, in hex.
+        found: String,
+    },
+    /// The ELF is cut short or its headers point outside the file.
+    #[error("malformed ELF: {0}")]
+    MalformedElf(String),
+    /// An ELF built for another machine or class.
+    #[error("ELF is for machine {machine} (e_machine {e_machine}); the TAKO VM runs eBPF (e_machine 247) 64-bit little-endian .so files")]
+    WrongMachine {
+        /// `e_machine` of the file.
+        e_machine: u16,
+        /// Its name, as goblin knows it.
+        machine: String,
+    },
+    /// solana-sbpf's loader refused the file (unknown syscall, writable data, ...).
+    #[error("cannot load the program: {0}")]
+    Load(#[source] solana_sbpf::elf::ElfError),
+    /// The program calls a syscall the TAKO ABI does not have.
+    #[error("unknown syscall `{name}` called at instruction #{instruction}: not in the TAKO ABI (tako_abi::SYSCALLS)")]
+    UnknownSyscall {
+        /// The symbol the program calls.
+        name: String,
+        /// Index of the calling instruction in `.text`.
+        instruction: usize,
+    },
+    /// The verifier refused the bytecode.
+    #[error("the verifier rejected the program: {0}")]
+    Verify(String),
+    /// JIT compilation failed.
+    #[error("JIT compilation failed: {0}")]
+    Jit(String),
+    /// The memory map could not be built (an internal error).
+    #[error("cannot set up the VM memory: {0}")]
+    Setup(String),
+}
+
+/// What kind of runtime fault ended a run. Its [`FaultKind::as_str`] is the `kind` of the
+/// CLI's JSON `error` object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FaultKind {
+    /// `access_violation`: a load or store outside the mapped regions, or a store into the
+    /// read-only program region (also from a syscall's pointer arguments).
+    AccessViolation,
+    /// `stack_overflow`: an access outside the current 4 KiB stack frame (a frame that
+    /// needs more than 4 KiB, or a pointer into the gap between frames).
+    StackOverflow,
+    /// `call_depth_exceeded`: more than 64 nested calls (unbounded recursion).
+    CallDepthExceeded,
+    /// `compute_budget_exceeded`: the CU limit ran out.
+    ComputeBudgetExceeded,
+    /// `panic`: the contract called `tako_panic` (its panic handler).
+    Panic,
+    /// `abort`: the contract called `tako_abort` (also LLVM's trap).
+    Abort,
+    /// `alloc_error`: the contract called `tako_alloc_error` (an infallible allocation
+    /// failed).
+    AllocError,
+    /// `division_error`: division by zero or signed division overflow.
+    DivisionError,
+    /// `invalid_instruction`: an unsupported instruction, a jump or call outside `.text`,
+    /// or execution running past its end.
+    InvalidInstruction,
+    /// `syscall_error`: a syscall refused its arguments (overlapping `tako_memcpy`,
+    /// return data over 1024 bytes, a log that is not UTF-8, an alignment that is not a
+    /// power of two).
+    SyscallError,
+    /// `vm_error`: any other error the VM reported.
+    Other,
+}
+
+impl FaultKind {
+    /// Every kind, for documentation tests.
+    pub const ALL: &'static [FaultKind] = &[
+        FaultKind::AccessViolation,
+        FaultKind::StackOverflow,
+        FaultKind::CallDepthExceeded,
+        FaultKind::ComputeBudgetExceeded,
+        FaultKind::Panic,
+        FaultKind::Abort,
+        FaultKind::AllocError,
+        FaultKind::DivisionError,
+        FaultKind::InvalidInstruction,
+        FaultKind::SyscallError,
+        FaultKind::Other,
+    ];
+
+    /// The stable string of this kind (`snake_case`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FaultKind::AccessViolation => "access_violation",
+            FaultKind::StackOverflow => "stack_overflow",
+            FaultKind::CallDepthExceeded => "call_depth_exceeded",
+            FaultKind::ComputeBudgetExceeded => "compute_budget_exceeded",
+            FaultKind::Panic => "panic",
+            FaultKind::Abort => "abort",
+            FaultKind::AllocError => "alloc_error",
+            FaultKind::DivisionError => "division_error",
+            FaultKind::InvalidInstruction => "invalid_instruction",
+            FaultKind::SyscallError => "syscall_error",
+            FaultKind::Other => "vm_error",
+        }
+    }
+}
+
+impl fmt::Display for FaultKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A fault that ended a run early.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuntimeError {
+    /// What went wrong, as a stable kind.
+    pub kind: FaultKind,
+    /// A readable message (e.g. `panicked at src/lib.rs:12:9`,
+    /// `compute budget exceeded: 200000 CU consumed (limit 200000)`).
+    pub message: String,
+}
+
+impl fmt::Display for RuntimeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.kind, self.message)
+    }
+}
+
+impl std::error::Error for RuntimeError {}

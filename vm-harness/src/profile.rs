@@ -1,0 +1,231 @@
+//! `tako-vm profile`: compute units per function, from the interpreter's instruction trace
+//! attributed to the function symbols of the `.so`.
+
+use std::collections::{BTreeMap, HashMap};
+
+use goblin::elf::sym::STT_FUNC;
+use goblin::elf::Elf;
+use solana_sbpf::ebpf;
+
+use crate::config::Config;
+use crate::error::VmError;
+use crate::outcome::Outcome;
+use crate::runner::{execute, load, Program};
+
+/// CU spent in one function (its own instructions and the syscalls it called; callees are
+/// counted separately).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunctionCost {
+    /// Demangled symbol name, or `fn_0x…` for a call target without a symbol.
+    pub name: String,
+    /// Address of the function in the ELF (`.text` offset as in the symbol table).
+    pub address: u64,
+    /// Instructions executed in this function (1 CU each).
+    pub instructions: u64,
+    /// CU of the syscalls this function called.
+    pub syscall_cu: u64,
+    /// `instructions + syscall_cu`.
+    pub cu: u64,
+    /// Times the function was entered by a call.
+    pub calls: u64,
+}
+
+/// A profiled run: its outcome and the CU per function, most expensive first.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    /// The run (always interpreted, whatever `config.jit` says).
+    pub outcome: Outcome,
+    /// One entry per function that executed, sorted by `cu` (descending), then name.
+    pub functions: Vec<FunctionCost>,
+    /// Whether the names came from the file's symbol tables (`false`: no function symbols,
+    /// functions are named by address).
+    pub symbolized: bool,
+}
+
+impl Profile {
+    /// Sum of `cu` over all functions; equals `outcome.cu_consumed` unless the run ran out
+    /// of budget in the middle of a syscall.
+    pub fn attributed_cu(&self) -> u64 {
+        self.functions.iter().map(|f| f.cu).sum()
+    }
+}
+
+/// Runs `so` in the interpreter with an instruction trace and attributes its CU.
+pub fn profile(so: &[u8], input: &[u8], config: &Config) -> Result<Profile, VmError> {
+    config.validate()?;
+    let program = load(so, false)?;
+    let mut trace = Vec::new();
+    let execution = execute(&program, input, config, Some(&mut trace))?;
+    let symbols = Symbols::read(so)?;
+    // When the meter refuses an instruction, the interpreter has already traced it: drop it,
+    // so that the attributed CU add up to the CU consumed.
+    let charged: u64 = execution.syscall_charges.iter().sum();
+    if trace.len() as u64 + charged > execution.outcome.cu_consumed {
+        trace.pop();
+    }
+    let functions = attribute(&program, &symbols, &trace, &execution.syscall_charges);
+    Ok(Profile {
+        outcome: execution.outcome,
+        functions,
+        symbolized: !symbols.by_address.is_empty(),
+    })
+}
+
+/// Function symbols of a `.so`: start address → (name, size).
+struct Symbols {
+    by_address: BTreeMap<u64, (String, u64)>,
+    text_start: u64,
+}
+
+impl Symbols {
+    fn read(so: &[u8]) -> Result<Self, VmError> {
+        let elf = Elf::parse(so).map_err(|e| VmError::MalformedElf(e.to_string()))?;
+        let text = elf
+            .section_headers
+            .iter()
+            .find(|sh| elf.shdr_strtab.get_at(sh.sh_name) == Some(".text"))
+            .ok_or_else(|| VmError::MalformedElf("no .text section".into()))?;
+        let text_range = text.sh_addr..text.sh_addr.saturating_add(text.sh_size);
+        let mut by_address = BTreeMap::new();
+        let tables = [(&elf.syms, &elf.strtab), (&elf.dynsyms, &elf.dynstrtab)];
+        for (syms, strtab) in tables {
+            for sym in syms.iter() {
+                if sym.st_type() != STT_FUNC || !text_range.contains(&sym.st_value) {
+                    continue;
+                }
+                let Some(name) = strtab.get_at(sym.st_name).filter(|n| !n.is_empty()) else {
+                    continue;
+                };
+                by_address.entry(sym.st_value).or_insert_with(|| {
+                    (format!("{:#}", rustc_demangle::demangle(name)), sym.st_size)
+                });
+            }
+        }
+        Ok(Self {
+            by_address,
+            text_start: text.sh_addr,
+        })
+    }
+}
+
+fn is_syscall(program: &Program, pc: u64) -> bool {
+    let (_, text) = program.get_text_bytes();
+    if (pc as usize + 1) * ebpf::INSN_SIZE > text.len() {
+        return false;
+    }
+    let insn = ebpf::get_insn(text, pc as usize);
+    insn.opc == ebpf::CALL_IMM
+        && program
+            .get_loader()
+            .get_function_registry()
+            .lookup_by_key(insn.imm as u32)
+            .is_some()
+}
+
+fn attribute(
+    program: &Program,
+    symbols: &Symbols,
+    trace: &[u64],
+    syscall_charges: &[u64],
+) -> Vec<FunctionCost> {
+    let (_, text) = program.get_text_bytes();
+    let address = |pc: u64| symbols.text_start + pc * ebpf::INSN_SIZE as u64;
+    let opcode = |pc: u64| {
+        let at = pc as usize * ebpf::INSN_SIZE;
+        text.get(at).copied().unwrap_or(0)
+    };
+
+    // Function starts: the symbols; without symbols, the entry point and every call target.
+    let mut starts: BTreeMap<u64, String> = symbols
+        .by_address
+        .iter()
+        .map(|(addr, (name, _))| (*addr, name.clone()))
+        .collect();
+    if starts.is_empty() {
+        let entry = address(program.get_entrypoint_instruction_offset() as u64);
+        starts.insert(entry, "entrypoint".into());
+        for pair in trace.windows(2) {
+            let op = opcode(pair[0]);
+            if (op == ebpf::CALL_IMM || op == ebpf::CALL_REG) && !is_syscall(program, pair[0]) {
+                let target = address(pair[1]);
+                starts
+                    .entry(target)
+                    .or_insert_with(|| format!("fn_{target:#x}"));
+            }
+        }
+    }
+    let function_of = |addr: u64| -> (u64, String) {
+        match starts.range(..=addr).next_back() {
+            Some((start, name)) => (*start, name.clone()),
+            None => (addr, format!("<before first function> {addr:#x}")),
+        }
+    };
+
+    let mut costs: HashMap<u64, FunctionCost> = HashMap::new();
+    let mut charges = syscall_charges.iter();
+    let mut previous_was_call = true; // the entry point counts as one call
+    for &pc in trace {
+        let addr = address(pc);
+        let (start, name) = function_of(addr);
+        let cost = costs.entry(start).or_insert_with(|| FunctionCost {
+            name,
+            address: start,
+            instructions: 0,
+            syscall_cu: 0,
+            cu: 0,
+            calls: 0,
+        });
+        cost.instructions += 1;
+        if previous_was_call && addr == start {
+            cost.calls += 1;
+        }
+        let syscall = is_syscall(program, pc);
+        if syscall {
+            cost.syscall_cu += charges.next().copied().unwrap_or(0);
+        }
+        let op = opcode(pc);
+        previous_was_call = !syscall && (op == ebpf::CALL_IMM || op == ebpf::CALL_REG);
+    }
+    let mut functions: Vec<FunctionCost> = costs
+        .into_values()
+        .map(|mut f| {
+            f.cu = f.instructions + f.syscall_cu;
+            f
+        })
+        .collect();
+    functions.sort_by(|a, b| b.cu.cmp(&a.cu).then_with(|| a.name.cmp(&b.name)));
+    functions
+}
+
+/// Renders a profile as the CLI's table.
+pub fn render(profile: &Profile) -> String {
+    let total = profile.outcome.cu_consumed.max(1);
+    let mut out = String::new();
+    out.push_str(&format!(
+        "{:>9} {:>6} {:>9} {:>9} {:>6}  function\n",
+        "CU", "%", "insns", "syscall", "calls"
+    ));
+    for f in &profile.functions {
+        out.push_str(&format!(
+            "{:>9} {:>5.1}% {:>9} {:>9} {:>6}  {} @ {:#x}\n",
+            f.cu,
+            f.cu as f64 * 100.0 / total as f64,
+            f.instructions,
+            f.syscall_cu,
+            f.calls,
+            f.name,
+            f.address
+        ));
+    }
+    out.push_str(&format!(
+        "{:>9} total attributed ({} CU consumed){}\n",
+        profile.attributed_cu(),
+        profile.outcome.cu_consumed,
+        if profile.symbolized {
+            ""
+        } else {
+            "; no function symbols in the file: functions named by address"
+        }
+    ));
+    out
+}
