@@ -57,8 +57,16 @@ fn unsupported_builtin(message: &str) -> Option<&str> {
     rest.split('\'').next()
 }
 
-/// Classifies one diagnostic.
+/// Classifies one diagnostic, with no helper linked into the program.
 pub fn classify(severity: Severity, text: &str) -> Verdict {
+    classify_with(severity, text, &[])
+}
+
+/// Classifies one diagnostic. `linked_helpers` are the libcall names the linker defined in
+/// the program (the soft-float helpers from `compiler_builtins`): LLVM's BPF backend reports
+/// every libcall as "not supported", yet calls to a function the program defines are
+/// correct (the relinker resolves them like any internal call).
+pub fn classify_with(severity: Severity, text: &str, linked_helpers: &[String]) -> Verdict {
     if severity != Severity::Error {
         return match severity {
             Severity::Warning => Verdict::Warn(text.to_string()),
@@ -73,16 +81,25 @@ pub fn classify(severity: Severity, text: &str) -> Verdict {
         if syscall_for(builtin).is_some() {
             return Verdict::Allowed("memory libcall, resolved to a TAKO mem syscall");
         }
-        let reason = if builtin.contains("ti3")
-            || builtin.ends_with("df3")
+        if linked_helpers.iter().any(|h| h == builtin) {
+            return Verdict::Allowed("soft-float helper linked from compiler_builtins");
+        }
+        let reason = if builtin.contains("ti") && builtin.ends_with('3') || builtin.contains("oti4")
+        {
+            "it needs a 128-bit integer helper whose two-register result BPF cannot return, \
+             for an operation the linker does not expand (it expands i128 mul, div, rem, \
+             shifts and checked u128 multiplication)"
+        } else if builtin.ends_with("df3")
             || builtin.ends_with("sf3")
+            || builtin.ends_with("f2")
             || builtin.contains("float")
             || builtin.contains("fix")
         {
-            "it needs a 128-bit integer or floating-point helper the VM does not provide yet \
-             (i128/u128 multiplication or division, f32/f64 arithmetic)"
+            "it needs a floating-point helper that compiler_builtins does not provide for \
+             this target (or an f128/f16 operation)"
         } else {
-            "the VM provides no such function"
+            "neither the VM nor compiler_builtins provides that function (a libm function \
+             such as `sqrt` is linked only when compiler_builtins has it)"
         };
         return Verdict::Fatal(format!(
             "cannot compile {place} for the TAKO VM: it calls `{builtin}`, and {reason}"

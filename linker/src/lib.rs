@@ -9,5 +9,5 @@
 pub mod diagnostics;
 pub mod inputs;
 pub mod llvm;
-mod lower;
+pub mod lower;
 pub mod relink;

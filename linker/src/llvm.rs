@@ -22,7 +22,7 @@ use llvm_sys::transforms::pass_builder::*;
 use llvm_sys::{LLVMDiagnosticSeverity, LLVMLinkage, LLVMVisibility};
 use thiserror::Error;
 
-use crate::diagnostics::{classify, Severity, Verdict};
+use crate::diagnostics::{classify_with, Severity, Verdict};
 
 /// Why code generation failed.
 #[derive(Debug, Error)]
@@ -81,6 +81,8 @@ pub struct CodegenOptions {
     pub pipeline: String,
     /// Symbols kept external (the entrypoint); everything else defined is internalised.
     pub exports: Vec<String>,
+    /// `compiler_builtins` rlib to take soft-float helpers from (see `lower`).
+    pub builtins: Option<PathBuf>,
 }
 
 /// The object LLVM emitted plus what its diagnostics said.
@@ -91,6 +93,8 @@ pub struct Codegen {
     pub allowed: Vec<String>,
     /// Warnings to show.
     pub warnings: Vec<String>,
+    /// What the IR rewrites of `lower` did.
+    pub lowered: crate::lower::LowerReport,
 }
 
 /// Whether a `libLLVM*` is where `aya-rustc-llvm-proxy` will look (it panics otherwise).
@@ -132,8 +136,15 @@ fn init() {
             LLVMInitializeBPFAsmPrinter();
         }
         // The VM gives each frame 4 KiB; LLVM's BPF default limit is 512 bytes.
-        let args = [c"tako-linker".as_ptr(), c"-bpf-stack-size=4096".as_ptr()];
-        // SAFETY: `args` holds two valid NUL-terminated strings that outlive the call.
+        // `expand-ir-insts` (run by `lower` and by code generation) must expand division
+        // and float conversions wider than 64 bits: BPF cannot call the 128-bit helpers.
+        let args = [
+            c"tako-linker".as_ptr(),
+            c"-bpf-stack-size=4096".as_ptr(),
+            c"-expand-div-rem-bits=64".as_ptr(),
+            c"-expand-fp-convert-bits=64".as_ptr(),
+        ];
+        // SAFETY: `args` holds valid NUL-terminated strings that outlive the call.
         unsafe { LLVMParseCommandLineOptions(args.len() as i32, args.as_ptr(), ptr::null()) };
     });
 }
@@ -291,7 +302,12 @@ pub fn compile(inputs: &[BitcodeInput], options: &CodegenOptions) -> Result<Code
         run_passes(module, machine.0, passes)?;
     }
     // SAFETY: `module` is live and only this thread touches it.
-    unsafe { crate::lower::lower_umul_with_overflow(module) };
+    let lowered = unsafe {
+        crate::lower::lower(module, options.builtins.as_deref(), &mut |passes| {
+            run_passes(module, machine.0, passes).map_err(|e| e.to_string())
+        })
+    }
+    .map_err(LlvmError::Refused)?;
 
     let mut buffer = ptr::null_mut();
     let mut error = ptr::null_mut();
@@ -322,7 +338,7 @@ pub fn compile(inputs: &[BitcodeInput], options: &CodegenOptions) -> Result<Code
     let mut warnings = Vec::new();
     let mut refused: Vec<String> = Vec::new();
     for (severity, text) in sink.borrow().iter() {
-        match classify(*severity, text) {
+        match classify_with(*severity, text, &lowered.float_helpers) {
             Verdict::Allowed(why) => allowed.push(format!("{text} [{why}]")),
             Verdict::Warn(w) => warnings.push(w),
             Verdict::Fatal(msg) => {
@@ -339,6 +355,7 @@ pub fn compile(inputs: &[BitcodeInput], options: &CodegenOptions) -> Result<Code
         object,
         allowed,
         warnings,
+        lowered,
     })
 }
 

@@ -1,70 +1,117 @@
-//! IR rewrites the linker applies after optimisation and before BPF code generation, for
-//! operations LLVM's BPF backend would otherwise turn into calls it cannot make.
+//! IR rewrites the linker applies after optimisation and before BPF code generation, so
+//! that what LLVM's BPF backend cannot compile correctly never reaches it. Each rewrite
+//! lives in its own module, with its design in the module's documentation:
 //!
-//! `llvm.umul.with.overflow.i64` (every `checked_mul` on `usize`, e.g. `Layout::array` in
-//! `Vec` growth) is legalised by widening to `i128` and calling `__multi3`, whose 128-bit
-//! result BPF cannot return ("only small returns supported"): wrong code. It becomes
-//! `p = a * b; overflow = a != 0 && p / select(a == 0, 1, a) != b`, one `mul` and one
-//! `div` (both single BPF instructions). It must run after the optimisation pipeline,
-//! since InstCombine folds that pattern back into the intrinsic.
+//! | module | what | why |
+//! |---|---|---|
+//! | [`wide`] | `i128` `mul`, variable shifts, `div`/`rem`, `umul.with.overflow.i128`, `smul.with.overflow.i64` | the backend calls `__multi3` & co., whose two-register result BPF cannot return |
+//! | [`builtins`] | links `compiler_builtins`' soft-float helpers | BPF has no floating point; `__adddf3` & co. are called by name |
+//! | [`overflow`] | `umul.with.overflow.i64` | widened to `i128` otherwise |
+//! | [`sdiv`] | `sdiv`/`srem` up to 64 bits | no signed division below cpu v4 |
+//! | [`args`] | functions and calls with more than five argument registers | BPF passes five |
+//!
+//! Order matters: 128-bit divisions become calls to one helper first; float helpers are
+//! linked next (their bodies need the same rewrites); `expand-ir-insts` (with
+//! `-expand-div-rem-bits=64`, `-expand-fp-convert-bits=64`, set in [`crate::llvm`]) expands
+//! the helper's wide `udiv` and `i128`↔float conversions into loops of shifts; then the
+//! multiplications, shifts and signed divisions that produced are lowered, and the
+//! argument rewrite runs last, over everything. None of it may run before the optimiser
+//! (InstCombine folds some of these patterns back), and no optimisation runs after it.
 
-use llvm_sys::core::*;
+mod args;
+mod builtins;
+mod ir;
+mod overflow;
+mod sdiv;
+mod wide;
+
+use std::path::Path;
+
 use llvm_sys::prelude::*;
-use llvm_sys::LLVMIntPredicate;
 
-/// Replaces every call to `llvm.umul.with.overflow.i64`; returns how many.
+pub use args::ARGUMENT_REGISTERS;
+pub use builtins::find_compiler_builtins;
+
+/// What the rewrites did (for `--verbose`).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct LowerReport {
+    /// Float helpers linked from `compiler_builtins`.
+    pub float_helpers: Vec<String>,
+    /// `i128` divisions and remainders routed through `tako.udivmod128`.
+    pub wide_divisions: usize,
+    /// `i128` multiplications expanded.
+    pub wide_multiplications: usize,
+    /// `i128` variable shifts expanded.
+    pub wide_shifts: usize,
+    /// Overflow-checked multiplications expanded.
+    pub checked_multiplications: usize,
+    /// Signed divisions and remainders rewritten.
+    pub signed_divisions: usize,
+    /// Functions given the packed-arguments convention.
+    pub packed_functions: usize,
+    /// Indirect calls given the packed-arguments convention.
+    pub packed_indirect_calls: usize,
+}
+
+/// Runs every rewrite on `module`. `run_passes` runs an LLVM pass pipeline on it.
+/// Returns the refusals (one line per function) when something cannot be made correct.
 ///
 /// # Safety
 /// `module` must be a live module that no other thread uses during the call.
-pub(crate) unsafe fn lower_umul_with_overflow(module: LLVMModuleRef) -> usize {
-    // SAFETY: `module` is a live module; the name is a valid C string.
-    let intrinsic =
-        unsafe { LLVMGetNamedFunction(module, c"llvm.umul.with.overflow.i64".as_ptr()) };
-    if intrinsic.is_null() {
-        return 0;
-    }
-    // Collect the calls first: rewriting while walking the use list would invalidate it.
-    let mut calls = Vec::new();
-    // SAFETY: walking the use list of a live function value without modifying it.
-    unsafe {
-        let mut u = LLVMGetFirstUse(intrinsic);
-        while !u.is_null() {
-            let user = LLVMGetUser(u);
-            if !LLVMIsACallInst(user).is_null() && LLVMGetCalledValue(user) == intrinsic {
-                calls.push(user);
+pub(crate) unsafe fn lower(
+    module: LLVMModuleRef,
+    builtins_rlib: Option<&Path>,
+    run_passes: &mut dyn FnMut(&str) -> Result<(), String>,
+) -> Result<LowerReport, Vec<String>> {
+    let mut report = LowerReport {
+        wide_divisions: wide::lower_div(module),
+        ..LowerReport::default()
+    };
+    if builtins::needs_helpers(module) {
+        match builtins_rlib {
+            Some(rlib) => {
+                report.float_helpers = builtins::link(module, rlib).map_err(|e| {
+                    vec![format!(
+                        "cannot link the soft-float helpers the program needs: {e}"
+                    )]
+                })?;
+                run_passes("globaldce").map_err(|e| vec![e])?;
+                report.wide_divisions += wide::lower_div(module);
             }
-            u = LLVMGetNextUse(u);
+            None => {
+                return Err(vec![
+                    "the program uses floating point, whose helpers (`__adddf3`, ...) come \
+                     from compiler_builtins, and no libcompiler_builtins-*.rlib was found next \
+                     to the output or in a -L directory; build contracts with \
+                     ./build-example.sh (cargo -Zbuild-std puts it in deps/)"
+                        .to_string(),
+                ])
+            }
         }
     }
-    // SAFETY: each `call` is a live call instruction of `module`'s context; the builder is
-    // created in that context, positioned before the call, and disposed at the end. The
-    // replacement has the call's exact type `{i64, i1}`, so RAUW keeps the IR valid, and
-    // the call has no uses left when it is erased.
-    unsafe {
-        let context = LLVMGetModuleContext(module);
-        let builder = LLVMCreateBuilderInContext(context);
-        let i64_ty = LLVMInt64TypeInContext(context);
-        let zero = LLVMConstInt(i64_ty, 0, 0);
-        let one = LLVMConstInt(i64_ty, 1, 0);
-        for &call in &calls {
-            LLVMPositionBuilderBefore(builder, call);
-            let a = LLVMGetOperand(call, 0);
-            let b = LLVMGetOperand(call, 1);
-            let name = c"".as_ptr();
-            let product = LLVMBuildMul(builder, a, b, name);
-            let a_is_zero = LLVMBuildICmp(builder, LLVMIntPredicate::LLVMIntEQ, a, zero, name);
-            let divisor = LLVMBuildSelect(builder, a_is_zero, one, a, name);
-            let quotient = LLVMBuildUDiv(builder, product, divisor, name);
-            let differs = LLVMBuildICmp(builder, LLVMIntPredicate::LLVMIntNE, quotient, b, name);
-            let a_nonzero = LLVMBuildICmp(builder, LLVMIntPredicate::LLVMIntNE, a, zero, name);
-            let overflow = LLVMBuildAnd(builder, a_nonzero, differs, name);
-            let undef = LLVMGetUndef(LLVMTypeOf(call));
-            let with_product = LLVMBuildInsertValue(builder, undef, product, 0, name);
-            let result = LLVMBuildInsertValue(builder, with_product, overflow, 1, name);
-            LLVMReplaceAllUsesWith(call, result);
-            LLVMInstructionEraseFromParent(call);
+    run_passes("require<libcall-lowering-info>,function(expand-ir-insts<O3>)")
+        .map_err(|e| vec![e])?;
+    report.checked_multiplications =
+        overflow::lower_umul_i64(module) + wide::lower_mul_overflow(module);
+    report.wide_multiplications = wide::lower_mul(module);
+    report.wide_shifts = wide::lower_shifts(module);
+    report.signed_divisions = sdiv::lower(module);
+    let (functions, indirect) = args::lower(module)?;
+    report.packed_functions = functions;
+    report.packed_indirect_calls = indirect;
+    // TAKO_LINKER_DUMP_IR=FILE writes the IR code generation receives (for inspection).
+    if let Some(path) = std::env::var_os("TAKO_LINKER_DUMP_IR") {
+        if let Ok(path) = std::ffi::CString::new(path.to_string_lossy().into_owned()) {
+            let mut error = std::ptr::null_mut();
+            // SAFETY: live module, valid path; an error message is disposed once.
+            unsafe {
+                if llvm_sys::core::LLVMPrintModuleToFile(module, path.as_ptr(), &mut error) != 0
+                    && !error.is_null()
+                {
+                    llvm_sys::core::LLVMDisposeMessage(error);
+                }
+            }
         }
-        LLVMDisposeBuilder(builder);
     }
-    calls.len()
+    Ok(report)
 }

@@ -98,6 +98,7 @@ fn run(args: Args) -> Result<()> {
         },
         pipeline: pipeline(&args.opt)?.to_string(),
         exports,
+        builtins: tako_linker::lower::find_compiler_builtins(&args.output, &args.libs),
     };
     let codegen = llvm::compile(&modules, &options)?;
     for w in &codegen.warnings {
@@ -107,6 +108,7 @@ fn run(args: Args) -> Result<()> {
         for a in &codegen.allowed {
             eprintln!("tako-linker: allowed: {a}");
         }
+        eprintln!("tako-linker: IR rewrites: {:?}", codegen.lowered);
     }
     // TAKO_LINKER_KEEP_OBJECT=DIR does what --keep-object does, for builds driven by cargo
     // (linker/tests/fixtures/regen.sh uses it to refresh the relinker's fixtures).

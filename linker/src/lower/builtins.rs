@@ -1,0 +1,361 @@
+//! Soft-float helpers from `compiler_builtins`, linked into the program when it uses
+//! floating point.
+//!
+//! BPF has no floating-point instructions: LLVM legalises `fadd double` into a call to
+//! `__adddf3`, `fcmp` into `__ltdf2` & co., conversions into `__fixdfdi`, `__floatdidf`, ...
+//! These helpers take and return at most two 64-bit registers each, so BPF can call them;
+//! `compiler_builtins` implements them in Rust, and the sysroot build of it (bitcode, since
+//! the target sets `obj-is-bitcode`) sits next to the contract in cargo's `deps/`. rustc does
+//! not hand it to the linker under fat LTO, so the linker finds it there
+//! ([`find_compiler_builtins`]).
+//!
+//! Which helpers: the program's instructions are scanned for floating-point operations and
+//! each maps to the libcall names LLVM uses for it ([`libcalls_for`]); the helpers' own
+//! bodies are scanned the same way (a libm `sqrt` calls `__muldf3`), to a fixed point. Those
+//! names keep external linkage (code generation calls them by name); everything else from
+//! `compiler_builtins` becomes internal and unreachable code is dropped (`globaldce`).
+//! `compiler_builtins`' own `memcpy`/`memmove`/`memset`/`memcmp`/`bcmp` are turned into
+//! declarations first, so those calls keep going to the TAKO mem syscalls.
+//!
+//! A helper LLVM calls that is not linked here still fails the build: the diagnostics
+//! policy allows a libcall only when the module defines it.
+
+use std::collections::{BTreeSet, VecDeque};
+use std::ffi::CString;
+use std::path::{Path, PathBuf};
+
+use llvm_sys::bit_reader::LLVMParseBitcodeInContext2;
+use llvm_sys::core::*;
+use llvm_sys::prelude::*;
+use llvm_sys::{LLVMLinkage, LLVMOpcode, LLVMTypeKind, LLVMVisibility};
+
+use super::ir;
+
+/// Finds the `libcompiler_builtins-*.rlib` of this build: in the output's directory (cargo's
+/// `deps/`), else in a `-L` directory or its parents. The newest wins if there are several.
+pub fn find_compiler_builtins(output: &Path, search: &[PathBuf]) -> Option<PathBuf> {
+    let mut dirs: Vec<PathBuf> = output.parent().map(Path::to_path_buf).into_iter().collect();
+    for dir in search {
+        dirs.extend(dir.ancestors().take(3).map(Path::to_path_buf));
+    }
+    for dir in dirs {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        let newest = entries
+            .flatten()
+            .filter(|e| {
+                let name = e.file_name();
+                let name = name.to_string_lossy();
+                name.starts_with("libcompiler_builtins-") && name.ends_with(".rlib")
+            })
+            .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+            .max();
+        if let Some((_, path)) = newest {
+            return Some(path);
+        }
+    }
+    None
+}
+
+/// The float type suffix LLVM's libcall names use (`df` for `double`, `sf` for `float`).
+fn suffix(ty: LLVMTypeRef) -> Option<&'static str> {
+    // SAFETY: `ty` is a live type.
+    match unsafe { LLVMGetTypeKind(ty) } {
+        LLVMTypeKind::LLVMDoubleTypeKind => Some("df"),
+        LLVMTypeKind::LLVMFloatTypeKind => Some("sf"),
+        _ => None,
+    }
+}
+
+/// The libm name of an `llvm.*` float intrinsic (`sqrt`, `fmin`, ...), without the `f`
+/// suffix `float` versions take.
+fn libm_name(intrinsic: &str) -> Option<&'static str> {
+    Some(match intrinsic {
+        "sqrt" => "sqrt",
+        "floor" => "floor",
+        "ceil" => "ceil",
+        "trunc" => "trunc",
+        "round" => "round",
+        "roundeven" => "roundeven",
+        "rint" => "rint",
+        "nearbyint" => "nearbyint",
+        "fma" => "fma",
+        "pow" => "pow",
+        "exp" => "exp",
+        "exp2" => "exp2",
+        "log" => "log",
+        "log2" => "log2",
+        "log10" => "log10",
+        "sin" => "sin",
+        "cos" => "cos",
+        "minnum" => "fmin",
+        "maxnum" => "fmax",
+        "minimum" => "fminimum",
+        "maximum" => "fmaximum",
+        "ldexp" => "ldexp",
+        _ => return None,
+    })
+}
+
+fn compares(s: &str) -> Vec<String> {
+    ["eq", "ne", "lt", "le", "gt", "ge", "unord"]
+        .iter()
+        .map(|c| format!("__{c}{s}2"))
+        .collect()
+}
+
+/// The libcalls LLVM's BPF backend emits for instruction `i` (none for integer code).
+pub(super) fn libcalls_for(i: LLVMValueRef) -> Vec<String> {
+    use LLVMOpcode::*;
+    // SAFETY: `i` is a live instruction; operands and types are only inspected.
+    let (result_ty, operand_ty) = unsafe {
+        let operand = if LLVMGetNumOperands(i) > 0 {
+            Some(LLVMTypeOf(LLVMGetOperand(i, 0)))
+        } else {
+            None
+        };
+        (LLVMTypeOf(i), operand)
+    };
+    let op = ir::opcode(i);
+    let of_result = suffix(result_ty);
+    let of_operand = operand_ty.and_then(suffix);
+    match op {
+        LLVMFAdd | LLVMFSub | LLVMFMul | LLVMFDiv => {
+            let Some(s) = of_result else { return vec![] };
+            let name = match op {
+                LLVMFAdd => "add",
+                LLVMFSub => "sub",
+                LLVMFMul => "mul",
+                _ => "div",
+            };
+            vec![format!("__{name}{s}3")]
+        }
+        LLVMFRem => match of_result {
+            Some("df") => vec!["fmod".into()],
+            Some(_) => vec!["fmodf".into()],
+            None => vec![],
+        },
+        LLVMFCmp => of_operand.map(compares).unwrap_or_default(),
+        LLVMFPToSI | LLVMFPToUI => {
+            let Some(s) = of_operand else { return vec![] };
+            let uns = if op == LLVMFPToUI { "uns" } else { "" };
+            vec![format!("__fix{uns}{s}si"), format!("__fix{uns}{s}di")]
+        }
+        LLVMSIToFP | LLVMUIToFP => {
+            let Some(s) = of_result else { return vec![] };
+            let un = if op == LLVMUIToFP { "un" } else { "" };
+            vec![format!("__float{un}si{s}"), format!("__float{un}di{s}")]
+        }
+        LLVMFPExt => vec!["__extendsfdf2".into()],
+        LLVMFPTrunc => vec!["__truncdfsf2".into()],
+        LLVMCall => {
+            let Some(callee) = ir::callee_name(i) else {
+                return vec![];
+            };
+            let Some(rest) = callee.strip_prefix("llvm.") else {
+                return vec![callee];
+            };
+            let mut parts = rest.split('.');
+            let base = parts.next().unwrap_or_default();
+            let ty = parts.next_back().unwrap_or_default();
+            let (s, f) = match ty {
+                "f64" => ("df", ""),
+                "f32" => ("sf", "f"),
+                _ => return vec![],
+            };
+            match base {
+                "powi" => vec![format!("__powi{s}2")],
+                "fptosi" | "fptoui" => {
+                    // `llvm.fptosi.sat.i64.f64`: conversions plus compares.
+                    let uns = if base == "fptoui" { "uns" } else { "" };
+                    let mut v = compares(s);
+                    v.push(format!("__fix{uns}{s}si"));
+                    v.push(format!("__fix{uns}{s}di"));
+                    v
+                }
+                other => libm_name(other)
+                    .map(|m| vec![format!("{m}{f}")])
+                    .unwrap_or_default(),
+            }
+        }
+        _ => vec![],
+    }
+}
+
+/// The libcall names `function`'s instructions need.
+fn needed_by(function: LLVMValueRef) -> BTreeSet<String> {
+    ir::instructions(function)
+        .into_iter()
+        .flat_map(libcalls_for)
+        .collect()
+}
+
+/// Whether the module uses floating point at all (so the helpers are worth linking).
+pub(super) fn needs_helpers(module: LLVMModuleRef) -> bool {
+    ir::functions(module).into_iter().any(|f| {
+        needed_by(f)
+            .iter()
+            .any(|n| n.starts_with("__") || libm_name_set(n))
+    })
+}
+
+fn libm_name_set(name: &str) -> bool {
+    let base = name.strip_suffix('f').unwrap_or(name);
+    [
+        "sqrt",
+        "floor",
+        "ceil",
+        "trunc",
+        "round",
+        "roundeven",
+        "rint",
+        "nearbyint",
+        "fma",
+        "pow",
+        "exp",
+        "exp2",
+        "log",
+        "log2",
+        "log10",
+        "sin",
+        "cos",
+        "fmin",
+        "fmax",
+        "fminimum",
+        "fmaximum",
+        "ldexp",
+        "fmod",
+    ]
+    .contains(&base)
+}
+
+fn named_function(module: LLVMModuleRef, name: &str) -> Option<LLVMValueRef> {
+    let c = CString::new(name).ok()?;
+    // SAFETY: valid C string, live module.
+    let f = unsafe { LLVMGetNamedFunction(module, c.as_ptr()) };
+    (!f.is_null()).then_some(f)
+}
+
+fn is_defined(f: LLVMValueRef) -> bool {
+    // SAFETY: `f` is a live function.
+    unsafe { LLVMIsDeclaration(f) == 0 }
+}
+
+/// Parses every bitcode member of `rlib` into one module of `module`'s context.
+fn load(module: LLVMModuleRef, rlib: &Path) -> Result<LLVMModuleRef, String> {
+    let inputs = crate::inputs::read(rlib).map_err(|e| e.to_string())?;
+    // SAFETY: the new module and every parsed one live in `module`'s context; each parsed
+    // module is consumed by `LLVMLinkModules2`; buffers are copies disposed after parsing.
+    unsafe {
+        let context = LLVMGetModuleContext(module);
+        let all = LLVMModuleCreateWithNameInContext(c"compiler_builtins".as_ptr(), context);
+        for input in inputs {
+            let name = CString::new(input.name.replace('\0', "")).unwrap_or_default();
+            let buffer = LLVMCreateMemoryBufferWithMemoryRangeCopy(
+                input.bytes.as_ptr().cast(),
+                input.bytes.len(),
+                name.as_ptr(),
+            );
+            let mut parsed = std::ptr::null_mut();
+            let failed = LLVMParseBitcodeInContext2(context, buffer, &mut parsed);
+            LLVMDisposeMemoryBuffer(buffer);
+            if failed != 0 {
+                LLVMDisposeModule(all);
+                return Err(format!("`{}` is not readable LLVM bitcode", input.name));
+            }
+            if llvm_sys::linker::LLVMLinkModules2(all, parsed) != 0 {
+                LLVMDisposeModule(all);
+                return Err(format!("linking `{}` failed", input.name));
+            }
+        }
+        Ok(all)
+    }
+}
+
+/// Links the float helpers `module` needs from `rlib`; returns their names (sorted).
+pub(super) fn link(module: LLVMModuleRef, rlib: &Path) -> Result<Vec<String>, String> {
+    let builtins = load(module, rlib)?;
+    // Roots: what the program needs and compiler_builtins defines, closed over the
+    // helpers' own callees and float operations.
+    let mut roots = BTreeSet::new();
+    let mut queue: VecDeque<String> = ir::functions(module)
+        .into_iter()
+        .flat_map(needed_by)
+        .collect();
+    let mut visited = BTreeSet::new();
+    while let Some(name) = queue.pop_front() {
+        let Some(f) = named_function(builtins, &name) else {
+            continue;
+        };
+        if !is_defined(f) || !visited.insert(name.clone()) {
+            continue;
+        }
+        roots.insert(name);
+        for i in ir::instructions(f) {
+            queue.extend(libcalls_for(i));
+            if let Some(callee) = ir::direct_callee(i) {
+                queue.push_back(ir::name(callee));
+            }
+        }
+    }
+    // Only the libcall names (not the Rust-mangled implementations behind them) stay
+    // external: those are what code generation calls by name.
+    let exported: Vec<String> = roots
+        .iter()
+        .filter(|n| !n.starts_with("_R") && !n.starts_with("_ZN"))
+        .cloned()
+        .collect();
+    let mem: BTreeSet<&str> = tako_abi::LIBCALLS.iter().map(|(sym, _)| *sym).collect();
+    // SAFETY: rewriting linkage and bodies of the live `builtins` module's own globals;
+    // a function whose blocks are all deleted becomes a declaration, which needs external
+    // linkage; `LLVMLinkModules2` consumes `builtins`.
+    unsafe {
+        for f in ir::functions(builtins) {
+            if !is_defined(f) {
+                continue;
+            }
+            let name = ir::name(f);
+            if mem.contains(name.as_str()) || tako_abi::syscall(&name).is_some() {
+                let mut bb = LLVMGetFirstBasicBlock(f);
+                while !bb.is_null() {
+                    let next = LLVMGetNextBasicBlock(bb);
+                    LLVMDeleteBasicBlock(bb);
+                    bb = next;
+                }
+                LLVMSetLinkage(f, LLVMLinkage::LLVMExternalLinkage);
+                LLVMSetVisibility(f, LLVMVisibility::LLVMDefaultVisibility);
+            } else if exported.contains(&name) {
+                LLVMSetLinkage(f, LLVMLinkage::LLVMExternalLinkage);
+                LLVMSetVisibility(f, LLVMVisibility::LLVMHiddenVisibility);
+            } else {
+                LLVMSetLinkage(f, LLVMLinkage::LLVMInternalLinkage);
+                LLVMSetVisibility(f, LLVMVisibility::LLVMDefaultVisibility);
+            }
+        }
+        let mut g = LLVMGetFirstGlobal(builtins);
+        while !g.is_null() {
+            if LLVMIsDeclaration(g) == 0 {
+                LLVMSetLinkage(g, LLVMLinkage::LLVMInternalLinkage);
+                LLVMSetVisibility(g, LLVMVisibility::LLVMDefaultVisibility);
+            }
+            g = LLVMGetNextGlobal(g);
+        }
+        let mut a = LLVMGetFirstGlobalAlias(builtins);
+        while !a.is_null() {
+            let name = ir::name(a);
+            if !exported.contains(&name) {
+                LLVMSetLinkage(a, LLVMLinkage::LLVMInternalLinkage);
+                LLVMSetVisibility(a, LLVMVisibility::LLVMDefaultVisibility);
+            }
+            a = LLVMGetNextGlobalAlias(a);
+        }
+        if llvm_sys::linker::LLVMLinkModules2(module, builtins) != 0 {
+            return Err(format!(
+                "linking `{}` into the program failed",
+                rlib.display()
+            ));
+        }
+    }
+    Ok(exported)
+}

@@ -1,0 +1,115 @@
+//! Differential test of "full Rust" in contracts (issue 8): the `full-rust` contract and this
+//! host test evaluate the same expression table (`contracts/full-rust/src/table.rs`, included
+//! here with `#[path]`): `core::fmt` with width/fill/radix, `Debug` of structs, enums and
+//! slices, `u128`/`i128` mul/div/rem/shifts at edge values, `f64`/`f32` arithmetic,
+//! conversions and float-to-string, `i64`/`i32`/`i16`/`i8` signed division at edge values,
+//! and calls with 6, 7 and 8 arguments (direct, through a `fn` pointer, through `dyn`).
+//! The contract returns `[count][fnv1a(entry)]*`; every entry must equal the host's, under
+//! the interpreter and the JIT. A mismatch names the first differing entry.
+
+#[path = "../../contracts/full-rust/src/table.rs"]
+mod table;
+
+use vm_harness::{testing::build_contract, Config};
+
+/// CU the contract used when this test was written: 74,546 (interpreter and JIT agree).
+/// The bound leaves 25% for toolchain drift; a rewrite that regresses the i128 or float
+/// paths by more than that should be looked at.
+const CU_BOUND: u64 = 93_000;
+
+/// The host's `(name, fnv1a(result))` for every entry, in table order.
+fn host_table() -> Vec<(&'static str, u64, Vec<u8>)> {
+    let mut out = Vec::new();
+    table::evaluate(&mut |name, bytes| out.push((name, table::fnv1a(bytes), bytes.to_vec())));
+    out
+}
+
+fn check(jit: bool) {
+    let so = std::fs::read(build_contract("full-rust")).expect("read full_rust.so");
+    let config = Config {
+        jit,
+        cu_limit: 1_000_000,
+        ..Config::default()
+    };
+    let outcome = vm_harness::run(&so, &[], &config).expect("full-rust loads and verifies");
+    assert_eq!(
+        outcome.error, None,
+        "full-rust faulted (jit: {jit}); logs: {:?}",
+        outcome.logs
+    );
+    assert_eq!(outcome.return_value, Some(tako_abi::code::SUCCESS));
+    let data = &outcome.return_data;
+    assert!(
+        data.len() >= 8,
+        "return data too short: {} bytes",
+        data.len()
+    );
+    let count = u64::from_le_bytes(data[..8].try_into().unwrap()) as usize;
+    let vm: Vec<u64> = data[8..]
+        .chunks(8)
+        .map(|c| u64::from_le_bytes(c.try_into().unwrap()))
+        .collect();
+    let host = host_table();
+    assert_eq!(
+        vm.len(),
+        count,
+        "count field disagrees with the data length"
+    );
+    let differing: Vec<(usize, &str, &Vec<u8>)> = host
+        .iter()
+        .zip(&vm)
+        .enumerate()
+        .filter(|(_, ((_, expected, _), got))| expected != *got)
+        .map(|(index, ((name, _, bytes), _))| (index, *name, bytes))
+        .collect();
+    if let Some(&(index, name, bytes)) = differing.first() {
+        let all: Vec<&str> = differing.iter().map(|d| d.1).collect();
+        panic!(
+            "entry {index} `{name}` is the first that differs (jit: {jit}); the host's result \
+             is {:?} ({}); {} differing entries: {all:?}",
+            String::from_utf8_lossy(bytes),
+            hex(bytes),
+            differing.len()
+        );
+    }
+    assert_eq!(
+        count,
+        host.len(),
+        "the contract evaluated {count} entries, the host {}",
+        host.len()
+    );
+    assert!(
+        outcome.cu_consumed < CU_BOUND,
+        "full-rust used {} CU (bound {CU_BOUND}, jit: {jit})",
+        outcome.cu_consumed
+    );
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[test]
+fn full_rust_matches_host_in_interpreter() {
+    check(false);
+}
+
+#[test]
+fn full_rust_matches_host_in_jit() {
+    check(true);
+}
+
+#[test]
+fn table_has_every_kind_of_entry() {
+    let names: Vec<&str> = host_table().iter().map(|(n, _, _)| *n).collect();
+    for prefix in ["fmt ", "debug ", "u128 ", "i128 ", "i64 ", "f64 ", "call "] {
+        assert!(
+            names.iter().any(|n| n.starts_with(prefix)),
+            "no `{prefix}` entry"
+        );
+    }
+    let mut sorted = names.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    assert_eq!(sorted.len(), names.len(), "entry names must be unique");
+}
