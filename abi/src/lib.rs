@@ -152,7 +152,11 @@ mod tests {
     fn names_are_unique_and_prefixed() {
         for (i, a) in SYSCALLS.iter().enumerate() {
             assert!(a.name.starts_with("tako_"), "{}", a.name);
-            assert!(a.args.len() <= 5, "{} takes more than five registers", a.name);
+            assert!(
+                a.args.len() <= 5,
+                "{} takes more than five registers",
+                a.name
+            );
             for b in &SYSCALLS[i + 1..] {
                 assert_ne!(a.name, b.name);
             }
