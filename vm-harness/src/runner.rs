@@ -205,13 +205,13 @@ fn fault(err: EbpfError, consumed: u64, limit: u64, pc: u64) -> RuntimeError {
     };
     let at = |kind, message: String| RuntimeError {
         kind,
-        message: format!("{message} (at instruction #{pc} of .text)"),
+        message: format!("{message}; at instruction #{pc} of .text"),
     };
     match err {
         EbpfError::ExceededMaxInstructions => budget(),
         EbpfError::CallDepthExceeded => at(
             FaultKind::CallDepthExceeded,
-            "call depth exceeded: more than 64 nested calls (unbounded recursion?)".into(),
+            "call depth exceeded: more than 64 nested calls, unbounded recursion?".into(),
         ),
         EbpfError::AccessViolation(..) => at(
             FaultKind::AccessViolation,

@@ -1,0 +1,163 @@
+//! The `tako-vm` binary: JSON keys, summary, exit code 0, input options and `profile`.
+
+mod common;
+
+use common::{contract_path, scratch, tako_vm};
+
+fn json_of(out: &std::process::Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+#[test]
+fn run_json_has_exactly_the_documented_keys() {
+    let so = contract_path("basic");
+    let out = tako_vm(&["run", so.to_str().unwrap(), "--json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json = json_of(&out);
+    let mut keys: Vec<&str> = json
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "cu_consumed",
+            "error",
+            "heap_used",
+            "logs",
+            "return_data",
+            "return_value"
+        ]
+    );
+    assert_eq!(json["return_value"], 0);
+    assert!(json["error"].is_null());
+    assert!(json["cu_consumed"].as_u64().unwrap() > 0);
+    assert!(json["logs"].is_array());
+    assert!(json["return_data"].is_string());
+    assert!(json["heap_used"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn a_contract_returning_an_error_code_still_exits_0() {
+    let so = contract_path("vm-faults");
+    // Variant 8 does not exist: the contract returns INVALID_INPUT (1), a completed run.
+    let out = tako_vm(&[
+        "run",
+        so.to_str().unwrap(),
+        "--input-hex",
+        "0800000000000000",
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(json_of(&out)["return_value"], tako_abi::code::INVALID_INPUT);
+}
+
+#[test]
+fn input_file_hex_and_jit_give_the_same_run() {
+    let so = contract_path("vm-faults");
+    let so = so.to_str().unwrap();
+    let file = scratch("tour.bin", &7u64.to_le_bytes());
+    let by_file = tako_vm(&["run", so, "--input", file.to_str().unwrap(), "--json"]);
+    let by_hex = tako_vm(&["run", so, "--input-hex", "0700000000000000", "--json"]);
+    let by_jit = tako_vm(&[
+        "run",
+        so,
+        "--input-hex",
+        "07 00 00 00 00 00 00 00",
+        "--json",
+        "--jit",
+    ]);
+    assert_eq!(by_file.status.code(), Some(0));
+    let json = json_of(&by_file);
+    assert_eq!(json, json_of(&by_hex));
+    assert_eq!(json, json_of(&by_jit));
+    assert_eq!(json["logs"][0], "tour");
+    assert_eq!(json["return_data"], "ab68656c6c6f207461ababababababab");
+    assert_eq!(json["heap_used"], 72);
+}
+
+#[test]
+fn the_summary_names_every_figure() {
+    let so = contract_path("vm-faults");
+    let out = tako_vm(&[
+        "run",
+        so.to_str().unwrap(),
+        "--input-hex",
+        "0700000000000000",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    for label in [
+        "return value: 0",
+        "CU consumed:",
+        "heap used:    72 bytes",
+        "return data:  16 bytes: ab68",
+        "run time:",
+        "logs:",
+        "  tour",
+    ] {
+        assert!(text.contains(label), "{label:?} missing in\n{text}");
+    }
+}
+
+#[test]
+fn profile_attributes_every_cu_to_a_named_function() {
+    let so = contract_path("collections");
+    let out = tako_vm(&["profile", so.to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("entrypoint @ 0x"), "{text}");
+    assert!(text.contains("finish_grow"), "{text}");
+
+    let profile = vm_harness::profile(
+        &std::fs::read(&so).unwrap(),
+        b"",
+        &vm_harness::Config::default(),
+    )
+    .unwrap();
+    let run = vm_harness::run(&std::fs::read(&so).unwrap(), b"", &Default::default()).unwrap();
+    assert!(profile.symbolized);
+    assert_eq!(profile.outcome.cu_consumed, run.cu_consumed);
+    assert_eq!(profile.outcome.logs, run.logs);
+    assert_eq!(profile.attributed_cu(), run.cu_consumed);
+    assert!(
+        profile.functions.windows(2).all(|w| w[0].cu >= w[1].cu),
+        "sorted"
+    );
+    let entry = profile
+        .functions
+        .iter()
+        .find(|f| f.name == "entrypoint")
+        .unwrap();
+    assert_eq!(entry.calls, 1);
+}
+
+#[test]
+fn profile_of_a_faulting_run_still_adds_up() {
+    let so = std::fs::read(contract_path("vm-faults")).unwrap();
+    let config = vm_harness::Config {
+        cu_limit: 3_000,
+        ..Default::default()
+    };
+    for variant in [0u64, 1, 7] {
+        let profile = vm_harness::profile(&so, &variant.to_le_bytes(), &config).unwrap();
+        let run = vm_harness::run(&so, &variant.to_le_bytes(), &config).unwrap();
+        assert_eq!(profile.outcome.cu_consumed, run.cu_consumed, "{variant}");
+        assert_eq!(profile.outcome.error, run.error, "{variant}");
+        assert_eq!(profile.attributed_cu(), run.cu_consumed, "{variant}");
+    }
+}

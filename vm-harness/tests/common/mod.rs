@@ -1,0 +1,61 @@
+//! Shared helpers of vm-harness's integration tests.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use vm_harness::{Config, Outcome};
+
+/// The `vm-faults` contract's variants (see contracts/vm-faults/src/lib.rs).
+pub mod faults {
+    pub const ENDLESS_LOOP: u64 = 0;
+    pub const RECURSION: u64 = 1;
+    pub const WRITE_UNMAPPED: u64 = 2;
+    pub const WRITE_PROGRAM: u64 = 3;
+    pub const READ_PAST_HEAP: u64 = 4;
+    pub const ABORT: u64 = 5;
+    pub const MEMCPY_OVERLAP: u64 = 6;
+    pub const SYSCALL_TOUR: u64 = 7;
+}
+
+/// Builds a contract (once per process) and returns its path.
+pub fn contract_path(name: &str) -> PathBuf {
+    vm_harness::testing::build_contract(name)
+}
+
+/// Builds a contract (once per process) and returns its bytes.
+pub fn contract(name: &str) -> Vec<u8> {
+    std::fs::read(contract_path(name)).expect("the built .so is readable")
+}
+
+/// One `u64` LE input word.
+pub fn word(v: u64) -> Vec<u8> {
+    v.to_le_bytes().to_vec()
+}
+
+/// Runs `so` with `input` under `config`; the program must load.
+pub fn run_ok(so: &[u8], input: &[u8], config: &Config) -> Outcome {
+    vm_harness::run(so, input, config).expect("the program loads and verifies")
+}
+
+/// Runs variant `v` of `vm-faults` with the default config.
+pub fn fault_run(v: u64) -> Outcome {
+    run_ok(&contract("vm-faults"), &word(v), &Config::default())
+}
+
+/// Runs the `tako-vm` binary.
+pub fn tako_vm(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tako-vm"))
+        .args(args)
+        .output()
+        .expect("tako-vm starts")
+}
+
+/// A file under the test's own scratch directory.
+pub fn scratch(name: &str, bytes: &[u8]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("vm-harness-tests-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
