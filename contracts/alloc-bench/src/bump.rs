@@ -59,11 +59,12 @@ unsafe impl GlobalAlloc for PinocchioBump {
         if pos == 0 {
             pos = HEAP_START + CURSOR;
         }
-        let start = (pos + layout.align() - 1) & !(layout.align() - 1);
-        let end = match start.checked_add(layout.size()) {
-            Some(end) if end <= HEAP_START + HEAP_LEN => end,
-            _ => return null_mut(),
-        };
+        let start = (pos + layout.align() - 1) & layout.align().wrapping_neg();
+        // No overflow: `start` is below 2^36 and a layout's size is at most isize::MAX.
+        let end = start + layout.size();
+        if end > HEAP_START + HEAP_LEN {
+            return null_mut();
+        }
         // SAFETY: as above.
         unsafe { cursor.write(end) };
         start as *mut u8

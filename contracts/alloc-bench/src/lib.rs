@@ -9,7 +9,7 @@
 //! | id | pattern | what runs |
 //! |----|---------|-----------|
 //! | 0 | `ALLOC` | `count` × `alloc(size, 8)`, each block written once and kept live |
-//! | 1 | `BASELINE` | the same loop with a stack pointer instead of an allocation |
+//! | 1 | `BASELINE` | the same loop without the allocation (and its null check): writes a stack slot |
 //! | 2 | `ALLOC_FREE` | `count` × (`alloc(size, 8)`, write, `dealloc`) |
 //! | 3 | `VEC_PUSH` | `Vec<u64>::new()` then `count` × `push` |
 //! | 4 | `BTREEMAP` | `BTreeMap<u64, u64>`: `count` inserts, then `count` removes |

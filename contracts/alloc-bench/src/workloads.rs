@@ -84,28 +84,33 @@ impl Request {
 }
 
 fn alloc_keep(count: u64, layout: Layout) -> Outcome {
-    for i in 0..count {
+    let mut done = 0;
+    while done < count {
         // SAFETY: `layout` has a non-zero size (checked by `Request::run`).
         let p = unsafe { alloc(layout) };
         if p.is_null() {
-            return Outcome::new(OUT_OF_MEMORY, i, i * layout.size() as u64);
+            break;
         }
         // SAFETY: `p` is a fresh block of at least one byte.
-        unsafe { p.write(i as u8) };
+        unsafe { p.write(done as u8) };
         black_box(p);
+        done += 1;
     }
-    Outcome::new(SUCCESS, count, count * layout.size() as u64)
+    let code = if done == count {
+        SUCCESS
+    } else {
+        OUT_OF_MEMORY
+    };
+    Outcome::new(code, done, done * layout.size() as u64)
 }
 
 fn baseline(count: u64, layout: Layout) -> Outcome {
-    // The layout is built (through `black_box`) as in `alloc_keep`, then unused.
+    // The layout is built (through `black_box`) as in `alloc_keep`, then unused; the loop
+    // keeps everything of `alloc_keep`'s body except the allocation and its null check.
     let _ = layout;
     let mut slot = [0u8; 8];
+    let p = slot.as_mut_ptr();
     for i in 0..count {
-        let p = black_box(slot.as_mut_ptr());
-        if p.is_null() {
-            return Outcome::new(OUT_OF_MEMORY, i, 0);
-        }
         // SAFETY: `p` is `slot`, eight writable bytes on the stack.
         unsafe { p.write(i as u8) };
         black_box(p);

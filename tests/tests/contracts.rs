@@ -1,0 +1,421 @@
+//! Every contract of `contracts/`, built once per test run through `./build-example.sh`
+//! (vm-harness's `build_contract_with`) and run in the VM through `vm_harness::run`.
+//!
+//! CU figures are exact for a given `.so`; the bounds below state the margin they allow and
+//! why. Marginal CU: `(CU(n2) - CU(n1)) / (n2 - n1)` on the same `.so`; net CU: the marginal
+//! of the allocation loop minus the marginal of the same loop without the allocation.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Mutex, OnceLock};
+
+use tako_abi::code::{CHECK_FAILED, INVALID_INPUT, OUT_OF_MEMORY, SUCCESS};
+use tako_abi::DEFAULT_HEAP_SIZE;
+use tako_tests::{bench_input, collections_workload, marginal, marked_line, u64_input, words};
+use vm_harness::testing::build_contract_with;
+use vm_harness::{Config, FaultKind, Outcome};
+
+/// A contract variant: `(crate directory, build-example.sh arguments)`.
+type Variant = (&'static str, &'static [&'static str]);
+
+const COLLECTIONS: Variant = ("collections", &[]);
+const COLLECTIONS_SYSCALL: Variant = (
+    "collections",
+    &["--features", "syscall", "--as", "collections_syscall"],
+);
+const OOM: Variant = ("oom", &[]);
+const BENCH_SYSCALL: Variant = (
+    "alloc-bench",
+    &["--features", "syscall", "--as", "alloc_bench_syscall"],
+);
+const BENCH_SOLANA: Variant = (
+    "alloc-bench",
+    &[
+        "--features",
+        "solana-bump",
+        "--as",
+        "alloc_bench_solana_bump",
+    ],
+);
+const BENCH_PINOCCHIO: Variant = (
+    "alloc-bench",
+    &[
+        "--features",
+        "pinocchio-bump",
+        "--as",
+        "alloc_bench_pinocchio_bump",
+    ],
+);
+
+/// `.so` bytes by `(crate, build arguments)`.
+type SoCache = Mutex<HashMap<(String, Vec<String>), Vec<u8>>>;
+
+/// The `.so` bytes of a variant, built once per test process.
+fn so(variant: Variant) -> Vec<u8> {
+    static BYTES: OnceLock<SoCache> = OnceLock::new();
+    let key = (
+        variant.0.to_string(),
+        variant.1.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+    );
+    let mut cache = BYTES
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    cache
+        .entry(key)
+        .or_insert_with(|| {
+            let path: PathBuf = build_contract_with(variant.0, variant.1);
+            std::fs::read(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
+        })
+        .clone()
+}
+
+fn run_with(variant: Variant, input: &[u8], config: &Config) -> Outcome {
+    vm_harness::run(&so(variant), input, config)
+        .unwrap_or_else(|e| panic!("{} {:?} did not run: {e}", variant.0, variant.1))
+}
+
+fn run(variant: Variant, input: &[u8]) -> Outcome {
+    run_with(variant, input, &Config::default())
+}
+
+/// Asserts a clean completion with `code` and returns the outcome.
+fn expect_code(outcome: Outcome, code: u64) -> Outcome {
+    assert!(outcome.error.is_none(), "faulted: {outcome}");
+    assert_eq!(outcome.return_value, Some(code), "{outcome}");
+    outcome
+}
+
+/// Asserts a fault of `kind` whose message ends with `suffix`.
+fn expect_fault(outcome: &Outcome, kind: FaultKind, suffix: &str) {
+    let fault = outcome
+        .error
+        .as_ref()
+        .unwrap_or_else(|| panic!("expected a {kind} fault, got {outcome}"));
+    assert_eq!(fault.kind, kind, "{outcome}");
+    assert!(
+        fault.message.ends_with(suffix),
+        "message {:?} should end with {suffix:?}",
+        fault.message
+    );
+}
+
+mod collections {
+    use super::*;
+
+    fn host_checksum(n: u64) -> Vec<u8> {
+        collections_workload::run(n)
+            .unwrap_or_else(|e| panic!("host workload failed its own check: {e}"))
+            .to_le_bytes()
+            .to_vec()
+    }
+
+    #[test]
+    fn checksum_matches_the_host_for_every_size() {
+        for n in [0, 1, 5, 17, 57, collections_workload::DEFAULT_N] {
+            let out = expect_code(run(COLLECTIONS, &u64_input(n)), SUCCESS);
+            assert_eq!(out.return_data, host_checksum(n), "n = {n}");
+            assert!(out.logs.is_empty(), "n = {n}: {:?}", out.logs);
+        }
+    }
+
+    #[test]
+    fn empty_input_means_the_default_size() {
+        let out = expect_code(run(COLLECTIONS, b""), SUCCESS);
+        assert_eq!(
+            out.return_data,
+            host_checksum(collections_workload::DEFAULT_N)
+        );
+    }
+
+    #[test]
+    fn bad_input_is_refused() {
+        expect_code(run(COLLECTIONS, b"abc"), INVALID_INPUT);
+        expect_code(
+            run(COLLECTIONS, &u64_input(collections_workload::MAX_N + 1)),
+            INVALID_INPUT,
+        );
+    }
+
+    #[test]
+    fn syscall_allocator_gives_the_same_checksum() {
+        let n = collections_workload::DEFAULT_N;
+        let out = expect_code(run(COLLECTIONS_SYSCALL, &u64_input(n)), SUCCESS);
+        assert_eq!(out.return_data, host_checksum(n));
+    }
+
+    #[test]
+    fn interpreter_and_jit_agree() {
+        let input = u64_input(57);
+        let interpreted = expect_code(run(COLLECTIONS, &input), SUCCESS);
+        let jit = expect_code(
+            run_with(
+                COLLECTIONS,
+                &input,
+                &Config {
+                    jit: true,
+                    ..Config::default()
+                },
+            ),
+            SUCCESS,
+        );
+        assert_eq!(interpreted.return_data, jit.return_data);
+        assert_eq!(interpreted.cu_consumed, jit.cu_consumed);
+    }
+}
+
+mod oom {
+    use super::*;
+
+    /// The fallible variant's block table: 256 `Vec<u8>` headers of 24 bytes.
+    const TABLE: u64 = 256 * 24;
+
+    #[test]
+    fn fallible_exhaustion_returns_out_of_memory() {
+        for heap in [DEFAULT_HEAP_SIZE, 64 * 1024] {
+            let config = Config {
+                heap_size: heap,
+                ..Config::default()
+            };
+            let out = expect_code(run_with(OOM, &u64_input(0), &config), OUT_OF_MEMORY);
+            let obtained = words(&out.return_data)[0];
+            assert_eq!(obtained % 1024, 0);
+            // Every 1 KiB block that fits beside the table, less at most one block of
+            // allocator overhead (headers, alignment).
+            let fits = (heap - TABLE) / 1024 * 1024;
+            assert!(
+                obtained <= fits && obtained + 1024 >= fits,
+                "heap {heap}: obtained {obtained}, {fits} fit"
+            );
+            assert_eq!(out.logs[0], "oom: heap exhausted");
+            assert!(
+                out.logs[1].starts_with(&format!("{obtained:#x}, {:#x}, ", obtained / 1024)),
+                "{:?}",
+                out.logs
+            );
+        }
+    }
+
+    #[test]
+    fn infallible_exhaustion_is_the_vm_alloc_error() {
+        let out = run(OOM, &u64_input(1));
+        expect_fault(
+            &out,
+            FaultKind::AllocError,
+            "memory allocation of 1024 bytes (align 1) failed",
+        );
+    }
+
+    #[test]
+    fn huge_request_is_the_vm_alloc_error_naming_its_size() {
+        let out = run(OOM, &u64_input(2));
+        expect_fault(
+            &out,
+            FaultKind::AllocError,
+            "memory allocation of 1048576 bytes (align 1) failed",
+        );
+    }
+
+    #[test]
+    fn panic_reports_file_line_and_column() {
+        let line = marked_line("oom", "PANIC-SITE");
+        let out = run(OOM, &u64_input(3));
+        expect_fault(&out, FaultKind::Panic, &format!("oom/src/lib.rs:{line}:9"));
+    }
+
+    #[test]
+    fn index_out_of_bounds_reports_its_site() {
+        let line = marked_line("oom", "INDEX-SITE");
+        let out = run(OOM, &u64_input(4));
+        expect_fault(&out, FaultKind::Panic, &format!("oom/src/lib.rs:{line}:5"));
+    }
+
+    #[test]
+    fn unknown_variant_is_invalid_input() {
+        expect_code(run(OOM, &u64_input(99)), INVALID_INPUT);
+        expect_code(run(OOM, b"xyz"), INVALID_INPUT);
+    }
+}
+
+mod alloc_bench {
+    use super::*;
+
+    const ALLOC: u64 = 0;
+    const BASELINE: u64 = 1;
+    const ALLOC_FREE: u64 = 2;
+    const VEC_PUSH: u64 = 3;
+    const BTREEMAP: u64 = 4;
+    const RANDOM_MIX: u64 = 5;
+    const BOX_U64: u64 = 6;
+
+    /// Every allocator variant measured here.
+    const ALLOCATORS: [Variant; 3] = [BENCH_SYSCALL, BENCH_SOLANA, BENCH_PINOCCHIO];
+    /// The cursor word both bump allocators keep at the heap start.
+    const BUMP_HEADER: u64 = 8;
+
+    /// Runs one workload; returns the outcome and the return data
+    /// `[ops, heap_used, heap_peak, live_bytes]`.
+    fn bench(
+        variant: Variant,
+        pattern: u64,
+        count: u64,
+        size: u64,
+        config: &Config,
+    ) -> (Outcome, Vec<u64>) {
+        let out = run_with(variant, &bench_input(pattern, count, size), config);
+        assert!(out.error.is_none(), "{} {:?}: {out}", variant.0, variant.1);
+        let data = words(&out.return_data);
+        assert_eq!(data.len(), 4, "{out}");
+        (out, data)
+    }
+
+    /// Marginal CU per iteration of `pattern` between `n1` and `n2` iterations.
+    fn marginal_cu(
+        variant: Variant,
+        pattern: u64,
+        size: u64,
+        n1: u64,
+        n2: u64,
+        config: &Config,
+    ) -> f64 {
+        let (a, _) = bench(variant, pattern, n1, size, config);
+        let (b, _) = bench(variant, pattern, n2, size, config);
+        assert_eq!(a.return_value, Some(SUCCESS), "{a}");
+        assert_eq!(b.return_value, Some(SUCCESS), "{b}");
+        marginal(n1, a.cu_consumed, n2, b.cu_consumed)
+    }
+
+    /// Counts `(n1, n2)` that fit a 32 KiB heap for blocks of `size` bytes.
+    fn counts(size: u64) -> (u64, u64) {
+        if size >= 4096 {
+            (1, 5)
+        } else {
+            (10, 20)
+        }
+    }
+
+    /// Net CU of one allocation of `size` bytes: marginal of `ALLOC` minus marginal of
+    /// `BASELINE`.
+    fn net_cu(variant: Variant, size: u64, config: &Config) -> f64 {
+        let (n1, n2) = counts(size);
+        marginal_cu(variant, ALLOC, size, n1, n2, config)
+            - marginal_cu(variant, BASELINE, size, n1, n2, config)
+    }
+
+    #[test]
+    fn syscall_allocator_costs_one_syscall_per_allocation() {
+        let cheap = Config {
+            prices: vm_harness::SyscallPrices {
+                base: 1,
+                ..Default::default()
+            },
+            ..Config::default()
+        };
+        for size in [8, 64, 512, 4096] {
+            let (n1, n2) = counts(size);
+            let full = marginal_cu(BENCH_SYSCALL, ALLOC, size, n1, n2, &Config::default());
+            let one = marginal_cu(BENCH_SYSCALL, ALLOC, size, n1, n2, &cheap);
+            // Exactly one tako_alloc per allocation: the price difference, no more.
+            assert_eq!(full - one, 99.0, "size {size}");
+            let net = net_cu(BENCH_SYSCALL, size, &Config::default());
+            // The 100-CU syscall plus at most 10 instructions of call set-up.
+            assert!((100.0..=110.0).contains(&net), "size {size}: net {net}");
+        }
+    }
+
+    #[test]
+    fn bump_allocators_use_exactly_header_plus_blocks() {
+        for variant in [BENCH_SOLANA, BENCH_PINOCCHIO] {
+            for size in [8, 64, 512, 4096] {
+                let (_, n) = counts(size);
+                let (out, data) = bench(variant, ALLOC, n, size, &Config::default());
+                assert_eq!(out.return_value, Some(SUCCESS));
+                assert_eq!(data[0], n);
+                assert_eq!(
+                    data[1],
+                    BUMP_HEADER + n * size,
+                    "{:?} size {size}",
+                    variant.1
+                );
+                assert_eq!(data[1], data[2], "a bump's use is its peak");
+            }
+        }
+    }
+
+    #[test]
+    fn bump_allocators_cost_a_few_instructions() {
+        for variant in [BENCH_SOLANA, BENCH_PINOCCHIO] {
+            for size in [8, 64, 512, 4096] {
+                let net = net_cu(variant, size, &Config::default());
+                // A bump is a load, a few ALU ops, a compare and a store. Issue 4 measured
+                // Solana's design at 18 net for a hidden 64-byte layout with this method;
+                // allow 2 CU of loop-shape margin above that.
+                assert!(
+                    (1.0..=20.0).contains(&net),
+                    "{:?} size {size}: net {net}",
+                    variant.1
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_allocator_runs_every_workload() {
+        for variant in ALLOCATORS {
+            let config = Config::default();
+            let (out, data) = bench(variant, VEC_PUSH, 1000, 0, &config);
+            assert_eq!(out.return_value, Some(SUCCESS), "{out}");
+            assert_eq!(data[0], 1000);
+            assert_eq!(data[3], 1024 * 8, "Vec<u64> of 1000 has capacity 1024");
+
+            let (out, data) = bench(variant, BTREEMAP, 100, 0, &config);
+            assert_eq!(out.return_value, Some(SUCCESS), "{out}");
+            assert_eq!(data[0], 200);
+
+            let (out, data) = bench(variant, BOX_U64, 20, 0, &config);
+            assert_eq!(out.return_value, Some(SUCCESS), "{out}");
+            assert_eq!(data[3], 20 * 8);
+
+            let (out, data) = bench(variant, ALLOC_FREE, 20, 64, &config);
+            assert_eq!(out.return_value, Some(SUCCESS), "{out}");
+            assert_eq!(data[0], 20);
+        }
+    }
+
+    #[test]
+    fn random_mix_runs_until_the_heap_is_full_without_corruption() {
+        for variant in ALLOCATORS {
+            for max in [64, 512] {
+                let (out, data) = bench(variant, RANDOM_MIX, 0, max, &Config::default());
+                // Ends at the first failed allocation, never with overwritten blocks.
+                assert_eq!(
+                    out.return_value,
+                    Some(OUT_OF_MEMORY),
+                    "{:?} max {max}: {out}",
+                    variant.1
+                );
+                assert_ne!(out.return_value, Some(CHECK_FAILED));
+                let live = data[3];
+                assert!(
+                    live > 0 && live <= DEFAULT_HEAP_SIZE,
+                    "{:?}: live {live}",
+                    variant.1
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn bad_requests_are_invalid_input() {
+        expect_code(run(BENCH_PINOCCHIO, b"short"), INVALID_INPUT);
+        expect_code(
+            run(BENCH_PINOCCHIO, &bench_input(ALLOC, 1, 0)),
+            INVALID_INPUT,
+        );
+        expect_code(run(BENCH_PINOCCHIO, &bench_input(99, 1, 8)), INVALID_INPUT);
+        expect_code(
+            run(BENCH_PINOCCHIO, &bench_input(RANDOM_MIX, 0, 7)),
+            INVALID_INPUT,
+        );
+    }
+}
