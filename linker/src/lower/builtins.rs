@@ -357,5 +357,80 @@ pub(super) fn link(module: LLVMModuleRef, rlib: &Path) -> Result<Vec<String>, St
             ));
         }
     }
+    for name in &exported {
+        extend_return(module, name);
+    }
     Ok(exported)
+}
+
+/// How LLVM's caller of libcall `name` expects a result narrower than the 64-bit register:
+/// `true` sign-extended (`__fixdfsi`, `__fixsfsi`), `false` zero-extended (everything
+/// else: `f32` results, comparisons, unsigned conversions).
+fn sign_extended(name: &str) -> bool {
+    name.starts_with("__fix") && !name.starts_with("__fixuns") && name.ends_with("si")
+}
+
+/// Gives helper `name` the result convention its libcall callers assume.
+///
+/// A libcall's caller treats a 32-bit result (an `f32`, an `int` comparison or conversion
+/// result) as already sign- or zero-extended to 64 bits, but `compiler_builtins` compiled
+/// for BPF returns it with the upper half undefined (no `zeroext`/`signext` in its
+/// signature), and returns comparisons as a 64-bit `c_int`. So `name` becomes a wrapper
+/// with an extended 32-bit result around the original body (renamed `name.tako.impl`).
+/// IR calls keep calling the original; only code generation's libcalls reach the wrapper.
+fn extend_return(module: LLVMModuleRef, name: &str) {
+    let Some(f) = named_function(module, name) else {
+        return;
+    };
+    // SAFETY: `f` is a live definition; the wrapper is a new function with `f`'s
+    // parameters whose single block calls `f` and returns its converted result; `f` is
+    // renamed first so the wrapper can take its name.
+    unsafe {
+        let fn_ty = LLVMGlobalGetValueType(f);
+        let ret = LLVMGetReturnType(fn_ty);
+        let kind = LLVMGetTypeKind(ret);
+        let is_compare =
+            name.ends_with("f2") && !name.starts_with("__extend") && !name.starts_with("__trunc");
+        let narrow = match kind {
+            LLVMTypeKind::LLVMFloatTypeKind => true,
+            LLVMTypeKind::LLVMIntegerTypeKind => LLVMGetIntTypeWidth(ret) < 64 || is_compare,
+            _ => false,
+        };
+        if !narrow {
+            return;
+        }
+        let context = LLVMGetModuleContext(module);
+        let i32_ty = LLVMInt32TypeInContext(context);
+        let impl_name = format!("{name}.tako.impl");
+        LLVMSetValueName2(f, impl_name.as_ptr().cast(), impl_name.len());
+        LLVMSetLinkage(f, LLVMLinkage::LLVMInternalLinkage);
+        LLVMSetVisibility(f, LLVMVisibility::LLVMDefaultVisibility);
+        let n = LLVMCountParamTypes(fn_ty) as usize;
+        let mut params = vec![std::ptr::null_mut(); n];
+        LLVMGetParamTypes(fn_ty, params.as_mut_ptr());
+        let wrapper_ty = LLVMFunctionType(i32_ty, params.as_mut_ptr(), n as u32, 0);
+        let c_name = CString::new(name).unwrap_or_default();
+        let w = LLVMAddFunction(module, c_name.as_ptr(), wrapper_ty);
+        LLVMSetLinkage(w, LLVMLinkage::LLVMExternalLinkage);
+        LLVMSetVisibility(w, LLVMVisibility::LLVMHiddenVisibility);
+        let attr = if sign_extended(name) {
+            "signext"
+        } else {
+            "zeroext"
+        };
+        let kind_id = LLVMGetEnumAttributeKindForName(attr.as_ptr().cast(), attr.len());
+        LLVMAddAttributeAtIndex(w, 0, LLVMCreateEnumAttribute(context, kind_id, 0));
+        let builder = ir::Builder::new(module);
+        let b = builder.0;
+        let entry = LLVMAppendBasicBlockInContext(context, w, c"entry".as_ptr());
+        LLVMPositionBuilderAtEnd(b, entry);
+        let mut args: Vec<_> = (0..n as u32).map(|i| LLVMGetParam(w, i)).collect();
+        let call = LLVMBuildCall2(b, fn_ty, f, args.as_mut_ptr(), n as u32, ir::NONAME);
+        let value = if kind == LLVMTypeKind::LLVMFloatTypeKind {
+            LLVMBuildBitCast(b, call, i32_ty, ir::NONAME)
+        } else {
+            LLVMBuildIntCast2(b, call, i32_ty, 1, ir::NONAME)
+        };
+        LLVMBuildRet(b, value);
+    }
 }
