@@ -62,3 +62,28 @@ pub fn abort() -> ! {
     #[allow(clippy::empty_loop)]
     loop {}
 }
+
+#[cfg(all(test, not(target_arch = "bpf")))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn oversized_return_data_is_refused_before_the_vm() {
+        let data = [0u8; MAX_RETURN_DATA + 1];
+        assert_eq!(set_return_data(&data), Err(MAX_RETURN_DATA + 1));
+    }
+
+    #[test]
+    #[should_panic(
+        expected = "syscall `tako_set_return_data` is only available inside the TAKO VM"
+    )]
+    fn return_data_within_the_limit_needs_the_vm() {
+        let _ = set_return_data(&[1, 2, 3]);
+    }
+
+    #[test]
+    #[should_panic(expected = "syscall `tako_heap_size`")]
+    fn heap_size_needs_the_vm() {
+        let _ = heap_size();
+    }
+}

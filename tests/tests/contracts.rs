@@ -24,6 +24,7 @@ const COLLECTIONS_SYSCALL: Variant = (
     &["--features", "syscall", "--as", "collections_syscall"],
 );
 const OOM: Variant = ("oom", &[]);
+const SDK_CALLS: Variant = ("sdk-calls", &[]);
 const BENCH_SYSCALL: Variant = (
     "alloc-bench",
     &["--features", "syscall", "--as", "alloc_bench_syscall"],
@@ -417,5 +418,77 @@ mod alloc_bench {
             run(BENCH_PINOCCHIO, &bench_input(RANDOM_MIX, 0, 7)),
             INVALID_INPUT,
         );
+    }
+}
+
+mod sdk_calls {
+    use super::*;
+
+    fn command(c: u8, arg: &[u8]) -> Vec<u8> {
+        let mut input = vec![c];
+        input.extend_from_slice(arg);
+        input
+    }
+
+    #[test]
+    fn plain_entrypoint_reads_input_and_echoes_it() {
+        let out = expect_code(run(SDK_CALLS, &command(b'e', b"hello")), SUCCESS);
+        assert_eq!(out.return_data, b"hello");
+        assert!(out.logs.is_empty());
+    }
+
+    #[test]
+    fn return_data_costs_exactly_its_price_per_32_bytes() {
+        // The SDK wrapper does no per-byte work: 64 more bytes cost exactly the VM's
+        // 1 CU per 32 bytes.
+        let short = expect_code(run(SDK_CALLS, &command(b'e', &[])), SUCCESS);
+        let long = expect_code(run(SDK_CALLS, &command(b'e', &[7; 64])), SUCCESS);
+        assert_eq!(long.cu_consumed - short.cu_consumed, 2);
+        // One syscall (100 CU) plus at most 30 instructions of entry, input and dispatch.
+        assert!(
+            (100..=130).contains(&short.cu_consumed),
+            "{}",
+            short.cu_consumed
+        );
+    }
+
+    #[test]
+    fn log_and_log_u64_reach_the_vm() {
+        let out = expect_code(run(SDK_CALLS, &command(b'l', "hé!".as_bytes())), SUCCESS);
+        assert_eq!(
+            out.logs,
+            vec!["hé!".to_string(), "0x4, 0x1, 0x2, 0x3, 0x4".to_string()]
+        );
+    }
+
+    #[test]
+    fn heap_size_reports_the_mapped_heap() {
+        for heap in [DEFAULT_HEAP_SIZE, 64 * 1024, tako_abi::MAX_HEAP_SIZE] {
+            let config = Config {
+                heap_size: heap,
+                ..Config::default()
+            };
+            let out = expect_code(run_with(SDK_CALLS, b"h", &config), SUCCESS);
+            assert_eq!(words(&out.return_data), vec![heap]);
+        }
+    }
+
+    #[test]
+    fn oversized_return_data_is_refused_by_the_sdk() {
+        let out = expect_code(run(SDK_CALLS, b"b"), SUCCESS);
+        assert_eq!(out.return_data.len(), tako_abi::MAX_RETURN_DATA as usize);
+    }
+
+    #[test]
+    fn abort_is_the_vm_abort_error() {
+        let out = run(SDK_CALLS, b"a");
+        expect_fault(&out, FaultKind::Abort, "the contract aborted (tako_abort)");
+    }
+
+    #[test]
+    fn empty_or_unknown_input_is_invalid() {
+        expect_code(run(SDK_CALLS, b""), INVALID_INPUT);
+        expect_code(run(SDK_CALLS, b"z"), INVALID_INPUT);
+        expect_code(run(SDK_CALLS, &command(b'l', &[0xff])), INVALID_INPUT);
     }
 }

@@ -1,0 +1,57 @@
+//! `sdk-calls`: calls each `tako-sdk` wrapper, from the plain entry form
+//! `#[no_mangle] pub extern "C" fn entrypoint() -> u64` that reads its input with
+//! `tako_sdk::input()`. No allocator: the SDK must not require one.
+//!
+//! Input: one command byte, then its argument bytes.
+//!
+//! | command | does | result |
+//! |---------|------|--------|
+//! | `e` | echoes the argument as return data | `SUCCESS` |
+//! | `l` | logs the argument (UTF-8) with `log`, then its length with `log_u64(len, 1, 2, 3, 4)` | `SUCCESS`, or `INVALID_INPUT` if not UTF-8 |
+//! | `h` | `heap_size()` as 8-byte LE return data | `SUCCESS` |
+//! | `b` | tries 1025 bytes of return data (refused by the SDK), then sets 1024 | `SUCCESS` if refused with `Err(1025)` |
+//! | `a` | `abort()` | the VM's abort error |
+//!
+//! Anything else (including empty input): `INVALID_INPUT`.
+#![no_std]
+
+tako_sdk::panic_handler!();
+
+/// The plain entry form (no `entrypoint!` macro).
+#[unsafe(no_mangle)]
+pub extern "C" fn entrypoint() -> u64 {
+    let input = tako_sdk::input();
+    let Some((&command, arg)) = input.split_first() else {
+        return tako_sdk::INVALID_INPUT;
+    };
+    match command {
+        b'e' => match tako_sdk::set_return_data(arg) {
+            Ok(()) => tako_sdk::SUCCESS,
+            Err(_) => tako_sdk::INVALID_INPUT,
+        },
+        b'l' => match core::str::from_utf8(arg) {
+            Ok(text) => {
+                tako_sdk::log(text);
+                tako_sdk::log_u64(arg.len() as u64, 1, 2, 3, 4);
+                tako_sdk::SUCCESS
+            }
+            Err(_) => tako_sdk::INVALID_INPUT,
+        },
+        b'h' => match tako_sdk::set_return_data(&tako_sdk::heap_size().to_le_bytes()) {
+            Ok(()) => tako_sdk::SUCCESS,
+            Err(_) => tako_sdk::CHECK_FAILED,
+        },
+        b'b' => {
+            let big = [0x5au8; tako_sdk::MAX_RETURN_DATA + 1];
+            if tako_sdk::set_return_data(&big) != Err(tako_sdk::MAX_RETURN_DATA + 1) {
+                return tako_sdk::CHECK_FAILED;
+            }
+            match tako_sdk::set_return_data(&big[..tako_sdk::MAX_RETURN_DATA]) {
+                Ok(()) => tako_sdk::SUCCESS,
+                Err(_) => tako_sdk::CHECK_FAILED,
+            }
+        }
+        b'a' => tako_sdk::abort(),
+        _ => tako_sdk::INVALID_INPUT,
+    }
+}
