@@ -49,12 +49,12 @@ fn run_json_has_exactly_the_documented_keys() {
 #[test]
 fn a_contract_returning_an_error_code_still_exits_0() {
     let so = contract_path("vm-faults");
-    // Variant 8 does not exist: the contract returns INVALID_INPUT (1), a completed run.
+    // Variant 99 does not exist: the contract returns INVALID_INPUT (1), a completed run.
     let out = tako_vm(&[
         "run",
         so.to_str().unwrap(),
         "--input-hex",
-        "0800000000000000",
+        "6300000000000000",
         "--json",
     ]);
     assert_eq!(out.status.code(), Some(0));

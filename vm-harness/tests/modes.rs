@@ -18,7 +18,7 @@ fn cases(name: &str) -> (Vec<Vec<&'static str>>, Vec<Vec<u8>>) {
         [a, b, c].iter().flat_map(|w| w.to_le_bytes()).collect()
     };
     match name {
-        "vm-faults" => (vec![vec![]], words(&[0, 1, 2, 3, 4, 5, 6, 7, 8])),
+        "vm-faults" => (vec![vec![]], words(&[0, 1, 2, 3, 4, 5, 6, 7, 8, 99])),
         "oom" => (vec![vec![]], words(&[0, 1, 2, 3, 4])),
         "collections" => (vec![vec![]], {
             let mut inputs = words(&[1, 100, 400]);

@@ -79,6 +79,21 @@ fn writes_outside_the_regions_are_access_violations() {
 }
 
 #[test]
+fn a_store_past_the_stack_frame_is_a_stack_overflow() {
+    let outcome = fault_run(faults::STACK_GAP);
+    let error = outcome.error.expect("must fault");
+    assert_eq!(error.kind, FaultKind::StackOverflow);
+    assert!(
+        error
+            .message
+            .starts_with("stack overflow: access violation in stack frame "),
+        "{}",
+        error.message
+    );
+    assert!(error.message.contains("of size 8"), "{}", error.message);
+}
+
+#[test]
 fn only_the_configured_heap_is_mapped() {
     let so = contract("vm-faults");
     for heap in [1024u64, 32 * 1024, 256 * 1024] {

@@ -11,6 +11,7 @@
 //! | 5 `ABORT` | `tako_abort()` | `abort` |
 //! | 6 `MEMCPY_OVERLAP` | `tako_memcpy` with overlapping ranges | `syscall_error` |
 //! | 7 `SYSCALL_TOUR` | calls every non-fatal syscall with known arguments, logs the results (see [`tour`]) | `SUCCESS` |
+//! | 8 `STACK_GAP` | stores 8 bytes 4 KiB above a local, into the unmapped gap after its 4 KiB stack frame | `stack_overflow` |
 //!
 //! Any other input: `INVALID_INPUT`.
 #![no_std]
@@ -42,6 +43,7 @@ fn process(input: &[u8]) -> u64 {
         5 => tako_sdk::abort(),
         6 => memcpy_overlap(),
         7 => tour(),
+        8 => write_past_frame(),
         _ => tako_sdk::INVALID_INPUT,
     }
 }
@@ -67,6 +69,16 @@ fn recurse(depth: u64) -> u64 {
 fn write_at(addr: u64) -> u64 {
     // SAFETY: none; the point is that the VM refuses this store.
     unsafe { write_volatile(black_box(addr) as *mut u64, 0x7ac0) };
+    tako_sdk::CHECK_FAILED
+}
+
+fn write_past_frame() -> u64 {
+    let mut local = [0u8; 16];
+    let p = black_box(local.as_mut_ptr()) as u64 + 4096;
+    // SAFETY: none; the address lies in the gap after this stack frame, which the VM
+    // leaves unmapped.
+    unsafe { write_volatile(p as *mut u64, 1) };
+    black_box(&local);
     tako_sdk::CHECK_FAILED
 }
 

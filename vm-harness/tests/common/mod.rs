@@ -16,6 +16,9 @@ pub mod faults {
     pub const ABORT: u64 = 5;
     pub const MEMCPY_OVERLAP: u64 = 6;
     pub const SYSCALL_TOUR: u64 = 7;
+    pub const STACK_GAP: u64 = 8;
+    /// Not a variant: the contract returns INVALID_INPUT.
+    pub const NONE: u64 = 99;
 }
 
 /// Builds a contract (once per process) and returns its path.
