@@ -4,6 +4,8 @@
 //!   safe wrappers over the syscalls of the TAKO ABI. The raw declarations are
 //!   `tako_abi::sys`, generated from the one list in `tako_abi::with_syscalls!`;
 //!   this crate declares no syscall name of its own.
+//! - [`copy`], [`copy_within`], [`fill`], [`compare`]: the memory syscalls
+//!   (`tako_memcpy`, `tako_memmove`, `tako_memset`, `tako_memcmp`) over checked slices.
 //! - [`entrypoint!`] turns `fn(&[u8]) -> u64` into the `entrypoint` symbol the VM calls.
 //! - [`panic_handler!`] defines a `#[panic_handler]` that reports file, line and column
 //!   through `tako_panic` without `core::fmt`.
@@ -28,6 +30,7 @@
 mod allocator;
 mod entry;
 mod input;
+mod mem;
 mod panic;
 mod raw;
 mod syscalls;
@@ -35,6 +38,7 @@ mod syscalls;
 pub use allocator::SyscallAllocator;
 pub use entry::__private;
 pub use input::{input, parse_input, InputError};
+pub use mem::{compare, copy, copy_within, fill, MemError};
 pub use panic::{alloc_error, report_panic};
 pub use syscalls::{abort, heap_size, log, log_u64, set_return_data, MAX_RETURN_DATA};
 pub use tako_abi::code::*;

@@ -32,8 +32,38 @@ mod host {
     }
 }
 
+/// Which SDK item wraps each syscall of the ABI (checked against `tako_abi::SYSCALLS` by a
+/// test, so a syscall added to the ABI without a wrapper fails the build's tests).
+#[cfg(test)]
+pub(crate) const WRAPPERS: &[(&str, &str)] = &[
+    ("tako_log", "log"),
+    ("tako_log_u64", "log_u64"),
+    ("tako_panic", "report_panic / panic_handler!"),
+    ("tako_abort", "abort"),
+    ("tako_alloc_error", "alloc_error / the alloc-error handler"),
+    ("tako_alloc", "SyscallAllocator::alloc"),
+    ("tako_free", "SyscallAllocator::dealloc"),
+    ("tako_heap_size", "heap_size"),
+    ("tako_set_return_data", "set_return_data"),
+    ("tako_memcpy", "copy"),
+    ("tako_memmove", "copy_within"),
+    ("tako_memset", "fill"),
+    ("tako_memcmp", "compare"),
+];
+
 #[cfg(all(test, not(target_arch = "bpf")))]
 mod tests {
+    #[test]
+    fn every_syscall_of_the_abi_has_a_wrapper() {
+        assert_eq!(tako_abi::SYSCALLS.len(), super::WRAPPERS.len());
+        for (spec, (name, _)) in tako_abi::SYSCALLS.iter().zip(super::WRAPPERS) {
+            assert_eq!(
+                spec.name, *name,
+                "syscall without an SDK wrapper, or out of order"
+            );
+        }
+    }
+
     #[test]
     #[should_panic(expected = "syscall `tako_log` is only available inside the TAKO VM")]
     fn host_stand_in_panics_with_the_syscall_name() {

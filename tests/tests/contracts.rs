@@ -480,6 +480,19 @@ mod sdk_calls {
     }
 
     #[test]
+    fn memory_wrappers_copy_move_fill_and_compare() {
+        let arg: Vec<u8> = (100..140).collect();
+        let out = expect_code(run(SDK_CALLS, &command(b'm', &arg)), SUCCESS);
+        let mut expected = arg[..16].to_vec();
+        expected.extend([0xab; 16]);
+        let mut moved: Vec<u8> = (0..16).collect();
+        moved.copy_within(0..12, 4);
+        expected.extend(moved);
+        expected.extend(&arg[16..32]);
+        assert_eq!(out.return_data, expected);
+    }
+
+    #[test]
     fn abort_is_the_vm_abort_error() {
         let out = run(SDK_CALLS, b"a");
         expect_fault(&out, FaultKind::Abort, "the contract aborted (tako_abort)");

@@ -10,6 +10,7 @@
 //! | `l` | logs the argument (UTF-8) with `log`, then its length with `log_u64(len, 1, 2, 3, 4)` | `SUCCESS`, or `INVALID_INPUT` if not UTF-8 |
 //! | `h` | `heap_size()` as 8-byte LE return data | `SUCCESS` |
 //! | `b` | tries 1025 bytes of return data (refused by the SDK), then sets 1024 | `SUCCESS` if refused with `Err(1025)` |
+//! | `m` | `copy`, `copy_within`, `fill`, `compare` over the argument (at most 256 bytes), return data = the 64-byte result described at `mem_calls` | `SUCCESS`, `CHECK_FAILED` if a refusal or comparison is wrong |
 //! | `a` | `abort()` | the VM's abort error |
 //!
 //! Anything else (including empty input): `INVALID_INPUT`.
@@ -51,7 +52,48 @@ pub extern "C" fn entrypoint() -> u64 {
                 Err(_) => tako_sdk::CHECK_FAILED,
             }
         }
+        b'm' => mem_calls(arg),
         b'a' => tako_sdk::abort(),
         _ => tako_sdk::INVALID_INPUT,
+    }
+}
+
+/// Return data: `[copy of arg[..16] | fill(0xab) | copy_within result | arg[16..32]]`, 16 bytes
+/// each, where `copy_within` moved bytes 0..12 of `0, 1, .., 15` to offset 4.
+fn mem_calls(arg: &[u8]) -> u64 {
+    use core::cmp::Ordering;
+    if arg.len() < 32 || arg.len() > 256 {
+        return tako_sdk::INVALID_INPUT;
+    }
+    let mut out = [0u8; 64];
+    let (first, rest) = out.split_at_mut(16);
+    let (filled, rest) = rest.split_at_mut(16);
+    let (moved, last) = rest.split_at_mut(16);
+    if tako_sdk::copy(first, &arg[..16]).is_err() || tako_sdk::copy(first, &arg[..15]).is_ok() {
+        return tako_sdk::CHECK_FAILED;
+    }
+    tako_sdk::fill(filled, 0xab);
+    for (i, b) in moved.iter_mut().enumerate() {
+        *b = i as u8;
+    }
+    if tako_sdk::copy_within(moved, 0..12, 4).is_err()
+        || tako_sdk::copy_within(moved, 0..12, 5).is_ok()
+    {
+        return tako_sdk::CHECK_FAILED;
+    }
+    if tako_sdk::copy(last, &arg[16..32]).is_err() {
+        return tako_sdk::CHECK_FAILED;
+    }
+    let ok = tako_sdk::compare(&arg[..16], first) == Ordering::Equal
+        && tako_sdk::compare(&arg[..16], &arg[..15]) == Ordering::Greater
+        && tako_sdk::compare(b"abc", b"abd") == Ordering::Less
+        && tako_sdk::compare(b"abd", b"abc") == Ordering::Greater
+        && tako_sdk::compare(b"", b"") == Ordering::Equal;
+    if !ok {
+        return tako_sdk::CHECK_FAILED;
+    }
+    match tako_sdk::set_return_data(&out) {
+        Ok(()) => tako_sdk::SUCCESS,
+        Err(_) => tako_sdk::CHECK_FAILED,
     }
 }
