@@ -1,0 +1,92 @@
+//! Corrupted contracts never crash or hang the VM: every single-byte mutation and every
+//! truncation of a real `.so` either is refused with a `VmError` or runs to an `Outcome`.
+
+mod common;
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use vm_harness::Config;
+
+#[test]
+fn corrupted_files_are_errors_not_panics() {
+    let so = common::contract("vm-faults");
+    for jit in [false, true] {
+        mutate_all(
+            &so,
+            &Config {
+                cu_limit: 20_000,
+                jit,
+                ..Config::default()
+            },
+        );
+    }
+}
+
+fn mutate_all(so: &[u8], config: &Config) {
+    let input = common::word(common::faults::SYSCALL_TOUR);
+    let (mut refused, mut ran) = (0, 0);
+    let mut check = |bytes: &[u8], what: &str| match catch_unwind(AssertUnwindSafe(|| {
+        vm_harness::run(bytes, &input, config)
+    })) {
+        Ok(Ok(_)) => ran += 1,
+        Ok(Err(e)) => {
+            assert!(!e.to_string().is_empty());
+            refused += 1
+        }
+        Err(_) => panic!("the VM panicked on {what} (jit: {})", config.jit),
+    };
+    for at in 0..so.len() {
+        for value in [0x00, 0xff, so[at] ^ 0x01, so[at].wrapping_add(0x80)] {
+            if value == so[at] {
+                continue;
+            }
+            let mut bytes = so.to_vec();
+            bytes[at] = value;
+            check(&bytes, &format!("byte {at} set to {value:#04x}"));
+        }
+    }
+    for len in (0..so.len()).step_by(7) {
+        check(&so[..len], &format!("the first {len} bytes"));
+    }
+    eprintln!("{refused} refused, {ran} ran");
+    assert!(refused > 0 && ran > 0);
+}
+
+#[test]
+fn corrupted_programs_that_run_agree_between_interpreter_and_jit() {
+    let so = common::contract("vm-faults");
+    let input = common::word(common::faults::SYSCALL_TOUR);
+    let interpreted = Config {
+        cu_limit: 20_000,
+        ..Config::default()
+    };
+    let jit = Config {
+        jit: true,
+        ..interpreted.clone()
+    };
+    let mut compared = 0;
+    for at in 0..so.len() {
+        let mut bytes = so.clone();
+        bytes[at] ^= 0x01;
+        let (Ok(a), Ok(b)) = (
+            vm_harness::run(&bytes, &input, &interpreted),
+            vm_harness::run(&bytes, &input, &jit),
+        ) else {
+            continue;
+        };
+        let strip = |o: vm_harness::Outcome| {
+            (
+                o.return_value,
+                o.cu_consumed,
+                o.logs,
+                o.return_data,
+                o.heap_used,
+                o.error,
+            )
+        };
+        assert_eq!(strip(a), strip(b), "byte {at} flipped");
+        compared += 1;
+    }
+    eprintln!("{compared} corrupted programs compared");
+    assert!(compared > 0);
+}
