@@ -129,7 +129,7 @@ fn profile(args: &RunArgs) -> Result<u8, Refused> {
             .iter()
             .map(|f| {
                 serde_json::json!({
-                    "name": f.name, "address": f.address, "cu": f.cu,
+                    "name": f.name, "address": f.address, "cu": f.cu, "inclusive_cu": f.inclusive_cu,
                     "instructions": f.instructions, "syscall_cu": f.syscall_cu, "calls": f.calls,
                 })
             })

@@ -24,8 +24,11 @@ pub struct FunctionCost {
     pub instructions: u64,
     /// CU of the syscalls this function called.
     pub syscall_cu: u64,
-    /// `instructions + syscall_cu`.
+    /// `instructions + syscall_cu` (self CU).
     pub cu: u64,
+    /// CU spent while this function was on the call stack (itself and its callees,
+    /// recursion counted once).
+    pub inclusive_cu: u64,
     /// Times the function was entered by a call.
     pub calls: u64,
 }
@@ -163,28 +166,53 @@ fn attribute(
 
     let mut costs: HashMap<u64, FunctionCost> = HashMap::new();
     let mut charges = syscall_charges.iter();
+    // The call stack (function starts) and, per function, how often it is on the stack and
+    // the CU total when its outermost activation began: inclusive CU are counted once even
+    // under recursion.
+    let mut stack: Vec<u64> = Vec::new();
+    let mut active: HashMap<u64, (u32, u64)> = HashMap::new();
+    let mut total = 0u64;
     let mut previous_was_call = true; // the entry point counts as one call
     for &pc in trace {
         let addr = address(pc);
         let (start, name) = function_of(addr);
+        if previous_was_call {
+            stack.push(start);
+            let entry = active.entry(start).or_insert((0, total));
+            if entry.0 == 0 {
+                entry.1 = total;
+            }
+            entry.0 += 1;
+        }
         let cost = costs.entry(start).or_insert_with(|| FunctionCost {
             name,
             address: start,
             instructions: 0,
             syscall_cu: 0,
             cu: 0,
+            inclusive_cu: 0,
             calls: 0,
         });
         cost.instructions += 1;
+        total += 1;
         if previous_was_call && addr == start {
             cost.calls += 1;
         }
         let syscall = is_syscall(program, pc);
         if syscall {
-            cost.syscall_cu += charges.next().copied().unwrap_or(0);
+            let charge = charges.next().copied().unwrap_or(0);
+            cost.syscall_cu += charge;
+            total += charge;
         }
         let op = opcode(pc);
         previous_was_call = !syscall && (op == ebpf::CALL_IMM || op == ebpf::CALL_REG);
+        if op == ebpf::EXIT && stack.len() > 1 {
+            leave(&mut stack, &mut active, &mut costs, total);
+        }
+    }
+    // A run that ended (or faulted) inside functions: close their activations.
+    while !stack.is_empty() {
+        leave(&mut stack, &mut active, &mut costs, total);
     }
     let mut functions: Vec<FunctionCost> = costs
         .into_values()
@@ -197,19 +225,39 @@ fn attribute(
     functions
 }
 
+/// Pops the innermost function; when that was its outermost activation, adds the CU spent
+/// since it began to its inclusive CU.
+fn leave(
+    stack: &mut Vec<u64>,
+    active: &mut HashMap<u64, (u32, u64)>,
+    costs: &mut HashMap<u64, FunctionCost>,
+    total: u64,
+) {
+    let Some(start) = stack.pop() else { return };
+    if let Some(entry) = active.get_mut(&start) {
+        entry.0 -= 1;
+        if entry.0 == 0 {
+            if let Some(cost) = costs.get_mut(&start) {
+                cost.inclusive_cu += total - entry.1;
+            }
+        }
+    }
+}
+
 /// Renders a profile as the CLI's table.
 pub fn render(profile: &Profile) -> String {
     let total = profile.outcome.cu_consumed.max(1);
     let mut out = String::new();
     out.push_str(&format!(
-        "{:>9} {:>6} {:>9} {:>9} {:>6}  function\n",
-        "CU", "%", "insns", "syscall", "calls"
+        "{:>9} {:>6} {:>9} {:>9} {:>9} {:>6}  function\n",
+        "self CU", "%", "incl CU", "insns", "syscall", "calls"
     ));
     for f in &profile.functions {
         out.push_str(&format!(
-            "{:>9} {:>5.1}% {:>9} {:>9} {:>6}  {} @ {:#x}\n",
+            "{:>9} {:>5.1}% {:>9} {:>9} {:>9} {:>6}  {} @ {:#x}\n",
             f.cu,
             f.cu as f64 * 100.0 / total as f64,
+            f.inclusive_cu,
             f.instructions,
             f.syscall_cu,
             f.calls,

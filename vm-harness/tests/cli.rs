@@ -159,5 +159,24 @@ fn profile_of_a_faulting_run_still_adds_up() {
         assert_eq!(profile.outcome.cu_consumed, run.cu_consumed, "{variant}");
         assert_eq!(profile.outcome.error, run.error, "{variant}");
         assert_eq!(profile.attributed_cu(), run.cu_consumed, "{variant}");
+        let entry = profile
+            .functions
+            .iter()
+            .find(|f| f.name == "entrypoint")
+            .unwrap();
+        assert_eq!(entry.inclusive_cu, run.cu_consumed, "{variant}");
+        if variant == 1 {
+            // Recursion counted once: the recursive function's inclusive CU is its own.
+            let recurse = profile
+                .functions
+                .iter()
+                .find(|f| f.name.ends_with("recurse"))
+                .unwrap();
+            assert_eq!(recurse.inclusive_cu, recurse.cu);
+            assert_eq!(
+                recurse.calls, 63,
+                "64 frames: the entry point and 63 recursive calls"
+            );
+        }
     }
 }
