@@ -174,6 +174,62 @@ mod tests {
         assert!(msg.contains("more than five arguments"), "{msg}");
     }
 
+    const ADDDF3: &str = "<unknown>:0:0: in function _ZN4demo3add17h0011223344556677E double (double, double): A call to built-in function '__adddf3' is not supported.";
+
+    #[test]
+    fn linked_float_helper_is_allowed() {
+        let linked = vec!["__adddf3".to_string(), "__muldf3".to_string()];
+        assert!(matches!(
+            classify_with(Severity::Error, ADDDF3, &linked),
+            Verdict::Allowed(_)
+        ));
+    }
+
+    #[test]
+    fn float_helper_not_linked_is_fatal_and_named() {
+        let linked = vec!["__muldf3".to_string()];
+        let Verdict::Fatal(msg) = classify_with(Severity::Error, ADDDF3, &linked) else {
+            panic!("must be fatal")
+        };
+        assert!(msg.contains("`demo::add`"), "{msg}");
+        assert!(msg.contains("__adddf3"), "{msg}");
+        assert!(msg.contains("floating-point"), "{msg}");
+    }
+
+    #[test]
+    fn linking_a_helper_does_not_allow_other_errors() {
+        let linked = vec!["__adddf3".to_string()];
+        let text = "<unknown>:0:0: in function _ZN4demo3mul17h0011223344556677E void (ptr, i128, i128): only small returns supported";
+        assert!(matches!(
+            classify_with(Severity::Error, text, &linked),
+            Verdict::Fatal(_)
+        ));
+    }
+
+    #[test]
+    fn unexpanded_i128_helpers_are_fatal_with_the_128_bit_reason() {
+        for helper in ["__multi3", "__udivti3", "__ashlti3", "__muloti4"] {
+            let text = format!(
+                "<unknown>:0:0: in function _ZN4demo1f17h0011223344556677E void (ptr): A call to built-in function '{helper}' is not supported."
+            );
+            let Verdict::Fatal(msg) = classify_with(Severity::Error, &text, &[]) else {
+                panic!("{helper} must be fatal")
+            };
+            assert!(msg.contains("128-bit"), "{helper}: {msg}");
+            assert!(msg.contains(helper), "{msg}");
+        }
+    }
+
+    #[test]
+    fn unknown_libm_function_is_fatal_and_named() {
+        let text = "<unknown>:0:0: in function _ZN4demo1f17h0011223344556677E double (double): A call to built-in function 'tgamma' is not supported.";
+        let Verdict::Fatal(msg) = classify_with(Severity::Error, text, &[]) else {
+            panic!("must be fatal")
+        };
+        assert!(msg.contains("tgamma"), "{msg}");
+        assert!(msg.contains("compiler_builtins"), "{msg}");
+    }
+
     #[test]
     fn unknown_errors_are_fatal() {
         assert!(matches!(

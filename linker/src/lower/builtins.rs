@@ -434,3 +434,53 @@ fn extend_return(module: LLVMModuleRef, name: &str) {
         LLVMBuildRet(b, value);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_signed_int_conversions_are_sign_extended() {
+        assert!(sign_extended("__fixdfsi"));
+        assert!(sign_extended("__fixsfsi"));
+        for zero_extended in [
+            "__fixunsdfsi",
+            "__eqdf2",
+            "__ltsf2",
+            "__addsf3",
+            "__truncdfsf2",
+        ] {
+            assert!(!sign_extended(zero_extended), "{zero_extended}");
+        }
+    }
+
+    #[test]
+    fn intrinsics_map_to_libm_names() {
+        assert_eq!(libm_name("sqrt"), Some("sqrt"));
+        assert_eq!(libm_name("minnum"), Some("fmin"));
+        assert_eq!(libm_name("fabs"), None, "fabs is a bit operation, no call");
+        assert!(libm_name_set("sqrtf") && libm_name_set("fmod") && !libm_name_set("memcpy"));
+    }
+
+    #[test]
+    fn compiler_builtins_is_found_next_to_the_output_newest_first() {
+        let dir = std::env::temp_dir().join(format!("tako-lower-cb-{}", std::process::id()));
+        let deps = dir.join("deps");
+        std::fs::create_dir_all(&deps).unwrap();
+        let old = deps.join("libcompiler_builtins-aaaa.rlib");
+        let new = deps.join("libcompiler_builtins-bbbb.rlib");
+        std::fs::write(&old, b"!<arch>\n").unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::write(&new, b"!<arch>\n").unwrap();
+        std::fs::write(deps.join("libcore-cccc.rlib"), b"!<arch>\n").unwrap();
+        let output = deps.join("contract.so");
+        assert_eq!(find_compiler_builtins(&output, &[]), Some(new.clone()));
+        // From a -L directory below deps/ (rustc's raw-dylibs), when the output is elsewhere.
+        let raw = deps.join("rustcXYZ").join("raw-dylibs");
+        std::fs::create_dir_all(&raw).unwrap();
+        let elsewhere = dir.join("out").join("contract.so");
+        assert_eq!(find_compiler_builtins(&elsewhere, &[raw]), Some(new));
+        assert_eq!(find_compiler_builtins(&elsewhere, &[]), None);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
