@@ -38,6 +38,19 @@ const BENCH_SOLANA: Variant = (
         "alloc_bench_solana_bump",
     ],
 );
+const BENCH_TALC: Variant = (
+    "alloc-bench",
+    &["--features", "talc", "--as", "alloc_bench_talc"],
+);
+const BENCH_LINKED_LIST: Variant = (
+    "alloc-bench",
+    &[
+        "--features",
+        "linked-list-allocator",
+        "--as",
+        "alloc_bench_linked_list_allocator",
+    ],
+);
 const BENCH_PINOCCHIO: Variant = (
     "alloc-bench",
     &[
@@ -250,7 +263,13 @@ mod alloc_bench {
     const BOX_U64: u64 = 6;
 
     /// Every allocator variant measured here.
-    const ALLOCATORS: [Variant; 3] = [BENCH_SYSCALL, BENCH_SOLANA, BENCH_PINOCCHIO];
+    const ALLOCATORS: [Variant; 5] = [
+        BENCH_SYSCALL,
+        BENCH_SOLANA,
+        BENCH_PINOCCHIO,
+        BENCH_TALC,
+        BENCH_LINKED_LIST,
+    ];
     /// The cursor word both bump allocators keep at the heap start.
     const BUMP_HEADER: u64 = 8;
 
@@ -387,7 +406,12 @@ mod alloc_bench {
     fn random_mix_runs_until_the_heap_is_full_without_corruption() {
         for variant in ALLOCATORS {
             for max in [64, 512] {
-                let (out, data) = bench(variant, RANDOM_MIX, 0, max, &Config::default());
+                // First fit walks long free lists: allow Solana's largest budget.
+                let config = Config {
+                    cu_limit: 1_400_000,
+                    ..Config::default()
+                };
+                let (out, data) = bench(variant, RANDOM_MIX, 0, max, &config);
                 // Ends at the first failed allocation, never with overwritten blocks.
                 assert_eq!(
                     out.return_value,

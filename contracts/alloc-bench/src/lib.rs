@@ -1,6 +1,6 @@
 //! `alloc-bench`: performs exactly the allocations its input asks for, under the global
-//! allocator chosen by a cargo feature: `solana-bump` or `pinocchio-bump` if on, else
-//! `syscall` if on, else `tos` (the default). Built once per allocator:
+//! allocator chosen by a cargo feature: `solana-bump`, `pinocchio-bump`, `talc` or
+//! `linked-list-allocator` if one is on, else `syscall` if on, else `tos` (the default). Built once per allocator:
 //! `./build-example.sh alloc-bench --features syscall --as alloc_bench_syscall`.
 //!
 //! Input: three `u64` LE, `(pattern, count, size)`; layouts go through `black_box` so the
@@ -31,20 +31,28 @@ extern crate alloc;
 
 #[cfg(any(feature = "solana-bump", feature = "pinocchio-bump"))]
 mod bump;
+#[cfg(any(feature = "talc", feature = "linked-list-allocator"))]
+mod peers;
 mod workloads;
 
 const _: () = assert!(
-    !(cfg!(feature = "solana-bump") && cfg!(feature = "pinocchio-bump")),
-    "alloc-bench: solana-bump and pinocchio-bump exclude each other"
+    cfg!(feature = "solana-bump") as u8
+        + cfg!(feature = "pinocchio-bump") as u8
+        + cfg!(feature = "talc") as u8
+        + cfg!(feature = "linked-list-allocator") as u8
+        <= 1,
+    "alloc-bench: solana-bump, pinocchio-bump, talc and linked-list-allocator exclude each other"
 );
 const _: () = assert!(
     cfg!(any(
         feature = "tos",
         feature = "syscall",
         feature = "solana-bump",
-        feature = "pinocchio-bump"
+        feature = "pinocchio-bump",
+        feature = "talc",
+        feature = "linked-list-allocator"
     )),
-    "alloc-bench: enable an allocator feature: tos, syscall, solana-bump, pinocchio-bump"
+    "alloc-bench: enable an allocator feature: tos, syscall, solana-bump, pinocchio-bump, talc, linked-list-allocator"
 );
 
 #[cfg(all(
@@ -60,7 +68,12 @@ static ALLOCATOR: tos_alloc::TosAllocator = tos_alloc::TosAllocator::new();
 
 #[cfg(all(
     feature = "syscall",
-    not(any(feature = "solana-bump", feature = "pinocchio-bump"))
+    not(any(
+        feature = "solana-bump",
+        feature = "pinocchio-bump",
+        feature = "talc",
+        feature = "linked-list-allocator"
+    ))
 ))]
 #[global_allocator]
 static ALLOCATOR: tako_sdk::SyscallAllocator = tako_sdk::SyscallAllocator;
@@ -72,6 +85,14 @@ static ALLOCATOR: bump::SolanaBump = bump::SolanaBump;
 #[cfg(feature = "pinocchio-bump")]
 #[global_allocator]
 static ALLOCATOR: bump::PinocchioBump = bump::PinocchioBump;
+
+#[cfg(feature = "talc")]
+#[global_allocator]
+static ALLOCATOR: peers::TalcInHeap = peers::TalcInHeap;
+
+#[cfg(feature = "linked-list-allocator")]
+#[global_allocator]
+static ALLOCATOR: peers::LinkedListInHeap = peers::LinkedListInHeap;
 
 /// `(used, peak)` heap bytes as the allocator reports them.
 fn heap_stats() -> (u64, u64) {
@@ -89,7 +110,12 @@ fn heap_stats() -> (u64, u64) {
     }
     #[cfg(all(
         feature = "syscall",
-        not(any(feature = "solana-bump", feature = "pinocchio-bump"))
+        not(any(
+            feature = "solana-bump",
+            feature = "pinocchio-bump",
+            feature = "talc",
+            feature = "linked-list-allocator"
+        ))
     ))]
     {
         // The VM's bump region behind tako_alloc is not visible from the contract.
@@ -99,6 +125,16 @@ fn heap_stats() -> (u64, u64) {
     {
         let used = bump::used();
         (used, used)
+    }
+    #[cfg(feature = "talc")]
+    {
+        // talc keeps no counters unless built with its `counters` feature (which would
+        // change what is measured).
+        (u64::MAX, u64::MAX)
+    }
+    #[cfg(feature = "linked-list-allocator")]
+    {
+        (peers::linked_list_used(), u64::MAX)
     }
 }
 
