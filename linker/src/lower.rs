@@ -4,11 +4,11 @@
 //!
 //! | module | what | why |
 //! |---|---|---|
-//! | [`wide`] | `i128` `mul`, variable shifts, `div`/`rem`, `umul.with.overflow.i128`, `smul.with.overflow.i64` | the backend calls `__multi3` & co., whose two-register result BPF cannot return |
-//! | [`builtins`] | links `compiler_builtins`' soft-float helpers | BPF has no floating point; `__adddf3` & co. are called by name |
-//! | [`overflow`] | `umul.with.overflow.i64` | widened to `i128` otherwise |
-//! | [`sdiv`] | `sdiv`/`srem` up to 64 bits | no signed division below cpu v4 |
-//! | [`args`] | functions and calls with more than five argument registers | BPF passes five |
+//! | `wide` | `i128` `mul`, variable shifts, `div`/`rem`, `umul.with.overflow.i128`, `smul.with.overflow.i64` | the backend calls `__multi3` & co., whose two-register result BPF cannot return |
+//! | `builtins` | links `compiler_builtins`' soft-float helpers | BPF has no floating point; `__adddf3` & co. are called by name |
+//! | `overflow` | `umul.with.overflow.i64` | widened to `i128` otherwise |
+//! | `sdiv` | `sdiv`/`srem` up to 64 bits | no signed division below cpu v4 |
+//! | `args` | functions and calls with more than five argument registers | BPF passes five |
 //!
 //! Order matters: 128-bit divisions become calls to one helper first; float helpers are
 //! linked next (their bodies need the same rewrites); `expand-ir-insts` (with

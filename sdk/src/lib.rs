@@ -1,14 +1,17 @@
 //! `tako-sdk`: safe `no_std` bindings for TAKO contracts.
 //!
-//! - [`log`], [`log_u64`], [`input`], [`set_return_data`], [`heap_size`], [`abort`]:
+//! - [`log()`], [`log_u64`], [`input`], [`set_return_data`], [`heap_size`], [`abort`]:
 //!   safe wrappers over the syscalls of the TAKO ABI. The raw declarations are
 //!   `tako_abi::sys`, generated from the one list in `tako_abi::with_syscalls!`;
 //!   this crate declares no syscall name of its own.
 //! - [`copy`], [`copy_within`], [`fill`], [`compare`]: the memory syscalls
 //!   (`tako_memcpy`, `tako_memmove`, `tako_memset`, `tako_memcmp`) over checked slices.
+//! - [`log!`]: `log!("x = {} {:08x}", a, b)`, `core::fmt` into a stack buffer
+//!   ([`fmt::StackWriter`]), then `tako_log`.
 //! - [`entrypoint!`] turns `fn(&[u8]) -> u64` into the `entrypoint` symbol the VM calls.
 //! - [`panic_handler!`] defines a `#[panic_handler]` that reports file, line and column
-//!   through `tako_panic` without `core::fmt`.
+//!   through `tako_panic` without `core::fmt` (with the feature `panic-message`, it logs
+//!   the formatted message first).
 //! - With the default feature `alloc-error-handler`, an infallible allocation failure ends
 //!   the run through `tako_alloc_error(size, align)` (see [`alloc_error`]).
 //! - [`SyscallAllocator`]: a zero-sized `GlobalAlloc` that asks the VM for every allocation.
@@ -29,6 +32,7 @@
 
 mod allocator;
 mod entry;
+pub mod fmt;
 mod input;
 mod mem;
 mod panic;

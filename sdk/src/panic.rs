@@ -15,8 +15,9 @@ use core::panic::PanicInfo;
 use crate::raw;
 
 /// Ends the run with the VM's panic error, naming the file, line and column of `info`'s
-/// location (file `""`, line 0, column 0 when there is none). Formats nothing: the panic
-/// message is not read, so no `core::fmt` code is pulled into the contract.
+/// location (file `""`, line 0, column 0 when there is none). Without the `panic-message`
+/// feature it formats nothing: the panic message is not read, so no `core::fmt` code is
+/// pulled into the contract. With it, the message is logged first ([`crate::log!`]).
 ///
 /// # Panics
 /// On the host, where there is no VM to report to.
@@ -25,6 +26,13 @@ pub fn report_panic(info: &PanicInfo<'_>) -> ! {
         Some(loc) => (loc.file(), loc.line(), loc.column()),
         None => ("", 0, 0),
     };
+    // With the `panic-message` feature, the message is formatted (`core::fmt`, into a
+    // stack buffer) and logged before the run ends.
+    #[cfg(feature = "panic-message")]
+    crate::fmt::log_fmt(format_args!(
+        "panicked at {file}:{line}:{column}: {}",
+        info.message()
+    ));
     // SAFETY: `(ptr, len)` is a live, readable byte range (a `&'static str`); the VM
     // reads it and ends the run.
     unsafe {

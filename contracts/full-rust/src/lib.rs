@@ -2,7 +2,8 @@
 //! `#[path]` include, with the host test `tests/tests/full_rust.rs`) and returns, as return
 //! data, the FNV-1a hash of every entry's result bytes: `[u64 LE count][u64 LE hash]*`.
 //!
-//! Input: empty. Every operand passes through `core::hint::black_box`, so the VM computes
+//! Input: empty, or `panic` to panic with a formatted message (the SDK's `panic-message`
+//! feature logs it). Logs [`table::summary`] with `tako_sdk::log!`. Every operand passes through `core::hint::black_box`, so the VM computes
 //! what the table says instead of LLVM folding it at compile time.
 #![no_std]
 
@@ -13,8 +14,10 @@ tako_sdk::entrypoint!(process);
 tako_sdk::panic_handler!();
 
 fn process(input: &[u8]) -> u64 {
-    if !input.is_empty() {
-        return tako_sdk::INVALID_INPUT;
+    match input {
+        [] => {}
+        b"panic" => panic!("full-rust panics on purpose: {:>4}|{:x}", 42, 255u8),
+        _ => return tako_sdk::INVALID_INPUT,
     }
     let mut out = [0u8; tako_sdk::MAX_RETURN_DATA];
     let mut count = 0usize;
@@ -33,6 +36,10 @@ fn process(input: &[u8]) -> u64 {
         return tako_sdk::CHECK_FAILED;
     }
     out[..8].copy_from_slice(&(count as u64).to_le_bytes());
+    tako_sdk::log!(
+        "{}",
+        table::summary(count, table::fnv1a(&out[8..8 + count * 8]))
+    );
     match tako_sdk::set_return_data(&out[..8 + count * 8]) {
         Ok(()) => tako_sdk::SUCCESS,
         Err(_) => tako_sdk::CHECK_FAILED,

@@ -19,6 +19,31 @@ pub fn fnv1a(bytes: &[u8]) -> u64 {
     hash
 }
 
+/// The line the contract logs with `tako_sdk::log!` after evaluating the table: the entry
+/// count and the FNV-1a of all entry hashes (as little-endian bytes), formatted with width,
+/// fill and hex.
+pub struct Summary {
+    count: usize,
+    hash: u64,
+}
+
+/// [`Summary`] of `count` entries whose hashes hash to `hash`.
+pub fn summary(count: usize, hash: u64) -> Summary {
+    Summary { count, hash }
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "full-rust: {:>4} entries, hash {:#018x}, {:+}",
+            self.count,
+            self.hash,
+            -(self.count as i64)
+        )
+    }
+}
+
 /// A fixed buffer `core::fmt` writes into (no allocator needed).
 struct Buf {
     bytes: [u8; 256],
@@ -284,7 +309,7 @@ pub fn evaluate(emit: &mut dyn FnMut(&'static str, &[u8])) {
     );
     num!("u64 to f64", (o(u64::MAX) as f64).to_bits());
     num!("u128 to f64", (o(u128::MAX / 7) as f64).to_bits());
-    num!("f64 to f32", (o(3.141_592_653_589_793f64) as f32).to_bits());
+    num!("f64 to f32", (o(core::f64::consts::PI) as f32).to_bits());
     num!("f32 mul", (o(1.5f32) * o(-2.25f32)).to_bits());
     num!("f64 poly", {
         let x = o(0.7f64);

@@ -1,0 +1,139 @@
+//! `core::fmt` without an allocator: [`StackWriter`] formats into a fixed buffer on the
+//! stack, and [`log!`](crate::log!) logs `format_args!` through it.
+//!
+//! Formatting needs the linker's IR rewrites of issue 8 (`core::fmt` passes six argument
+//! registers in `Formatter::pad_integral`); every contract built by `./build-example.sh`
+//! has them. Cost: the formatting code itself (a few KiB of `.text` the first time a
+//! contract formats anything) plus one `tako_log` of the formatted length.
+
+use core::fmt::{self, Write};
+
+/// Bytes [`log!`](crate::log!) formats at most; a longer message is cut at a character
+/// boundary and ends with `...`.
+pub const LOG_BUFFER: usize = 256;
+
+/// A `fmt::Write` into `N` bytes on the stack. Writing never fails: what does not fit is
+/// dropped (at a UTF-8 character boundary) and [`StackWriter::truncated`] is set.
+pub struct StackWriter<const N: usize> {
+    buf: [u8; N],
+    len: usize,
+    truncated: bool,
+}
+
+impl<const N: usize> StackWriter<N> {
+    /// An empty writer.
+    pub const fn new() -> Self {
+        Self {
+            buf: [0; N],
+            len: 0,
+            truncated: false,
+        }
+    }
+
+    /// What was written (always valid UTF-8).
+    pub fn as_str(&self) -> &str {
+        // Only whole `&str`s or their prefixes cut at character boundaries are copied in.
+        core::str::from_utf8(&self.buf[..self.len]).unwrap_or("")
+    }
+
+    /// Whether some output did not fit.
+    pub fn truncated(&self) -> bool {
+        self.truncated
+    }
+
+    /// Marks a truncated buffer by ending it with `...` (when `N >= 3`).
+    fn mark_truncated(&mut self) {
+        if !self.truncated || N < 3 {
+            return;
+        }
+        let mut end = self.len.min(N - 3);
+        while end > 0 && !is_char_boundary(&self.buf[..self.len], end) {
+            end -= 1;
+        }
+        self.buf[end..end + 3].copy_from_slice(b"...");
+        self.len = end + 3;
+    }
+}
+
+impl<const N: usize> Default for StackWriter<N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn is_char_boundary(bytes: &[u8], index: usize) -> bool {
+    index >= bytes.len() || (bytes[index] as i8) >= -0x40
+}
+
+impl<const N: usize> Write for StackWriter<N> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let room = N - self.len;
+        let mut take = s.len().min(room);
+        if take < s.len() {
+            self.truncated = true;
+            while take > 0 && !s.is_char_boundary(take) {
+                take -= 1;
+            }
+        }
+        self.buf[self.len..self.len + take].copy_from_slice(&s.as_bytes()[..take]);
+        self.len += take;
+        Ok(())
+    }
+}
+
+/// Formats `args` into [`LOG_BUFFER`] bytes and logs them (what [`log!`](crate::log!)
+/// calls). A message without arguments is logged without formatting.
+pub fn log_fmt(args: fmt::Arguments<'_>) {
+    if let Some(plain) = args.as_str() {
+        crate::log(plain);
+        return;
+    }
+    let mut w = StackWriter::<LOG_BUFFER>::new();
+    // `StackWriter` never fails; a `Display` impl that does only shortens the message.
+    let _ = w.write_fmt(args);
+    w.mark_truncated();
+    crate::log(w.as_str());
+}
+
+/// Logs a formatted message: `log!("x = {} {:08x}", a, b)`. Same syntax as `format!`; the
+/// result is cut to [`LOG_BUFFER`] bytes. Costs the formatting plus one `tako_log`
+/// (base + 1 CU per byte).
+#[macro_export]
+macro_rules! log {
+    ($($arg:tt)*) => {
+        $crate::fmt::log_fmt(::core::format_args!($($arg)*))
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+
+    #[test]
+    fn formats_like_core() {
+        let mut w = StackWriter::<64>::new();
+        write!(w, "x = {} {:08x} [{:>5}]", -3, 0xbeefu32, "ab").unwrap();
+        assert_eq!(w.as_str(), "x = -3 0000beef [   ab]");
+        assert!(!w.truncated());
+    }
+
+    #[test]
+    fn overflow_is_cut_at_a_char_boundary_and_marked() {
+        let mut w = StackWriter::<8>::new();
+        let accents = "ééé";
+        write!(w, "ab{accents}").unwrap();
+        // "ab" + three 2-byte 'é' fill 8 bytes exactly: nothing is cut.
+        assert_eq!(w.as_str(), "abééé");
+        assert!(!w.truncated());
+        let mut w = StackWriter::<7>::new();
+        let accents = "ééé";
+        write!(w, "ab{accents}").unwrap();
+        assert!(w.truncated());
+        assert_eq!(w.as_str(), "abéé", "never half a character");
+        w.mark_truncated();
+        // The marker replaces the last 3 bytes, backing off to a character boundary.
+        assert_eq!(w.as_str(), "abé...");
+        assert!(core::str::from_utf8(w.as_str().as_bytes()).is_ok());
+    }
+}
