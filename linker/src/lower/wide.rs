@@ -14,7 +14,8 @@
 //! - `udiv`/`urem`/`sdiv`/`srem i128` → a call to one shared internal function
 //!   `tako.udivmod128(ptr out, a_lo, a_hi, b_lo, b_hi)` (five registers) that writes the
 //!   quotient and remainder to `out`: a single 64-bit `udiv` when both operands fit in
-//!   64 bits, otherwise LLVM's own shift-subtract expansion (`expand-ir-insts`, run after
+//!   64 bits, four 64-bit `udiv`s by 32-bit digits when the divisor fits in 32 bits,
+//!   otherwise LLVM's own shift-subtract expansion (`expand-ir-insts`, run after
 //!   this with `-expand-div-rem-bits=64`). Signed forms use absolute values and fix the
 //!   signs as in [`super::sdiv`].
 //! - `llvm.umul.with.overflow.i128` (`u128::checked_mul`) → the product above plus an
@@ -364,6 +365,8 @@ fn udivmod_helper(module: LLVMModuleRef, cx: &Cx) -> (LLVMValueRef, LLVMTypeRef)
         let b = own.0;
         let entry = LLVMAppendBasicBlockInContext(context, f, c"entry".as_ptr());
         let fast = LLVMAppendBasicBlockInContext(context, f, c"fast".as_ptr());
+        let check = LLVMAppendBasicBlockInContext(context, f, c"check32".as_ptr());
+        let small = LLVMAppendBasicBlockInContext(context, f, c"divisor32".as_ptr());
         let slow = LLVMAppendBasicBlockInContext(context, f, c"slow".as_ptr());
         let out = LLVMGetParam(f, 0);
         let (a0, a1, b0, b1) = (
@@ -375,7 +378,18 @@ fn udivmod_helper(module: LLVMModuleRef, cx: &Cx) -> (LLVMValueRef, LLVMTypeRef)
         LLVMPositionBuilderAtEnd(b, entry);
         let high = LLVMBuildOr(b, a1, b1, NONAME);
         let narrow = LLVMBuildICmp(b, LLVMIntPredicate::LLVMIntEQ, high, cx.c64(0), NONAME);
-        LLVMBuildCondBr(b, narrow, fast, slow);
+        LLVMBuildCondBr(b, narrow, fast, check);
+        LLVMPositionBuilderAtEnd(b, check);
+        let fits32 = LLVMBuildICmp(
+            b,
+            LLVMIntPredicate::LLVMIntULE,
+            b0,
+            cx.c64(0xffff_ffff),
+            NONAME,
+        );
+        let b1_zero = LLVMBuildICmp(b, LLVMIntPredicate::LLVMIntEQ, b1, cx.c64(0), NONAME);
+        let divisor32 = LLVMBuildAnd(b, fits32, b1_zero, NONAME);
+        LLVMBuildCondBr(b, divisor32, small, slow);
         let store_at = |b: LLVMBuilderRef, value: LLVMValueRef, index: u64, ty: LLVMTypeRef| {
             let mut idx = [cx.c64(index)];
             let p = LLVMBuildGEP2(b, ty, out, idx.as_mut_ptr(), 1, NONAME);
@@ -385,6 +399,31 @@ fn udivmod_helper(module: LLVMModuleRef, cx: &Cx) -> (LLVMValueRef, LLVMTypeRef)
         store_at(b, LLVMBuildUDiv(b, a0, b0, NONAME), 0, cx.i64);
         store_at(b, cx.c64(0), 1, cx.i64);
         store_at(b, LLVMBuildURem(b, a0, b0, NONAME), 2, cx.i64);
+        store_at(b, cx.c64(0), 3, cx.i64);
+        LLVMBuildRetVoid(b);
+        // Divisor below 2^32: schoolbook division by 32-bit digits, four 64-bit `udiv`s
+        // (each partial dividend `r << 32 | digit` is below 2^64 since r < divisor).
+        LLVMPositionBuilderAtEnd(b, small);
+        let mask = cx.c64(0xffff_ffff);
+        let k32 = cx.c64(32);
+        let digits = [
+            LLVMBuildLShr(b, a1, k32, NONAME),
+            LLVMBuildAnd(b, a1, mask, NONAME),
+            LLVMBuildLShr(b, a0, k32, NONAME),
+            LLVMBuildAnd(b, a0, mask, NONAME),
+        ];
+        let mut rem = cx.c64(0);
+        let mut q = Vec::with_capacity(4);
+        for digit in digits {
+            let partial = LLVMBuildOr(b, LLVMBuildShl(b, rem, k32, NONAME), digit, NONAME);
+            q.push(LLVMBuildUDiv(b, partial, b0, NONAME));
+            rem = LLVMBuildURem(b, partial, b0, NONAME);
+        }
+        let q_hi = LLVMBuildOr(b, LLVMBuildShl(b, q[0], k32, NONAME), q[1], NONAME);
+        let q_lo = LLVMBuildOr(b, LLVMBuildShl(b, q[2], k32, NONAME), q[3], NONAME);
+        store_at(b, q_lo, 0, cx.i64);
+        store_at(b, q_hi, 1, cx.i64);
+        store_at(b, rem, 2, cx.i64);
         store_at(b, cx.c64(0), 3, cx.i64);
         LLVMBuildRetVoid(b);
         LLVMPositionBuilderAtEnd(b, slow);
