@@ -41,7 +41,7 @@ pub struct HostHeap<'a> {
 impl<'a> HostHeap<'a> {
     /// Places a fresh heap over `region` (zeroing it, as the VM hands over a zeroed heap).
     pub fn new(region: &'a mut [u8]) -> Result<Self, RegionError> {
-        if region.as_ptr() as usize % core::mem::align_of::<Header>() != 0 {
+        if !(region.as_ptr() as usize).is_multiple_of(core::mem::align_of::<Header>()) {
             return Err(RegionError::Misaligned);
         }
         if region.len() < HEADER_SIZE {

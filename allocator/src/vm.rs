@@ -48,7 +48,7 @@ impl<const HEAP_SIZE: usize> TosAllocator<HEAP_SIZE> {
                 "TosAllocator: the heap size must be between 1 KiB and 256 KiB"
             );
             assert!(
-                HEAP_SIZE % HEAP_SIZE_STEP == 0,
+                HEAP_SIZE.is_multiple_of(HEAP_SIZE_STEP),
                 "TosAllocator: the heap size must be a multiple of 1 KiB"
             );
         }
