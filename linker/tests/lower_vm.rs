@@ -601,3 +601,120 @@ fn floating_point_without_compiler_builtins_is_refused() {
     );
     assert!(msg.contains("compiler_builtins"), "{msg}");
 }
+
+/// Pairs per run of [`division_ir`]: 16 pairs × 4 results × 16 bytes = the 1 KiB of
+/// return data the VM allows.
+const PAIRS_PER_RUN: usize = 16;
+
+/// `udiv`, `urem`, `sdiv`, `srem i128` of `PAIRS_PER_RUN` operand pairs read from the input
+/// (the divisor made 1 where IR would be undefined).
+fn division_ir() -> String {
+    let mut body = String::from(
+        "define i64 @entrypoint(ptr %input) {
+  %out = alloca [64 x i128], align 16
+",
+    );
+    for i in 0..PAIRS_PER_RUN {
+        let (oa, ob) = (8 + i * 32, 8 + i * 32 + 16);
+        body += &format!(
+            "  %pa{i} = getelementptr i8, ptr %input, i64 {oa}
+  %pb{i} = getelementptr i8, ptr %input, i64 {ob}
+  %a{i} = load i128, ptr %pa{i}, align 8
+  %b{i} = load i128, ptr %pb{i}, align 8
+  %z{i} = icmp eq i128 %b{i}, 0
+  %m{i} = icmp eq i128 %a{i}, -170141183460469231731687303715884105728
+  %n{i} = icmp eq i128 %b{i}, -1
+  %o{i} = and i1 %m{i}, %n{i}
+  %bad{i} = or i1 %z{i}, %o{i}
+  %d{i} = select i1 %bad{i}, i128 1, i128 %b{i}
+  %uq{i} = udiv i128 %a{i}, %d{i}
+  %ur{i} = urem i128 %a{i}, %d{i}
+  %sq{i} = sdiv i128 %a{i}, %d{i}
+  %sr{i} = srem i128 %a{i}, %d{i}
+"
+        );
+        for (k, v) in ["uq", "ur", "sq", "sr"].iter().enumerate() {
+            let slot = i * 4 + k;
+            body += &format!(
+                "  %s{v}{i} = getelementptr [64 x i128], ptr %out, i64 0, i64 {slot}
+  store i128 %{v}{i}, ptr %s{v}{i}, align 16
+"
+            );
+        }
+    }
+    body += "  %addr = ptrtoint ptr %out to i64
+  %ignored = call i64 @tako_set_return_data(i64 %addr, i64 1024)
+  ret i64 0
+}
+";
+    body
+}
+
+/// Divisors of every width (with the shapes long division gets wrong: all-ones digits,
+/// powers of two and their neighbours) and dividends built as `q * d + r`.
+fn division_pairs() -> Vec<(u128, u128)> {
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let mut pairs = Vec::new();
+    for round in 0..1600 {
+        let bits = 1 + (next() % 128) as u32;
+        let raw = (u128::from(next()) << 64) | u128::from(next());
+        let d = match round % 4 {
+            0 => raw >> (128 - bits),
+            1 => (u128::MAX >> (128 - bits)) ^ (u128::from(next() & 0xff) << (bits / 2)),
+            2 => (1u128 << (bits - 1))
+                .wrapping_add(u128::from(next() % 3))
+                .wrapping_sub(1),
+            _ => (raw >> (128 - bits)) | (1 << (bits - 1)),
+        }
+        .max(1);
+        let q = ((u128::from(next()) << 64) | u128::from(next())) >> (next() % 128);
+        let r = u128::from(next()) % d;
+        let a = q.wrapping_mul(d).wrapping_add(r);
+        pairs.push((a, d));
+        pairs.push((a, d.wrapping_neg()));
+    }
+    pairs
+}
+
+#[test]
+fn wide_division_matches_the_host_on_3200_pairs() {
+    let (so, _) = build(&division_ir());
+    let pairs = division_pairs();
+    for chunk in pairs.chunks(PAIRS_PER_RUN) {
+        let mut input = Vec::new();
+        for &(a, b) in chunk {
+            input.extend_from_slice(&a.to_le_bytes());
+            input.extend_from_slice(&b.to_le_bytes());
+        }
+        // Pad a short last chunk with 1 / 1.
+        for _ in chunk.len()..PAIRS_PER_RUN {
+            input.extend_from_slice(&1u128.to_le_bytes());
+            input.extend_from_slice(&1u128.to_le_bytes());
+        }
+        let data = run(&so, &input);
+        for (i, &(a, b)) in chunk.iter().enumerate() {
+            let got = |k: usize| {
+                let at = (i * 4 + k) * 16;
+                u128::from_le_bytes(data[at..at + 16].try_into().unwrap())
+            };
+            let bu = if b == 0 { 1 } else { b };
+            let (sq, sr) = signed_host(a as i128, b as i128, i128::MIN);
+            let want = [a / bu, a % bu, sq as u128, sr as u128];
+            for (k, name) in ["udiv", "urem", "sdiv", "srem"].iter().enumerate() {
+                assert_eq!(
+                    got(k),
+                    want[k],
+                    "{name} i128 of a = {a:#x}, b = {b:#x}: VM {:#x}, host {:#x}",
+                    got(k),
+                    want[k]
+                );
+            }
+        }
+    }
+}
