@@ -25,9 +25,11 @@ pub(crate) trait Region {
 /// Sets up a fresh heap. Safe to race: the cursor is set before `end`, and both by CAS
 /// from 0, so every thread agrees on the values.
 #[cold]
+#[inline(never)]
 fn init<R: Region>(h: &Header, region: &R) -> bool {
     let base = region.base();
-    let size = region.declared().min(region.mapped());
+    // `end` stays granule-aligned: `bump::place` relies on it.
+    let size = region.declared().min(region.mapped()) & !(bump::GRANULE - 1);
     if size < HEADER_SIZE {
         return false;
     }
@@ -38,8 +40,13 @@ fn init<R: Region>(h: &Header, region: &R) -> bool {
     true
 }
 
+/// The rare path: set up a fresh heap and retry, or count the failure.
 #[cold]
-fn fail(h: &Header) -> *mut u8 {
+#[inline(never)]
+fn alloc_slow<R: Region>(h: &Header, region: &R, layout: Layout) -> *mut u8 {
+    if h.end.load(Acquire) == 0 && init(h, region) {
+        return alloc(h, region, layout);
+    }
     h.failed.fetch_add(1, Relaxed);
     core::ptr::null_mut()
 }
@@ -50,25 +57,17 @@ pub(crate) fn alloc<R: Region>(h: &Header, region: &R, layout: Layout) -> *mut u
     let mut cursor = h.cursor.load(Relaxed);
     loop {
         let end = h.end.load(Acquire);
-        match bump::place(cursor, end, layout.size(), layout.align()) {
-            Some((block, new)) => {
-                match h.cursor.compare_exchange_weak(cursor, new, AcqRel, Relaxed) {
-                    Ok(_) => {
-                        #[cfg(feature = "count-allocations")]
-                        h.allocations.fetch_add(1, Relaxed);
-                        return block as *mut u8;
-                    }
-                    Err(actual) => cursor = actual,
-                }
+        // A fresh heap has end == 0, so nothing fits and the slow path sets it up.
+        let Some((block, new)) = bump::place(cursor, end, layout.size(), layout.align()) else {
+            return alloc_slow(h, region, layout);
+        };
+        match h.cursor.compare_exchange_weak(cursor, new, AcqRel, Relaxed) {
+            Ok(_) => {
+                #[cfg(feature = "count-allocations")]
+                h.allocations.fetch_add(1, Relaxed);
+                return block as *mut u8;
             }
-            None => {
-                // Either the heap is fresh (end == 0) or the block does not fit.
-                if end == 0 && init(h, region) {
-                    cursor = h.cursor.load(Relaxed);
-                    continue;
-                }
-                return fail(h);
-            }
+            Err(actual) => cursor = actual,
         }
     }
 }
