@@ -24,7 +24,9 @@ const COLLECTIONS_SYSCALL: Variant = (
     &["--features", "syscall", "--as", "collections_syscall"],
 );
 const OOM: Variant = ("oom", &[]);
+const OOM_SYSCALL: Variant = ("oom", &["--features", "syscall", "--as", "oom_syscall"]);
 const SDK_CALLS: Variant = ("sdk-calls", &[]);
+const BIG_HEAP: Variant = ("big-heap", &[]);
 const BENCH_SYSCALL: Variant = (
     "alloc-bench",
     &["--features", "syscall", "--as", "alloc_bench_syscall"],
@@ -184,28 +186,48 @@ mod oom {
     /// The fallible variant's block table: 256 `Vec<u8>` headers of 24 bytes.
     const TABLE: u64 = 256 * 24;
 
+    /// Runs the fallible variant; returns the bytes obtained, after checking the code and
+    /// the logs.
+    fn fallible(variant: Variant, heap: u64) -> u64 {
+        let config = Config {
+            heap_size: heap,
+            ..Config::default()
+        };
+        let out = expect_code(run_with(variant, &u64_input(0), &config), OUT_OF_MEMORY);
+        let obtained = words(&out.return_data)[0];
+        assert_eq!(out.logs[0], "oom: heap exhausted");
+        assert_eq!(
+            out.logs[1],
+            format!("{obtained:#x}, {:#x}, 0x0, 0x0, 0x0", obtained / 1024)
+        );
+        obtained
+    }
+
+    /// Whole 1 KiB blocks that fit in `bytes` after the block table.
+    fn blocks_fitting(bytes: u64) -> u64 {
+        (bytes - TABLE) / 1024 * 1024
+    }
+
     #[test]
-    fn fallible_exhaustion_returns_out_of_memory() {
+    fn fallible_exhaustion_uses_every_byte_the_tos_allocator_declares() {
+        // TosAllocator::new() declares 32 KiB: a larger mapped heap changes nothing, and
+        // every block that fits after its header and the table is handed out.
+        let usable = DEFAULT_HEAP_SIZE - tos_alloc::HEADER_SIZE as u64;
         for heap in [DEFAULT_HEAP_SIZE, 64 * 1024] {
-            let config = Config {
-                heap_size: heap,
-                ..Config::default()
-            };
-            let out = expect_code(run_with(OOM, &u64_input(0), &config), OUT_OF_MEMORY);
-            let obtained = words(&out.return_data)[0];
-            assert_eq!(obtained % 1024, 0);
-            // Every 1 KiB block that fits beside the table, less at most one block of
-            // allocator overhead (headers, alignment).
-            let fits = (heap - TABLE) / 1024 * 1024;
-            assert!(
-                obtained <= fits && obtained + 1024 >= fits,
-                "heap {heap}: obtained {obtained}, {fits} fit"
-            );
-            assert_eq!(out.logs[0], "oom: heap exhausted");
-            assert!(
-                out.logs[1].starts_with(&format!("{obtained:#x}, {:#x}, ", obtained / 1024)),
-                "{:?}",
-                out.logs
+            assert_eq!(fallible(OOM, heap), blocks_fitting(usable), "heap {heap}");
+        }
+        // A smaller mapped heap caps it (the allocator asks the VM), without a fault.
+        let usable = 16 * 1024 - tos_alloc::HEADER_SIZE as u64;
+        assert_eq!(fallible(OOM, 16 * 1024), blocks_fitting(usable));
+    }
+
+    #[test]
+    fn fallible_exhaustion_under_the_syscall_allocator_follows_the_mapped_heap() {
+        for heap in [DEFAULT_HEAP_SIZE, 64 * 1024] {
+            assert_eq!(
+                fallible(OOM_SYSCALL, heap),
+                blocks_fitting(heap),
+                "heap {heap}"
             );
         }
     }
@@ -527,5 +549,56 @@ mod sdk_calls {
         expect_code(run(SDK_CALLS, b""), INVALID_INPUT);
         expect_code(run(SDK_CALLS, b"z"), INVALID_INPUT);
         expect_code(run(SDK_CALLS, &command(b'l', &[0xff])), INVALID_INPUT);
+    }
+}
+
+mod big_heap {
+    use super::*;
+
+    /// `[bytes obtained, allocator capacity, allocator peak]`.
+    fn big(kib: Option<u64>, heap: u64) -> (Outcome, Vec<u64>) {
+        let input = kib.map(u64_input).unwrap_or_default();
+        let config = Config {
+            heap_size: heap,
+            ..Config::default()
+        };
+        let out = run_with(BIG_HEAP, &input, &config);
+        assert!(out.error.is_none(), "heap {heap}: {out}");
+        let data = words(&out.return_data);
+        assert_eq!(data.len(), 3, "{out}");
+        (out, data)
+    }
+
+    #[test]
+    fn uses_more_than_32_kib_with_a_256_kib_heap() {
+        let heap = tako_abi::MAX_HEAP_SIZE;
+        for kib in [None, Some(100), Some(240)] {
+            let (out, data) = big(kib, heap);
+            assert_eq!(out.return_value, Some(SUCCESS), "{kib:?}: {out}");
+            assert_eq!(data[0], kib.unwrap_or(48) * 1024);
+            assert_eq!(data[1], heap - tos_alloc::HEADER_SIZE as u64);
+            assert!(data[2] > DEFAULT_HEAP_SIZE, "peak {}", data[2]);
+        }
+    }
+
+    #[test]
+    fn the_default_heap_ends_with_out_of_memory_not_a_fault() {
+        let (out, data) = big(None, DEFAULT_HEAP_SIZE);
+        assert_eq!(out.return_value, Some(OUT_OF_MEMORY), "{out}");
+        // The allocator learned the mapped 32 KiB, not the declared 256 KiB.
+        assert_eq!(data[1], DEFAULT_HEAP_SIZE - tos_alloc::HEADER_SIZE as u64);
+        assert!(
+            data[0] < DEFAULT_HEAP_SIZE && data[0] > 24 * 1024,
+            "{}",
+            data[0]
+        );
+        assert!(data[2] <= data[1]);
+    }
+
+    #[test]
+    fn bad_sizes_are_invalid_input() {
+        for input in [u64_input(0), u64_input(241), b"abc".to_vec()] {
+            expect_code(run(BIG_HEAP, &input), INVALID_INPUT);
+        }
     }
 }

@@ -60,7 +60,9 @@ const _: () = assert!(
     not(any(
         feature = "syscall",
         feature = "solana-bump",
-        feature = "pinocchio-bump"
+        feature = "pinocchio-bump",
+        feature = "talc",
+        feature = "linked-list-allocator"
     ))
 ))]
 #[global_allocator]
@@ -101,11 +103,13 @@ fn heap_stats() -> (u64, u64) {
         not(any(
             feature = "syscall",
             feature = "solana-bump",
-            feature = "pinocchio-bump"
+            feature = "pinocchio-bump",
+            feature = "talc",
+            feature = "linked-list-allocator"
         ))
     ))]
     {
-        let s = tos_alloc::stats();
+        let s = ALLOCATOR.stats();
         (s.used as u64, s.peak as u64)
     }
     #[cfg(all(
