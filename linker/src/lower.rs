@@ -4,7 +4,7 @@
 //!
 //! | module | what | why |
 //! |---|---|---|
-//! | `wide` | `i128` `mul`, variable shifts, `div`/`rem`, `umul.with.overflow.i128`, `smul.with.overflow.i64` | the backend calls `__multi3` & co., whose two-register result BPF cannot return |
+//! | `wide` | `i128` `mul`, variable shifts, `div`/`rem`, `umul`/`smul.with.overflow.i128`, `smul.with.overflow.i64`, funnel shifts, saturating float conversions | the backend calls `__multi3` & co., whose two-register result BPF cannot return |
 //! | `builtins` | links `compiler_builtins`' soft-float helpers | BPF has no floating point; `__adddf3` & co. are called by name |
 //! | `overflow` | `umul.with.overflow.i64` | widened to `i128` otherwise |
 //! | `sdiv` | `sdiv`/`srem` up to 64 bits | no signed division below cpu v4 |
@@ -37,6 +37,9 @@ pub use builtins::find_compiler_builtins;
 pub struct LowerReport {
     /// Float helpers linked from `compiler_builtins`.
     pub float_helpers: Vec<String>,
+    /// `i128` intrinsics (`smul.with.overflow`, funnel shifts, saturating float
+    /// conversions) rewritten in terms of the other rewrites.
+    pub wide_intrinsics: usize,
     /// `i128` divisions and remainders routed through `tako.udivmod128`.
     pub wide_divisions: usize,
     /// `i128` multiplications expanded.
@@ -64,6 +67,7 @@ pub(crate) unsafe fn lower(
     run_passes: &mut dyn FnMut(&str) -> Result<(), String>,
 ) -> Result<LowerReport, Vec<String>> {
     let mut report = LowerReport {
+        wide_intrinsics: wide::lower_wide_intrinsics(module),
         wide_divisions: wide::lower_div(module),
         ..LowerReport::default()
     };

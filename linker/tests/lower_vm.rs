@@ -150,7 +150,7 @@ fn signed_ir(w: u32, q: usize, r: usize) -> String {
 
 fn store(slot: usize, value: &str) -> String {
     format!(
-        "  %p{slot} = getelementptr [26 x i128], ptr %out, i64 0, i64 {slot}
+        "  %p{slot} = getelementptr [30 x i128], ptr %out, i64 0, i64 {slot}
   store i128 {value}, ptr %p{slot}, align 16
 "
     )
@@ -160,8 +160,11 @@ fn arithmetic_ir() -> String {
     let mut body = String::from(
         "declare { i128, i1 } @llvm.umul.with.overflow.i128(i128, i128)
 declare { i64, i1 } @llvm.smul.with.overflow.i64(i64, i64)
+declare { i128, i1 } @llvm.smul.with.overflow.i128(i128, i128)
+declare i128 @llvm.fshl.i128(i128, i128, i128)
+declare i128 @llvm.fshr.i128(i128, i128, i128)
 define i64 @entrypoint(ptr %input) {
-  %out = alloca [26 x i128], align 16
+  %out = alloca [30 x i128], align 16
   %pa = getelementptr i8, ptr %input, i64 8
   %pb = getelementptr i8, ptr %input, i64 24
   %a = load i128, ptr %pa, align 8
@@ -199,6 +202,12 @@ define i64 @entrypoint(ptr %input) {
   %bpos = and i128 %bodd, 170141183460469231731687303715884105727
   %lone.urem = urem i128 %a, %bpos
   %lone.srem = srem i128 %a, %bpos
+  %ss = call { i128, i1 } @llvm.smul.with.overflow.i128(i128 %a, i128 %b)
+  %ss.v = extractvalue { i128, i1 } %ss, 0
+  %ss.o = extractvalue { i128, i1 } %ss, 1
+  %ss.f = zext i1 %ss.o to i128
+  %fl = call i128 @llvm.fshl.i128(i128 %a, i128 %b, i128 %b)
+  %fr = call i128 @llvm.fshr.i128(i128 %a, i128 %b, i128 %b)
 ",
     );
     for (slot, value) in [
@@ -218,6 +227,10 @@ define i64 @entrypoint(ptr %input) {
         (23, "%c4x"),
         (24, "%lone.urem"),
         (25, "%lone.srem"),
+        (26, "%ss.v"),
+        (27, "%ss.f"),
+        (28, "%fl"),
+        (29, "%fr"),
     ] {
         body += &store(slot, value);
     }
@@ -227,7 +240,7 @@ define i64 @entrypoint(ptr %input) {
     body += &signed_ir(16, 16, 17);
     body += &signed_ir(8, 18, 19);
     body += "  %addr = ptrtoint ptr %out to i64
-  %ignored = call i64 @tako_set_return_data(i64 %addr, i64 416)
+  %ignored = call i64 @tako_set_return_data(i64 %addr, i64 480)
   ret i64 0
 }
 ";
@@ -243,8 +256,8 @@ where
     (a / d, a % d)
 }
 
-fn expected(a: u128, b: u128) -> [u128; 26] {
-    let mut out = [0u128; 26];
+fn expected(a: u128, b: u128) -> [u128; 30] {
+    let mut out = [0u128; 30];
     let bu = if b == 0 { 1 } else { b };
     out[0] = a / bu;
     out[1] = a % bu;
@@ -281,10 +294,25 @@ fn expected(a: u128, b: u128) -> [u128; 26] {
     let positive_odd = (b | 1) & i128::MAX as u128;
     out[24] = a % positive_odd;
     out[25] = ((a as i128) % positive_odd as i128) as u128;
+    let (v, o) = (a as i128).overflowing_mul(b as i128);
+    out[26] = v as u128;
+    out[27] = u128::from(o);
+    // Funnel shifts: the 256-bit concatenation shifted, by the amount modulo 128.
+    let s = (b % 128) as u32;
+    out[28] = if s == 0 {
+        a
+    } else {
+        (a << s) | (b >> (128 - s))
+    };
+    out[29] = if s == 0 {
+        b
+    } else {
+        (b >> s) | (a << (128 - s))
+    };
     out
 }
 
-const NAMES: [&str; 26] = [
+const NAMES: [&str; 30] = [
     "udiv i128",
     "urem i128",
     "sdiv i128",
@@ -311,6 +339,10 @@ const NAMES: [&str; 26] = [
     "sdiv i32 by 7",
     "urem i128 alone",
     "srem i128 alone",
+    "smul.with.overflow.i128 value",
+    "smul.with.overflow.i128 flag",
+    "fshl i128",
+    "fshr i128",
 ];
 
 /// Operands: edge values of every width, then pseudo-random values of every bit length.
@@ -364,6 +396,7 @@ fn wide_and_signed_arithmetic_matches_the_host() {
     assert!(lowered.wide_shifts >= 3, "{lowered:?}");
     assert!(lowered.signed_divisions >= 8, "{lowered:?}");
     assert!(lowered.checked_multiplications >= 2, "{lowered:?}");
+    assert!(lowered.wide_intrinsics >= 3, "{lowered:?}");
     let values = operands();
     let mut checked = 0;
     // Every edge value against every edge value, and random pairs.
@@ -382,7 +415,7 @@ fn wide_and_signed_arithmetic_matches_the_host() {
         input.extend_from_slice(&a.to_le_bytes());
         input.extend_from_slice(&b.to_le_bytes());
         let data = run(&so, &input);
-        assert_eq!(data.len(), 26 * 16);
+        assert_eq!(data.len(), 30 * 16);
         let want = expected(a, b);
         for (slot, chunk) in data.chunks(16).enumerate() {
             let got = u128::from_le_bytes(chunk.try_into().unwrap());

@@ -259,6 +259,56 @@ pub fn evaluate(emit: &mut dyn FnMut(&'static str, &[u8])) {
         "i128 checked div zero",
         o(5i128).checked_div(o(0i128)).unwrap_or(-1)
     );
+    num!(
+        "i128 checked mul ok",
+        o(-(1i128 << 62)).checked_mul(o(1i128 << 64)).unwrap_or(7)
+    );
+    num!(
+        "i128 checked mul overflow",
+        o(i128::MAX / 3).checked_mul(o(-4i128)).unwrap_or(7)
+    );
+    num!("i128 overflowing mul", {
+        let (v, o) = o(i128::MIN + 1).overflowing_mul(o(-1i128));
+        v ^ i128::from(o)
+    });
+    num!(
+        "u128 rotate var",
+        o(0x0123_4567_89ab_cdefu128 << 50).rotate_left(o(77u32))
+    );
+    num!(
+        "u128 leading zeros",
+        o(1u128 << 100).leading_zeros() + o(3u128).trailing_zeros()
+    );
+    num!("u128 pow", o(10u128).pow(o(35u32)));
+    num!(
+        "u128 sqrt-free mul div",
+        o(123_456_789_012_345_678_901u128) * o(1_000_000_007u128) / o(998_244_353u128)
+    );
+    num!(
+        "u128 div 1e18",
+        o(u128::MAX / 7) / o(1_000_000_000_000_000_000u128)
+    );
+    num!(
+        "u128 saturating",
+        o(u128::MAX - 5).saturating_add(o(9u128)) - o(1u128)
+    );
+    num!("i128 abs", o(-(1i128 << 100) - 12345).unsigned_abs());
+    num!(
+        "i64 checked mul",
+        o(i64::MAX / 2).checked_mul(o(3i64)).unwrap_or(-9)
+            ^ o(-7i64).checked_mul(o(9i64)).unwrap_or(0)
+    );
+    num!("f64 to u128", o(3.5e30f64) as u128);
+    num!("i128 to f64", (o(-(1i128 << 90) - 1) as f64).to_bits());
+    num!("f64 to i128 neg", o(-2.5e25f64) as i128);
+    num!(
+        "f64 to u128 saturating",
+        (o(f64::INFINITY) as u128) ^ (o(-1.5f64) as u128) ^ (o(0.999f64) as u128) << 1
+    );
+    num!(
+        "f64 to i128 saturating",
+        (o(f64::NAN) as i128) ^ (o(1e40f64) as i128) ^ (o(-1e40f64) as i128).rotate_left(3)
+    );
 
     // i64 / i32 / i8 division and remainder at edge values.
     num!("i64 div", o(-7i64) / o(2i64));

@@ -778,3 +778,160 @@ pub(super) fn lower_mul_overflow(module: LLVMModuleRef) -> usize {
     }
     n
 }
+
+fn declare(module: LLVMModuleRef, name: &str, ty: LLVMTypeRef) -> LLVMValueRef {
+    let c = std::ffi::CString::new(name).expect("no NUL");
+    // SAFETY: live module; an existing declaration of the same name is reused.
+    unsafe {
+        let f = LLVMGetNamedFunction(module, c.as_ptr());
+        if f.is_null() {
+            LLVMAddFunction(module, c.as_ptr(), ty)
+        } else {
+            f
+        }
+    }
+}
+
+/// Rewrites the `i128` intrinsics LLVM would turn into helper calls, in terms of
+/// operations the later rewrites lower; returns how many:
+///
+/// - `llvm.smul.with.overflow.i128` (`i128::checked_mul`): magnitudes through
+///   `llvm.umul.with.overflow.i128`, the sign applied to the wrapped product, overflow when
+///   the magnitude exceeds what the result's sign allows (2^127 - 1, or 2^127 if negative);
+/// - `llvm.fshl.i128`/`llvm.fshr.i128` (`u128::rotate_left` & co.): two shifts and an `or`,
+///   shifting twice where one shift could reach 128;
+/// - `llvm.fptoui.sat.i128.*`/`llvm.fptosi.sat.i128.*` (`f64 as u128`): Rust's saturating
+///   semantics as compares and selects around a plain `fptoui`/`fptosi`, which
+///   `expand-ir-insts` then expands (`-expand-fp-convert-bits=64`).
+///
+/// Must run before `lower_mul_overflow`, `lower_shifts` and the float-helper scan.
+pub(super) fn lower_wide_intrinsics(module: LLVMModuleRef) -> usize {
+    let builder = Builder::new(module);
+    let cx = Cx::new(module, &builder);
+    let mut n = 0;
+    for i in ir::all_instructions(module) {
+        let Some(callee) = ir::callee_name(i) else {
+            continue;
+        };
+        let kind = if callee == "llvm.smul.with.overflow.i128" {
+            0
+        } else if callee == "llvm.fshl.i128" || callee == "llvm.fshr.i128" {
+            1
+        } else if callee.starts_with("llvm.fptoui.sat.i128.")
+            || callee.starts_with("llvm.fptosi.sat.i128.")
+        {
+            2
+        } else {
+            continue;
+        };
+        builder.before(i);
+        // SAFETY: `i` is a live call of the named intrinsic, so its operands and result
+        // have the intrinsic's types; every replacement is built with the result's type.
+        unsafe {
+            let b = cx.b;
+            let result = match kind {
+                0 => {
+                    let x = LLVMGetOperand(i, 0);
+                    let y = LLVMGetOperand(i, 1);
+                    let k127 = cx.c128(127);
+                    let sx = LLVMBuildAShr(b, x, k127, NONAME);
+                    let sy = LLVMBuildAShr(b, y, k127, NONAME);
+                    let abs = |v: LLVMValueRef, s: LLVMValueRef| {
+                        LLVMBuildSub(b, LLVMBuildXor(b, v, s, NONAME), s, NONAME)
+                    };
+                    let pair_ty = LLVMTypeOf(i);
+                    let mut params = [cx.i128, cx.i128];
+                    let umul_ty = LLVMFunctionType(pair_ty, params.as_mut_ptr(), 2, 0);
+                    let umul = declare(module, "llvm.umul.with.overflow.i128", umul_ty);
+                    let mut args = [abs(x, sx), abs(y, sy)];
+                    let call = LLVMBuildCall2(b, umul_ty, umul, args.as_mut_ptr(), 2, NONAME);
+                    let magnitude = LLVMBuildExtractValue(b, call, 0, NONAME);
+                    let wrapped = LLVMBuildExtractValue(b, call, 1, NONAME);
+                    let sign = LLVMBuildXor(b, sx, sy, NONAME);
+                    let product = abs(magnitude, sign);
+                    let negative =
+                        LLVMBuildICmp(b, LLVMIntPredicate::LLVMIntNE, sign, cx.c128(0), NONAME);
+                    // Largest magnitude: 2^127 - 1 + negative.
+                    let limit = LLVMBuildAdd(
+                        b,
+                        LLVMBuildLShr(b, LLVMConstAllOnes(cx.i128), cx.c128(1), NONAME),
+                        LLVMBuildZExt(b, negative, cx.i128, NONAME),
+                        NONAME,
+                    );
+                    let too_big =
+                        LLVMBuildICmp(b, LLVMIntPredicate::LLVMIntUGT, magnitude, limit, NONAME);
+                    let overflow = LLVMBuildOr(b, wrapped, too_big, NONAME);
+                    let undef = LLVMGetUndef(pair_ty);
+                    let with_product = LLVMBuildInsertValue(b, undef, product, 0, NONAME);
+                    LLVMBuildInsertValue(b, with_product, overflow, 1, NONAME)
+                }
+                1 => {
+                    let hi = LLVMGetOperand(i, 0);
+                    let lo = LLVMGetOperand(i, 1);
+                    let amount = LLVMBuildAnd(b, LLVMGetOperand(i, 2), cx.c128(127), NONAME);
+                    let back = LLVMBuildSub(b, cx.c128(127), amount, NONAME);
+                    let one = cx.c128(1);
+                    if callee == "llvm.fshl.i128" {
+                        // (hi << s) | (lo >> (128 - s)), the second as (lo >> 1) >> (127 - s).
+                        let left = LLVMBuildShl(b, hi, amount, NONAME);
+                        let right =
+                            LLVMBuildLShr(b, LLVMBuildLShr(b, lo, one, NONAME), back, NONAME);
+                        LLVMBuildOr(b, left, right, NONAME)
+                    } else {
+                        // (lo >> s) | (hi << (128 - s)), the second as (hi << 1) << (127 - s).
+                        let right = LLVMBuildLShr(b, lo, amount, NONAME);
+                        let left = LLVMBuildShl(b, LLVMBuildShl(b, hi, one, NONAME), back, NONAME);
+                        LLVMBuildOr(b, left, right, NONAME)
+                    }
+                }
+                _ => {
+                    let x = LLVMGetOperand(i, 0);
+                    let float_ty = LLVMTypeOf(x);
+                    let signed = callee.starts_with("llvm.fptosi");
+                    let nan =
+                        LLVMBuildFCmp(b, llvm_sys::LLVMRealPredicate::LLVMRealUNO, x, x, NONAME);
+                    // 2^127 and 2^128 are exact in every float type.
+                    let (upper, lower) = if signed {
+                        (2f64.powi(127), -(2f64.powi(127)))
+                    } else {
+                        (2f64.powi(128), 0.0)
+                    };
+                    let at_or_above = LLVMBuildFCmp(
+                        b,
+                        llvm_sys::LLVMRealPredicate::LLVMRealOGE,
+                        x,
+                        LLVMConstReal(float_ty, upper),
+                        NONAME,
+                    );
+                    let at_or_below = LLVMBuildFCmp(
+                        b,
+                        llvm_sys::LLVMRealPredicate::LLVMRealOLE,
+                        x,
+                        LLVMConstReal(float_ty, lower),
+                        NONAME,
+                    );
+                    let (converted, max, min) = if signed {
+                        (
+                            LLVMBuildFPToSI(b, x, cx.i128, NONAME),
+                            LLVMBuildLShr(b, LLVMConstAllOnes(cx.i128), cx.c128(1), NONAME),
+                            LLVMBuildShl(b, cx.c128(1), cx.c128(127), NONAME),
+                        )
+                    } else {
+                        (
+                            LLVMBuildFPToUI(b, x, cx.i128, NONAME),
+                            LLVMConstAllOnes(cx.i128),
+                            cx.c128(0),
+                        )
+                    };
+                    // `select` does not propagate poison from the arm it does not pick.
+                    let v = LLVMBuildSelect(b, at_or_above, max, converted, NONAME);
+                    let v = LLVMBuildSelect(b, at_or_below, min, v, NONAME);
+                    LLVMBuildSelect(b, nan, cx.c128(0), v, NONAME)
+                }
+            };
+            replace(i, result);
+        }
+        n += 1;
+    }
+    n
+}
