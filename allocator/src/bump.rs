@@ -1,6 +1,10 @@
 //! The bump arithmetic, as safe integer functions over addresses: no pointers, no state,
 //! `core` only. Everything the allocator decides about where a block goes is decided here,
-//! so it can be property-tested and fuzzed alone.
+//! so it can be property-tested, fuzzed and run under Miri alone.
+//!
+//! Addresses are plain `usize`s. The heap keeps two invariants these functions rely on
+//! (and state where they do): the cursor and the end are multiples of [`GRANULE`], and
+//! `cursor <= end`.
 
 /// Blocks are handed out in multiples of this granule, so the cursor is always 8-aligned
 /// and the common `align <= 8` case needs no alignment arithmetic at all.
@@ -24,15 +28,31 @@ pub const fn align_up(addr: usize, align: usize) -> Option<usize> {
     }
 }
 
-/// Where a block of `size` bytes aligned to `align` goes when the cursor is at `cursor`
-/// and the heap ends at `end`: `Some((block, new_cursor))`, or `None` when it does not fit.
+/// The fast path: the cursor after a block of `size` bytes with an alignment of at most
+/// [`GRANULE`] is placed at `cursor`, or `None` when it does not fit before `end`.
 ///
-/// `cursor` and `end` are granule-aligned and `align` is a power of two (what the header
-/// and `Layout` guarantee). Under those conditions nothing here can wrap around: the size
-/// is compared with the room left *before* it is rounded and added, and the room is a
-/// multiple of the granule, so `size <= room` implies `round_size(size) <= room`. This is
-/// the allocator's fast path: two compares, one subtraction, the rounding and one add.
+/// Requires `cursor <= end`, both multiples of [`GRANULE`] (the heap's invariants; a
+/// fresh heap is `(0, 0)`, where nothing fits). Then nothing here can overflow: the room
+/// `end - cursor` is a multiple of the granule, so `size <= room` implies that `size`
+/// rounded up to the granule still fits. This costs one subtraction, one comparison and
+/// the rounding: no overflow checks are needed.
 #[inline(always)]
+pub const fn bump_small(cursor: usize, end: usize, size: usize) -> Option<usize> {
+    debug_assert!(cursor <= end && cursor.is_multiple_of(GRANULE) && end.is_multiple_of(GRANULE));
+    let room = end - cursor;
+    if size > room {
+        return None;
+    }
+    Some(cursor + ((size + (GRANULE - 1)) & !(GRANULE - 1)))
+}
+
+/// The general placement: where a block of `size` bytes aligned to `align` (a power of
+/// two) goes when the cursor is at `cursor` and the heap ends at `end`:
+/// `Some((block, new_cursor))`, or `None` when it does not fit, including every overflow
+/// of the arithmetic (nothing ever wraps around).
+///
+/// Total for any inputs; the result is in bounds whenever `cursor <= end`.
+#[inline]
 pub const fn place(cursor: usize, end: usize, size: usize, align: usize) -> Option<(usize, usize)> {
     let start = if align <= GRANULE {
         cursor
@@ -42,21 +62,19 @@ pub const fn place(cursor: usize, end: usize, size: usize, align: usize) -> Opti
             None => return None,
         }
     };
-    let room = match end.checked_sub(start) {
+    let rounded = match round_size(size) {
         Some(r) => r,
         None => return None,
     };
-    if size > room {
-        return None;
+    match start.checked_add(rounded) {
+        Some(new) if new <= end => Some((start, new)),
+        _ => None,
     }
-    // size <= room <= usize::MAX - 7 - start: neither the rounding nor the add can wrap.
-    let rounded = (size + (GRANULE - 1)) & !(GRANULE - 1);
-    Some((start, start + rounded))
 }
 
-/// The cursor after resizing the block at `block` (the most recent one) to `new_size`,
-/// if it fits before `end`.
-#[inline(always)]
+/// The cursor after resizing the most recent block, at `block`, to `new_size` bytes, or
+/// `None` if that does not fit before `end` (or overflows).
+#[inline]
 pub const fn resize_top(block: usize, end: usize, new_size: usize) -> Option<usize> {
     match round_size(new_size) {
         Some(r) => match block.checked_add(r) {
@@ -79,6 +97,37 @@ pub const fn is_top(block: usize, size: usize, cursor: usize) -> bool {
     }
 }
 
+/// How many bytes at the start of a new block at `block` of `size` bytes may hold old
+/// data and must be zeroed by `alloc_zeroed`: those below `watermark`, the highest cursor
+/// the heap ever reached (memory above it was never handed out and is still zero).
+#[inline(always)]
+pub const fn dirty_len(block: usize, size: usize, watermark: usize) -> usize {
+    let below = watermark.saturating_sub(block);
+    if below < size {
+        below
+    } else {
+        size
+    }
+}
+
+/// The end address of a heap whose region starts at `base` and whose blocks start at
+/// `data_start`, given the size it was declared with and the size really mapped: the
+/// smaller of the two, rounded down to the granule, never below `data_start` (a region
+/// too small for its header has no room at all) and never past the address space.
+#[inline]
+pub const fn heap_end(base: usize, data_start: usize, declared: usize, mapped: usize) -> usize {
+    let size = if declared < mapped { declared } else { mapped };
+    let end = match base.checked_add(size) {
+        Some(e) => e & !(GRANULE - 1),
+        None => usize::MAX & !(GRANULE - 1),
+    };
+    if end < data_start {
+        data_start
+    } else {
+        end
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,48 +139,80 @@ mod tests {
         assert_eq!(place(64, 1000, 8, 8), Some((64, 72)));
         assert_eq!(place(64, 1000, 9, 4), Some((64, 80)));
         assert_eq!(place(64, 1000, 0, 1), Some((64, 64)));
+        assert_eq!(bump_small(64, 1000, 1), Some(72));
+        assert_eq!(bump_small(64, 1000, 9), Some(80));
     }
 
     #[test]
     fn large_alignments_round_the_start() {
         assert_eq!(place(72, 10_000, 8, 4096), Some((4096, 4104)));
         assert_eq!(place(4096, 10_000, 8, 4096), Some((4096, 4104)));
+        assert_eq!(place(72, 10_000, 1, 16), Some((80, 88)));
     }
 
     #[test]
     fn overflow_is_none_not_wraparound() {
-        let top = usize::MAX & !(GRANULE - 1);
-        assert_eq!(place(top - 8, top, 16, 8), None);
-        assert_eq!(place(64, top, usize::MAX, 8), None);
-        assert_eq!(place(64, top, usize::MAX - 3, 8), None);
-        assert_eq!(place(top, top, 1, 1), None);
-        assert_eq!(place(top - 96, top, 8, 4096), None);
+        assert_eq!(place(usize::MAX - 7, usize::MAX, 16, 8), None);
+        assert_eq!(place(64, usize::MAX, usize::MAX, 8), None);
+        assert_eq!(place(usize::MAX - 100, usize::MAX, 8, 4096), None);
         assert_eq!(round_size(usize::MAX), None);
         assert_eq!(resize_top(usize::MAX - 7, usize::MAX, 64), None);
+        assert_eq!(resize_top(64, usize::MAX, usize::MAX), None);
+        assert_eq!(bump_small(64, usize::MAX & !7, usize::MAX), None);
+        assert!(!is_top(usize::MAX - 7, 64, 0));
     }
 
     #[test]
     fn exact_fit_succeeds_one_more_byte_fails() {
         assert_eq!(place(0, 64, 64, 8), Some((0, 64)));
         assert_eq!(place(0, 64, 65, 8), None);
+        assert_eq!(bump_small(0, 64, 64), Some(64));
+        assert_eq!(bump_small(0, 64, 65), None);
+        assert_eq!(bump_small(0, 64, 57), Some(64));
+    }
+
+    #[test]
+    fn a_fresh_heap_fits_nothing() {
+        assert_eq!(bump_small(0, 0, 1), None);
+        assert_eq!(place(0, 0, 1, 4096), None);
+    }
+
+    #[test]
+    fn top_detection_and_resize() {
+        assert!(is_top(64, 9, 80));
+        assert!(!is_top(64, 9, 72));
+        assert_eq!(resize_top(64, 128, 64), Some(128));
+        assert_eq!(resize_top(64, 128, 65), None);
+        assert_eq!(resize_top(64, 128, 1), Some(72));
+    }
+
+    #[test]
+    fn dirty_len_is_the_part_below_the_watermark() {
+        assert_eq!(dirty_len(64, 16, 0), 0);
+        assert_eq!(dirty_len(64, 16, 64), 0);
+        assert_eq!(dirty_len(64, 16, 72), 8);
+        assert_eq!(dirty_len(64, 16, 1000), 16);
+    }
+
+    #[test]
+    fn heap_end_takes_the_smaller_size() {
+        assert_eq!(
+            heap_end(0x1000, 0x1028, 256 * 1024, 32 * 1024),
+            0x1000 + 32 * 1024
+        );
+        assert_eq!(
+            heap_end(0x1000, 0x1028, 32 * 1024, 256 * 1024),
+            0x1000 + 32 * 1024
+        );
+        assert_eq!(heap_end(0x1000, 0x1028, 1027, 4096), 0x1000 + 1024);
+        assert_eq!(heap_end(0x1000, 0x1028, 8, 4096), 0x1028);
+        assert_eq!(
+            heap_end(usize::MAX - 15, usize::MAX - 7, 64, 64),
+            usize::MAX - 7
+        );
     }
 
     proptest! {
-        #[test]
-        fn never_wraps_anywhere_in_the_address_space(
-            cursor in any::<usize>().prop_map(|c| c & !(GRANULE - 1)),
-            room in any::<usize>(),
-            size in any::<usize>(),
-            align_log in 0u32..usize::BITS,
-        ) {
-            let align = 1usize << align_log;
-            let end = cursor.saturating_add(room) & !(GRANULE - 1);
-            if let Some((block, new)) = place(cursor, end, size, align) {
-                prop_assert!(block >= cursor && block % align == 0);
-                prop_assert!(new >= block && new - block >= size && new <= end);
-            }
-        }
-
         #[test]
         fn placed_blocks_are_aligned_in_bounds_and_after_the_cursor(
             cursor in (0usize..1 << 20).prop_map(|c| c * GRANULE),
@@ -154,6 +235,36 @@ mod tests {
                     let start = align_up(cursor, align).unwrap();
                     prop_assert!(start + round_size(size).unwrap() > end);
                 }
+            }
+        }
+
+        #[test]
+        fn the_fast_path_agrees_with_the_general_one(
+            cursor in (0usize..1 << 20).prop_map(|c| c * GRANULE),
+            room in (0usize..1 << 17).prop_map(|r| r * GRANULE),
+            size in 0usize..1 << 20,
+            align_log in 0u32..=3,
+        ) {
+            let end = cursor + room;
+            prop_assert_eq!(
+                bump_small(cursor, end, size),
+                place(cursor, end, size, 1 << align_log).map(|(_, new)| new)
+            );
+        }
+
+        #[test]
+        fn the_fast_path_never_passes_the_end_near_the_top_of_the_address_space(
+            back in 0usize..1 << 12,
+            room in (0usize..1 << 9).prop_map(|r| r * GRANULE),
+            size in prop_oneof![0usize..1 << 13, (usize::MAX - (1 << 13))..=usize::MAX],
+        ) {
+            let end = (usize::MAX & !(GRANULE - 1)) - back * GRANULE;
+            let cursor = end - room.min(end);
+            if let Some(new) = bump_small(cursor, end, size) {
+                prop_assert!(new <= end);
+                prop_assert!(new - cursor >= size);
+            } else {
+                prop_assert!(size > end - cursor);
             }
         }
     }

@@ -1,47 +1,94 @@
-//! The allocator's state: a small header at the start of the heap region. The VM hands
-//! over a zero-filled heap, so an all-zero header means "fresh": no writable static is
-//! needed (the loader refuses them), and the `#[global_allocator]` value is zero-sized.
+//! The heap header: every word of allocator state, kept at the start of the heap region
+//! (contracts cannot have writable statics). An all-zero header is a fresh heap, so the
+//! VM's zero-filled heap needs no set-up.
+//!
+//! Layout (five machine words, [`HEADER_SIZE`] bytes, offsets for 64-bit targets):
+//!
+//! | offset | word | meaning |
+//! |-------:|------|---------|
+//! | 0 | `cursor` | address of the next free byte; 0 = fresh |
+//! | 8 | `end` | one past the last usable address (the mapped limit); 0 = fresh |
+//! | 16 | `high_water` | highest cursor seen before the latest rewind; the true high-water mark is `max(high_water, cursor)`, and everything above it was never handed out |
+//! | 24 | `allocations` | successful allocations (only counted with the `count-allocations` feature) |
+//! | 32 | `failed` | allocations that returned null |
+//!
+//! Invariants: `cursor` and `end` are multiples of [`GRANULE`](crate::bump::GRANULE) and,
+//! once the header is initialised, `data_start <= cursor <= end`; `end` never changes
+//! after initialisation.
+
+#[cfg(loom)]
+use loom::sync::atomic::AtomicUsize;
 
 #[cfg(not(loom))]
-pub(crate) use core::sync::atomic::AtomicUsize;
-#[cfg(loom)]
-pub(crate) use loom::sync::atomic::AtomicUsize;
+use core::sync::atomic::AtomicUsize;
 
-/// The header's words, in order. Addresses are absolute (VM addresses in the VM, host
-/// addresses on the host).
+/// The allocator's state, at the start of the heap region. Every word is atomic, so a
+/// shared `&Header` is all the allocator needs; all-zero bits are a valid, fresh header.
 #[repr(C)]
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Header {
-    /// Address where the next block may start; 0 while the heap is fresh.
     pub(crate) cursor: AtomicUsize,
-    /// One past the last usable byte: `base + min(declared size, mapped size)`; 0 while
-    /// fresh.
     pub(crate) end: AtomicUsize,
-    /// The highest cursor seen before a rewind (dealloc or shrink of the top block): memory
-    /// at or above `max(high_water, cursor)` has never been handed out and is still zero.
     pub(crate) high_water: AtomicUsize,
-    /// Allocations that returned null.
-    pub(crate) failed: AtomicUsize,
-    /// Successful allocations (only maintained with the `count-allocations` feature).
     pub(crate) allocations: AtomicUsize,
+    pub(crate) failed: AtomicUsize,
 }
 
-/// Bytes the header takes at the start of the heap; blocks start after it.
+/// Bytes the header occupies at the start of the region (a multiple of the granule).
 pub const HEADER_SIZE: usize = core::mem::size_of::<Header>();
 
-/// What the allocator can tell a contract about its heap.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+const _: () = assert!(HEADER_SIZE.is_multiple_of(crate::bump::GRANULE));
+
+impl Header {
+    /// A fresh header (all zero).
+    #[cfg(not(loom))]
+    pub const fn new() -> Self {
+        Header {
+            cursor: AtomicUsize::new(0),
+            end: AtomicUsize::new(0),
+            high_water: AtomicUsize::new(0),
+            allocations: AtomicUsize::new(0),
+            failed: AtomicUsize::new(0),
+        }
+    }
+
+    /// A fresh header (all zero).
+    #[cfg(loom)]
+    pub fn new() -> Self {
+        Header {
+            cursor: AtomicUsize::new(0),
+            end: AtomicUsize::new(0),
+            high_water: AtomicUsize::new(0),
+            allocations: AtomicUsize::new(0),
+            failed: AtomicUsize::new(0),
+        }
+    }
+}
+
+impl Default for Header {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// What the allocator reports about its heap, read from the header. Cheap: `used`,
+/// `peak` and `capacity` are derived from the cursor, the high-water mark and the end, so
+/// the fast path maintains no counters for them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Stats {
-    /// Bytes between the first block and the cursor: live blocks plus padding, plus blocks
-    /// freed out of order (a bump heap only reclaims the most recent block).
+    /// Bytes between the start of the data area and the cursor: live blocks, their
+    /// rounding to 8 bytes and alignment padding, and blocks freed out of order (a bump
+    /// heap only reclaims the most recent block).
     pub used: usize,
-    /// The most `used` has ever been.
+    /// The largest `used` ever reached.
     pub peak: usize,
-    /// Bytes usable for blocks: the smaller of the declared and the mapped heap, less the
-    /// header. 0 before the first allocation.
+    /// Bytes the heap can hand out in total (mapped size minus the header); 0 before the
+    /// first allocation, when the heap has not yet learnt its size.
     pub capacity: usize,
-    /// Allocations that returned null.
-    pub failed: usize,
-    /// Successful allocations, when the `count-allocations` feature is on.
+    /// Successful allocations, `None` unless the crate is built with the
+    /// `count-allocations` feature (counting costs about 3 CU per allocation in the VM).
     pub allocations: Option<usize>,
+    /// Allocations that returned null (heap exhausted, or a size or alignment that
+    /// overflows).
+    pub failed: usize,
 }

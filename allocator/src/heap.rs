@@ -1,174 +1,395 @@
-//! The allocation logic, one implementation for the VM heap and for host regions: a
-//! compare-and-swap bump loop over a [`Header`]. The placement arithmetic is in
-//! [`crate::bump`]; this module only reads and swaps the header's words.
+//! The allocation logic, once, generic over the [`Region`] it runs in: the lock-free
+//! compare-and-swap bump loop, in-place `realloc` of the most recent block, rewinding
+//! `dealloc`, `alloc_zeroed` that skips never-used memory, and the statistics.
 //!
-//! In the VM the linker lowers atomics to plain loads and stores (one thread), and the
-//! loop's CAS becomes load/compare/store that the optimiser folds into a single store. On
-//! the host the same code is a real lock-free loop.
+//! All placement arithmetic is in [`bump`]; this module only moves the header's atomics
+//! and turns addresses into pointers through the region.
 
-use core::alloc::Layout;
-use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed};
+use core::alloc::{GlobalAlloc, Layout};
+use core::ptr;
+#[cfg(not(loom))]
+use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
+#[cfg(loom)]
+use loom::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
 
-use crate::bump;
-use crate::header::{Header, Stats, HEADER_SIZE};
+use crate::bump::{self, GRANULE};
+use crate::header::{Header, Stats};
+use crate::region::Region;
 
-/// Where a heap lives and how big it really is.
-pub(crate) trait Region {
-    /// Address of the first byte (the header).
-    fn base(&self) -> usize;
-    /// Bytes the allocator may use at most (the declared size).
-    fn declared(&self) -> usize;
-    /// Bytes really mapped; asked once, on the first allocation.
-    fn mapped(&self) -> usize;
-}
-
-/// Sets up a fresh heap. Safe to race: the cursor is set before `end`, and both by CAS
-/// from 0, so every thread agrees on the values.
-#[cold]
-#[inline(never)]
-fn init<R: Region>(h: &Header, region: &R) -> bool {
-    let base = region.base();
-    // `end` stays granule-aligned: `bump::place` relies on it.
-    let size = region.declared().min(region.mapped()) & !(bump::GRANULE - 1);
-    if size < HEADER_SIZE {
-        return false;
-    }
-    let _ = h
-        .cursor
-        .compare_exchange(0, base + HEADER_SIZE, AcqRel, Relaxed);
-    let _ = h.end.compare_exchange(0, base + size, AcqRel, Relaxed);
-    true
-}
-
-/// The rare path: set up a fresh heap and retry, or count the failure.
-#[cold]
-#[inline(never)]
-fn alloc_slow<R: Region>(h: &Header, region: &R, layout: Layout) -> *mut u8 {
-    if h.end.load(Acquire) == 0 && init(h, region) {
-        return alloc(h, region, layout);
-    }
-    h.failed.fetch_add(1, Relaxed);
-    core::ptr::null_mut()
-}
-
-/// Allocates `layout`; null when it does not fit (or any size arithmetic overflows).
-#[inline(always)]
-pub(crate) fn alloc<R: Region>(h: &Header, region: &R, layout: Layout) -> *mut u8 {
-    let mut cursor = h.cursor.load(Relaxed);
-    loop {
-        let end = h.end.load(Acquire);
-        // A fresh heap has end == 0, so nothing fits and the slow path sets it up.
-        let Some((block, new)) = bump::place(cursor, end, layout.size(), layout.align()) else {
-            return alloc_slow(h, region, layout);
-        };
-        match h.cursor.compare_exchange_weak(cursor, new, AcqRel, Relaxed) {
-            Ok(_) => {
-                #[cfg(feature = "count-allocations")]
-                h.allocations.fetch_add(1, Relaxed);
-                return block as *mut u8;
-            }
-            Err(actual) => cursor = actual,
-        }
-    }
-}
-
-/// Records that the cursor is about to go down from `cursor`: memory below it becomes
-/// reusable but is no longer known to be zero. Done before the rewinding CAS, so a thread
-/// that then allocates there sees it.
-#[inline(always)]
-fn note_rewind(h: &Header, cursor: usize) {
-    if cursor > h.high_water.load(Relaxed) {
-        h.high_water.fetch_max(cursor, AcqRel);
-    }
-}
-
-/// Frees the block at `ptr`: only the most recent block is reclaimed (the cursor rewinds);
-/// any other free is a no-op.
-#[inline(always)]
-pub(crate) fn dealloc(h: &Header, ptr: *mut u8, layout: Layout) {
-    let block = ptr as usize;
-    let cursor = h.cursor.load(Relaxed);
-    if bump::is_top(block, layout.size(), cursor) {
-        note_rewind(h, cursor);
-        let _ = h.cursor.compare_exchange(cursor, block, AcqRel, Relaxed);
-    }
-}
-
-/// Allocates zeroed memory. The VM's heap starts zeroed, so only the part of the block
-/// below the high-water mark (memory handed out before and rewound) is cleared.
-#[inline(always)]
-pub(crate) fn alloc_zeroed<R: Region>(h: &Header, region: &R, layout: Layout) -> *mut u8 {
-    let ptr = alloc(h, region, layout);
-    if !ptr.is_null() {
-        let block = ptr as usize;
-        let dirty_end = h.high_water.load(Acquire).min(block + layout.size());
-        if dirty_end > block {
-            // SAFETY: `[block, dirty_end)` lies inside the block just allocated, which is
-            // ours alone and in bounds of the heap.
-            unsafe { core::ptr::write_bytes(ptr, 0, dirty_end - block) };
-        }
-    }
-    ptr
-}
-
-/// Resizes the block at `ptr`. The most recent block grows or shrinks in place; another
-/// block shrinks in place (its tail stays used) or moves.
+/// A bump heap over a [`Region`]. All its state is in the region's header, so a `Heap`
+/// over a zero-sized region type (the VM heap) is itself zero-sized and read-only, and a
+/// `Heap` over a shareable region can be used from many threads at once.
 ///
-/// # Safety
-/// `ptr` was returned by this heap for `layout` and is live; `new_size`, rounded up to
-/// `layout.align()`, does not overflow `isize` (the `GlobalAlloc::realloc` contract).
-#[inline(always)]
-pub(crate) unsafe fn realloc<R: Region>(
-    h: &Header,
-    region: &R,
-    ptr: *mut u8,
-    layout: Layout,
-    new_size: usize,
-) -> *mut u8 {
-    let block = ptr as usize;
-    let cursor = h.cursor.load(Relaxed);
-    if bump::is_top(block, layout.size(), cursor) {
-        if let Some(new) = bump::resize_top(block, h.end.load(Acquire), new_size) {
-            if new < cursor {
-                note_rewind(h, cursor);
-            }
-            if h.cursor
-                .compare_exchange(cursor, new, AcqRel, Relaxed)
-                .is_ok()
-            {
-                return ptr;
-            }
-        }
-    } else if new_size <= layout.size() {
-        return ptr;
-    }
-    // SAFETY: the caller guarantees `new_size` with this alignment is a valid layout.
-    let new_layout = unsafe { Layout::from_size_align_unchecked(new_size, layout.align()) };
-    let moved = alloc(h, region, new_layout);
-    if !moved.is_null() {
-        // SAFETY: both blocks are live, distinct (the new one lies past the cursor the old
-        // one was below), and at least `min(old, new)` bytes long.
-        unsafe { core::ptr::copy_nonoverlapping(ptr, moved, layout.size().min(new_size)) };
-        dealloc(h, ptr, layout);
-    }
-    moved
+/// Allocation is a compare-and-swap loop on the header's cursor (in the VM, where there
+/// is one thread, it compiles to a load, a compare and a store). Blocks are rounded up to
+/// 8 bytes; any power-of-two alignment is honoured; every failure (exhaustion, a size or
+/// alignment that would overflow) is a null pointer, never a wrap-around.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Heap<R> {
+    region: R,
 }
 
-/// The header's figures, relative to the first block.
-pub(crate) fn stats(h: &Header, base: usize) -> Stats {
-    let first = base + HEADER_SIZE;
-    let cursor = h.cursor.load(Acquire);
-    let end = h.end.load(Acquire);
-    let high = h.high_water.load(Acquire).max(cursor);
-    Stats {
-        used: cursor.saturating_sub(first),
-        peak: high.saturating_sub(first),
-        capacity: end.saturating_sub(first),
-        failed: h.failed.load(Relaxed),
-        allocations: if cfg!(feature = "count-allocations") {
-            Some(h.allocations.load(Relaxed))
-        } else {
-            None
-        },
+impl<R> Heap<R> {
+    /// A heap over `region`. Its header is initialised on the first allocation, if fresh.
+    pub const fn new(region: R) -> Self {
+        Heap { region }
+    }
+
+    /// The region this heap runs over.
+    pub const fn region(&self) -> &R {
+        &self.region
+    }
+}
+
+impl<R: Region> Heap<R> {
+    /// Initialises a fresh header (learning the region's end); does nothing if it is
+    /// initialised already. Returns the heap's end address.
+    ///
+    /// Order matters for a concurrent reader: the cursor leaves 0 before the end does, so
+    /// a fast path that reads `end != 0` finds the cursor's compare-and-swap from 0 failing.
+    #[cold]
+    #[inline(never)]
+    pub fn init(&self) -> usize {
+        let h = self.region.header();
+        let end = h.end.load(Acquire);
+        if end != 0 {
+            return end;
+        }
+        let start = self.region.data_start();
+        let end = self.region.learn_end().max(start);
+        let _ = h.cursor.compare_exchange(0, start, Relaxed, Relaxed);
+        match h.end.compare_exchange(0, end, Release, Acquire) {
+            Ok(_) => end,
+            Err(other) => other,
+        }
+    }
+
+    /// Bumps the cursor for `layout`: `Some((block, previous cursor))`, or `None`.
+    #[inline(always)]
+    fn bump(&self, layout: Layout) -> Option<(usize, usize)> {
+        let h = self.region.header();
+        if layout.align() <= GRANULE {
+            let mut cursor = h.cursor.load(Relaxed);
+            let end = h.end.load(Relaxed);
+            while let Some(new) = bump::bump_small(cursor, end, layout.size()) {
+                match h
+                    .cursor
+                    .compare_exchange_weak(cursor, new, Acquire, Relaxed)
+                {
+                    Ok(_) => {
+                        count_allocation(h);
+                        return Some((cursor, cursor));
+                    }
+                    Err(current) => cursor = current,
+                }
+            }
+        }
+        self.bump_slow(layout)
+    }
+
+    /// The rest of [`bump`](Self::bump): a fresh header, alignments above the granule,
+    /// and failure.
+    #[cold]
+    #[inline(never)]
+    fn bump_slow(&self, layout: Layout) -> Option<(usize, usize)> {
+        let h = self.region.header();
+        let mut end = h.end.load(Acquire);
+        if end == 0 {
+            end = self.init();
+        }
+        let mut cursor = h.cursor.load(Relaxed);
+        loop {
+            match bump::place(cursor, end, layout.size(), layout.align()) {
+                Some((block, new)) => {
+                    match h
+                        .cursor
+                        .compare_exchange_weak(cursor, new, Acquire, Relaxed)
+                    {
+                        Ok(_) => {
+                            count_allocation(h);
+                            return Some((block, cursor));
+                        }
+                        Err(current) => cursor = current,
+                    }
+                }
+                None => {
+                    h.failed.fetch_add(1, Relaxed);
+                    return None;
+                }
+            }
+        }
+    }
+
+    /// Allocates a block for `layout`; null when the heap cannot hold it.
+    #[inline(always)]
+    pub fn alloc(&self, layout: Layout) -> *mut u8 {
+        match self.bump(layout) {
+            Some((block, _)) => self.region.pointer(block),
+            None => ptr::null_mut(),
+        }
+    }
+
+    /// Allocates a zeroed block for `layout`; null when the heap cannot hold it. Only the
+    /// part of the block below the high-water mark is written: memory above it was never
+    /// handed out and is still zero.
+    #[inline]
+    pub fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        let Some((block, previous)) = self.bump(layout) else {
+            return ptr::null_mut();
+        };
+        // Read after the cursor's acquiring compare-and-swap: a rewind raises the mark
+        // before its releasing compare-and-swap, so a rewound block is seen as used.
+        let watermark = self.region.header().high_water.load(Relaxed).max(previous);
+        let dirty = bump::dirty_len(block, layout.size(), watermark);
+        let p = self.region.pointer(block);
+        if dirty > 0 {
+            // SAFETY: `p` starts the block just handed out, of `layout.size() >= dirty`
+            // bytes inside the region, owned by this call alone.
+            unsafe { ptr::write_bytes(p, 0, dirty) };
+        }
+        p
+    }
+
+    /// Frees the block at `ptr`. Only the most recent block is reclaimed (the cursor
+    /// rewinds to it); others stay used until the heap ends.
+    ///
+    /// # Safety
+    /// `ptr` was returned by this heap for `layout` and is not used afterwards.
+    #[inline]
+    pub unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        let h = self.region.header();
+        let block = ptr.addr();
+        let cursor = h.cursor.load(Relaxed);
+        if bump::is_top(block, layout.size(), cursor) {
+            // Raise the mark first: the memory of the rewound block is no longer zero.
+            h.high_water.fetch_max(cursor, Relaxed);
+            let _ = h.cursor.compare_exchange(cursor, block, Release, Relaxed);
+        }
+    }
+
+    /// Resizes the block at `ptr` to `new_size` bytes. The most recent block grows or
+    /// shrinks in place; another block shrinks in place; otherwise the contents move to a
+    /// new block. Null (the old block untouched) when the heap cannot hold the new size.
+    ///
+    /// # Safety
+    /// `ptr` was returned by this heap for `layout`; `new_size`, rounded up to
+    /// `layout.align()`, does not overflow `isize`. As for [`GlobalAlloc::realloc`].
+    #[inline]
+    pub unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let h = self.region.header();
+        let block = ptr.addr();
+        let cursor = h.cursor.load(Relaxed);
+        if bump::is_top(block, layout.size(), cursor) {
+            let end = h.end.load(Relaxed);
+            if let Some(new_cursor) = bump::resize_top(block, end, new_size) {
+                if new_cursor < cursor {
+                    h.high_water.fetch_max(cursor, Relaxed);
+                }
+                if h.cursor
+                    .compare_exchange(cursor, new_cursor, AcqRel, Relaxed)
+                    .is_ok()
+                {
+                    return ptr;
+                }
+            }
+        }
+        if new_size <= layout.size() {
+            return ptr;
+        }
+        let Ok(new_layout) = Layout::from_size_align(new_size, layout.align()) else {
+            h.failed.fetch_add(1, Relaxed);
+            return ptr::null_mut();
+        };
+        let new = self.alloc(new_layout);
+        if !new.is_null() {
+            // SAFETY: the old block holds `layout.size()` bytes (the caller's promise),
+            // the new one `new_size > layout.size()`, and a bump heap never hands out
+            // overlapping live blocks.
+            unsafe { ptr::copy_nonoverlapping(ptr, new, layout.size()) };
+            // SAFETY: forwarded from the caller; the old block is not used again.
+            unsafe { self.dealloc(ptr, layout) };
+        }
+        new
+    }
+
+    /// The heap's statistics, read from the header.
+    pub fn stats(&self) -> Stats {
+        let h = self.region.header();
+        let start = self.region.data_start();
+        let cursor = h.cursor.load(Relaxed);
+        let high = h.high_water.load(Relaxed).max(cursor);
+        Stats {
+            used: cursor.saturating_sub(start),
+            peak: high.saturating_sub(start),
+            capacity: h.end.load(Relaxed).saturating_sub(start),
+            allocations: if cfg!(feature = "count-allocations") {
+                Some(h.allocations.load(Relaxed))
+            } else {
+                None
+            },
+            failed: h.failed.load(Relaxed),
+        }
+    }
+}
+
+#[inline(always)]
+fn count_allocation(h: &Header) {
+    #[cfg(feature = "count-allocations")]
+    h.allocations.fetch_add(1, Relaxed);
+    #[cfg(not(feature = "count-allocations"))]
+    let _ = h;
+}
+
+// SAFETY: every method upholds the `GlobalAlloc` contract: blocks are inside the region
+// (the `Region` contract), aligned as their layout asks, never overlap a live block, and
+// failures return null.
+unsafe impl<R: Region> GlobalAlloc for Heap<R> {
+    #[inline(always)]
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        Heap::alloc(self, layout)
+    }
+
+    #[inline]
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        Heap::alloc_zeroed(self, layout)
+    }
+
+    #[inline]
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded from the caller.
+        unsafe { Heap::dealloc(self, ptr, layout) }
+    }
+
+    #[inline]
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: forwarded from the caller.
+        unsafe { Heap::realloc(self, ptr, layout, new_size) }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    extern crate std;
+    use super::*;
+    use crate::header::HEADER_SIZE;
+    use core::cell::Cell;
+    use std::vec;
+    use std::vec::Vec;
+
+    /// A region as the VM presents it: a fresh (all-zero) header, initialised lazily on
+    /// the first allocation, `declared` bytes declared over `mapped` bytes really there.
+    /// Counts how often it is asked for its size (the VM's `tako_heap_size` syscall).
+    struct LazyRegion {
+        words: Vec<u64>,
+        declared: usize,
+        asked: Cell<usize>,
+    }
+
+    impl LazyRegion {
+        fn new(declared: usize, mapped: usize) -> Self {
+            LazyRegion {
+                words: vec![0; mapped / 8],
+                declared,
+                asked: Cell::new(0),
+            }
+        }
+        fn base(&self) -> usize {
+            self.words.as_ptr().addr()
+        }
+    }
+
+    // SAFETY: the words are owned, 8-aligned, zero-filled and only reached through
+    // `pointer`, which keeps the vector's provenance; `learn_end` stays inside them; one
+    // thread (`Cell` makes the type `!Sync`).
+    unsafe impl Region for LazyRegion {
+        fn header(&self) -> &Header {
+            // SAFETY: the first HEADER_SIZE bytes of the 8-aligned, zeroed words.
+            unsafe { &*self.words.as_ptr().cast::<Header>() }
+        }
+        fn data_start(&self) -> usize {
+            self.base() + HEADER_SIZE
+        }
+        fn learn_end(&self) -> usize {
+            self.asked.set(self.asked.get() + 1);
+            bump::heap_end(
+                self.base(),
+                self.data_start(),
+                self.declared,
+                self.words.len() * 8,
+            )
+        }
+        fn pointer(&self, addr: usize) -> *mut u8 {
+            self.words.as_ptr().cast::<u8>().cast_mut().with_addr(addr)
+        }
+    }
+
+    fn layout(size: usize, align: usize) -> Layout {
+        Layout::from_size_align(size, align).unwrap()
+    }
+
+    #[test]
+    fn a_fresh_header_learns_the_mapped_size_once_on_the_first_allocation() {
+        let heap = Heap::new(LazyRegion::new(256 * 1024, 4096));
+        assert_eq!(heap.stats(), Stats::default_for_feature());
+        assert_eq!(heap.region().asked.get(), 0);
+        let a = heap.alloc(layout(8, 8));
+        assert_eq!(a.addr(), heap.region().data_start());
+        for _ in 0..10 {
+            assert!(!heap.alloc(layout(16, 8)).is_null());
+        }
+        assert_eq!(heap.region().asked.get(), 1);
+        assert_eq!(heap.stats().capacity, 4096 - HEADER_SIZE);
+    }
+
+    #[test]
+    fn a_larger_declared_heap_than_mapped_gets_null_at_the_mapped_end() {
+        // Declared 256 KiB, mapped 4 KiB: every block stays inside the 4 KiB.
+        let heap = Heap::new(LazyRegion::new(256 * 1024, 4096));
+        let end = heap.region().base() + 4096;
+        let mut blocks = 0;
+        loop {
+            let p = heap.alloc(layout(100, 4));
+            if p.is_null() {
+                break;
+            }
+            assert!(p.addr() + 100 <= end);
+            blocks += 1;
+        }
+        assert_eq!(blocks, (4096 - HEADER_SIZE) / 104);
+        assert_eq!(heap.stats().failed, 1);
+        // What is left still fits exactly; one more byte does not.
+        let left = heap.stats().capacity - heap.stats().used;
+        if left > 0 {
+            let p = heap.alloc(layout(left, 1));
+            assert_eq!(p.addr() + left, end);
+        }
+        assert!(heap.alloc(layout(1, 1)).is_null());
+        assert_eq!(heap.stats().used, heap.stats().capacity);
+    }
+
+    #[test]
+    fn a_smaller_declared_heap_than_mapped_keeps_to_the_declared_size() {
+        let heap = Heap::new(LazyRegion::new(1024, 4096));
+        assert!(heap.alloc(layout(1024 - HEADER_SIZE, 8)).addr() != 0);
+        assert!(heap.alloc(layout(1, 1)).is_null());
+        assert_eq!(heap.stats().capacity, 1024 - HEADER_SIZE);
+    }
+
+    #[test]
+    fn a_large_alignment_on_a_fresh_heap_initialises_it_too() {
+        let heap = Heap::new(LazyRegion::new(8192, 8192));
+        let p = heap.alloc(layout(8, 4096));
+        assert!(!p.is_null());
+        assert_eq!(p.addr() % 4096, 0);
+        assert_eq!(heap.region().asked.get(), 1);
+    }
+
+    impl Stats {
+        fn default_for_feature() -> Stats {
+            Stats {
+                allocations: cfg!(feature = "count-allocations").then_some(0),
+                ..Stats::default()
+            }
+        }
     }
 }

@@ -1,109 +1,126 @@
-//! [`HostHeap`]: the same allocator placed over a caller-provided region, shareable between
-//! threads. This is how the host tests (property tests, threads, Miri) exercise the exact
-//! code the VM runs, including the CAS path.
+//! The heap over a caller-provided region of host memory: how the allocation logic is
+//! exercised on the host, by many threads at once.
 
-use core::alloc::{GlobalAlloc, Layout};
+use core::fmt;
 use core::marker::PhantomData;
-use core::ptr::NonNull;
 
-use crate::header::{Header, Stats, HEADER_SIZE};
-use crate::heap::{self, Region};
+use crate::bump::{self, GRANULE};
+use crate::header::{Header, HEADER_SIZE};
+use crate::region::Region;
+use crate::Heap;
 
-/// Why a region cannot hold a heap.
+/// A [`Heap`] over a borrowed byte slice: the host twin of the VM's `TosAllocator`,
+/// running the same allocation code. `Sync`: threads may share it.
+pub type TosHeap<'a> = Heap<HostRegion<'a>>;
+
+/// Why a byte slice cannot hold a heap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RegionError {
-    /// The region is not aligned to 8 bytes.
-    Misaligned,
-    /// The region cannot hold the header.
-    TooSmall,
+    /// The slice, once its start is aligned to 8 bytes, has no room for the header.
+    TooSmall {
+        /// Length of the slice given.
+        len: usize,
+        /// Bytes needed for the header (plus up to 7 bytes of alignment).
+        needed: usize,
+    },
 }
 
-impl core::fmt::Display for RegionError {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+impl fmt::Display for RegionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            RegionError::Misaligned => write!(f, "the heap region must be aligned to 8 bytes"),
-            RegionError::TooSmall => {
-                write!(f, "the heap region must hold the {HEADER_SIZE}-byte header")
-            }
+            RegionError::TooSmall { len, needed } => write!(
+                f,
+                "a heap region of {len} bytes cannot hold the {needed}-byte allocator header"
+            ),
         }
     }
 }
 
-/// A bump heap over a borrowed region. `Sync`: threads may allocate from one `HostHeap`
-/// concurrently (lock-free).
+impl core::error::Error for RegionError {}
+
+/// A borrowed, zero-filled byte slice with the heap header at its (8-aligned) start.
 #[derive(Debug)]
-pub struct HostHeap<'a> {
-    base: usize,
+pub struct HostRegion<'a> {
+    /// The 8-aligned start of the region: the header, then the blocks.
+    base: *mut u8,
+    /// Usable bytes from `base`.
     len: usize,
+    /// The heap size the region was declared with (the end is the smaller of the two).
+    declared: usize,
     _region: PhantomData<&'a mut [u8]>,
 }
 
-impl<'a> HostHeap<'a> {
-    /// Places a fresh heap over `region` (zeroing it, as the VM hands over a zeroed heap).
-    pub fn new(region: &'a mut [u8]) -> Result<Self, RegionError> {
-        if !(region.as_ptr() as usize).is_multiple_of(core::mem::align_of::<Header>()) {
-            return Err(RegionError::Misaligned);
-        }
-        if region.len() < HEADER_SIZE {
-            return Err(RegionError::TooSmall);
+// SAFETY: the region is borrowed exclusively for 'a; shared access goes through the
+// header's atomics, and the blocks the heap hands out never overlap, so threads never
+// touch the same bytes except through those atomics.
+unsafe impl Send for HostRegion<'_> {}
+// SAFETY: as above.
+unsafe impl Sync for HostRegion<'_> {}
+
+impl<'a> HostRegion<'a> {
+    /// Takes `region` for a heap: zero-fills it (the zero-skipping `alloc_zeroed` relies
+    /// on never-used memory being zero) and places the header at its first 8-aligned byte.
+    /// The heap is the smaller of `declared` bytes and what the slice holds, as in the VM
+    /// (declared heap size versus mapped heap size).
+    pub fn new(region: &'a mut [u8], declared: usize) -> Result<Self, RegionError> {
+        let len = region.len();
+        let needed = HEADER_SIZE;
+        let skip = region
+            .as_ptr()
+            .align_offset(GRANULE.max(align_of::<Header>()));
+        if skip > len || len - skip < needed {
+            return Err(RegionError::TooSmall { len, needed });
         }
         region.fill(0);
-        Ok(HostHeap {
-            base: region.as_mut_ptr() as usize,
+        let region = &mut region[skip..];
+        Ok(HostRegion {
+            base: region.as_mut_ptr(),
             len: region.len(),
+            declared,
             _region: PhantomData,
         })
     }
+}
 
+// SAFETY: `base` is 8-aligned (checked in `new`) and the region is exclusively borrowed,
+// zero-filled, at least `HEADER_SIZE` bytes long; `learn_end` stays inside it; pointers
+// are derived from `base`, keeping its provenance over the whole slice; the header is
+// initialised in `Heap::over` before the heap can be shared.
+unsafe impl Region for HostRegion<'_> {
+    #[inline(always)]
     fn header(&self) -> &Header {
-        // SAFETY: `new` checked that the region is aligned for `Header` and holds it; the
-        // region is borrowed mutably for 'a, so only this heap accesses it, and the header
-        // is only accessed through atomics.
-        unsafe { &*(self.base as *const Header) }
+        // SAFETY: `base` is aligned for `Header` and the first `HEADER_SIZE` bytes of the
+        // region belong to the header alone; all-zero bytes are a valid `Header` (atomics).
+        unsafe { &*self.base.cast::<Header>() }
     }
 
-    /// Allocates `layout`; `None` when the region is used up.
-    pub fn allocate(&self, layout: Layout) -> Option<NonNull<u8>> {
-        NonNull::new(heap::alloc(self.header(), self, layout))
+    #[inline(always)]
+    fn data_start(&self) -> usize {
+        self.base.addr() + HEADER_SIZE
     }
 
-    /// The heap's figures.
-    pub fn stats(&self) -> Stats {
-        heap::stats(self.header(), self.base)
+    fn learn_end(&self) -> usize {
+        bump::heap_end(self.base.addr(), self.data_start(), self.declared, self.len)
     }
 
-    /// Address range of the region, for tests that check bounds.
-    pub fn bounds(&self) -> (usize, usize) {
-        (self.base, self.base + self.len)
+    #[inline(always)]
+    fn pointer(&self, addr: usize) -> *mut u8 {
+        self.base.with_addr(addr)
     }
 }
 
-impl Region for HostHeap<'_> {
-    fn base(&self) -> usize {
-        self.base
+impl<'a> Heap<HostRegion<'a>> {
+    /// A heap over all of `region` (zero-filled first), initialised and ready to share.
+    pub fn over(region: &'a mut [u8]) -> Result<Self, RegionError> {
+        let len = region.len();
+        Self::over_declared(region, len)
     }
-    fn declared(&self) -> usize {
-        self.len
-    }
-    fn mapped(&self) -> usize {
-        self.len
-    }
-}
 
-// SAFETY: as for `TosAllocator`: blocks lie in `[base + HEADER_SIZE, base + len)`, aligned,
-// and no live byte is handed out twice; the region is exclusively borrowed by this heap.
-unsafe impl GlobalAlloc for HostHeap<'_> {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        heap::alloc(self.header(), self, layout)
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        heap::dealloc(self.header(), ptr, layout)
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        heap::alloc_zeroed(self.header(), self, layout)
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        // SAFETY: forwarded `GlobalAlloc::realloc` contract.
-        unsafe { heap::realloc(self.header(), self, ptr, layout, new_size) }
+    /// A heap over `region` declared with `declared` bytes: it uses the smaller of the two,
+    /// as the VM heap uses the smaller of the declared and the mapped size.
+    pub fn over_declared(region: &'a mut [u8], declared: usize) -> Result<Self, RegionError> {
+        let heap = Heap::new(HostRegion::new(region, declared)?);
+        heap.init();
+        Ok(heap)
     }
 }

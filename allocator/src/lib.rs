@@ -1,30 +1,119 @@
-//! `tos-alloc`: a lock-free bump allocator for TAKO contracts.
+//! `tos-alloc`: [`TosAllocator`], a lock-free bump allocator for TAKO contracts.
 //!
 //! ```ignore
 //! #[global_allocator]
 //! static ALLOCATOR: tos_alloc::TosAllocator = tos_alloc::TosAllocator::new();
 //! ```
 //!
-//! - Heap at `MM_HEAP_START` (`0x3_0000_0000`), 32 KiB by default, up to 256 KiB
-//!   ([`TosAllocator::sized`]); never beyond what the VM really mapped.
-//! - State in a 40-byte header at the heap start ([`header`]); an all-zero header is a
-//!   fresh heap, so the global value is zero-sized and the contract has no writable static.
-//! - Upward bump with a CAS loop ([`heap`]); the placement arithmetic is safe integer code
-//!   ([`bump`]). Null on exhaustion or on any size/alignment overflow.
-//! - The most recent block is freed (cursor rewinds), grown and shrunk in place;
-//!   `alloc_zeroed` skips the memset on memory never handed out (the VM heap starts zeroed).
-//! - [`HostHeap`] runs the same code over a caller's region on the host, shared by threads.
+//! The heap is the VM's heap region at `MM_HEAP_START`; the allocator's state (cursor, end,
+//! high-water mark, counters) lives in a [`Header`] at its start, because contracts cannot
+//! have writable statics. An all-zero header is a fresh heap. On the first allocation the
+//! allocator asks the VM for the mapped heap size (one `tako_heap_size` syscall) and uses
+//! the smaller of that and the size it was declared with, so a contract declared for
+//! 256 KiB that runs in a 32 KiB heap gets null (the alloc-error path), never an access
+//! violation.
+//!
+//! The allocation logic is written once, in [`Heap`], generic over a [`Region`]: the VM
+//! heap on the BPF target, or a caller-provided byte slice on the host ([`TosHeap`]),
+//! where threads can share it. The placement arithmetic is in [`bump`], safe and pure.
 #![no_std]
 #![deny(missing_docs)]
+#![cfg_attr(not(target_arch = "bpf"), warn(unsafe_op_in_unsafe_fn))]
 
 pub mod bump;
-pub mod header;
+mod header;
 mod heap;
 #[cfg(not(loom))]
 mod host;
+mod region;
+#[cfg(target_arch = "bpf")]
 mod vm;
 
-pub use header::{Stats, HEADER_SIZE};
+pub use header::{Header, Stats, HEADER_SIZE};
+pub use heap::Heap;
 #[cfg(not(loom))]
-pub use host::{HostHeap, RegionError};
-pub use vm::{TosAllocator, DEFAULT_HEAP_SIZE, HEAP_SIZE_STEP, MAX_HEAP_SIZE};
+pub use host::{HostRegion, RegionError, TosHeap};
+pub use region::Region;
+#[cfg(target_arch = "bpf")]
+pub use vm::{stats, VmRegion};
+
+/// The default heap size, 32 KiB: what the VM maps unless told otherwise.
+pub const DEFAULT_HEAP_SIZE: usize = tako_abi::DEFAULT_HEAP_SIZE as usize;
+/// The largest heap size an allocator can be declared with, 256 KiB.
+pub const MAX_HEAP_SIZE: usize = tako_abi::MAX_HEAP_SIZE as usize;
+/// Heap sizes are declared in steps of 1 KiB.
+pub const HEAP_SIZE_STEP: usize = tako_abi::HEAP_SIZE_STEP as usize;
+
+/// The contract allocator: a bump heap over the VM's heap region, declared `HEAP` bytes
+/// long (32 KiB by default, a multiple of 1 KiB, at most 256 KiB; the header is part of
+/// it). Zero-sized and read-only: all its state is in the heap's [`Header`].
+///
+/// It uses the smaller of `HEAP` and the heap the VM really mapped. A larger declared
+/// size only matters when the VM is run with a larger heap (`--heap-size`).
+///
+/// ```
+/// use tos_alloc::TosAllocator;
+/// // The default, 32 KiB:
+/// static A: TosAllocator = TosAllocator::new();
+/// // 64 KiB, either way:
+/// static B: TosAllocator<{ 64 * 1024 }> = TosAllocator::new();
+/// static C: TosAllocator<{ 64 * 1024 }> = TosAllocator::sized::<{ 64 * 1024 }>();
+/// assert_eq!(B.heap_size(), 64 * 1024);
+/// ```
+///
+/// Sizes above 256 KiB, below 1 KiB or not a multiple of 1 KiB do not compile:
+///
+/// ```compile_fail
+/// static A: tos_alloc::TosAllocator<{ 257 * 1024 }> = tos_alloc::TosAllocator::new();
+/// ```
+/// ```compile_fail
+/// static A: tos_alloc::TosAllocator<{ 32 * 1024 + 8 }> = tos_alloc::TosAllocator::new();
+/// ```
+///
+/// On the BPF target it is a [`GlobalAlloc`](core::alloc::GlobalAlloc) and has `stats()`.
+/// On the host it is not an allocator (there is no VM heap); [`over`](Self::over) runs the
+/// same logic over a byte slice.
+#[derive(Debug, Clone, Copy)]
+pub struct TosAllocator<const HEAP: usize = DEFAULT_HEAP_SIZE>;
+
+impl<const HEAP: usize> TosAllocator<HEAP> {
+    /// The allocator, for `#[global_allocator]`. Fails to compile unless `HEAP` is a
+    /// multiple of 1 KiB between 1 KiB and 256 KiB.
+    pub const fn new() -> Self {
+        const {
+            assert!(
+                HEAP.is_multiple_of(HEAP_SIZE_STEP)
+                    && HEAP >= tako_abi::MIN_HEAP_SIZE as usize
+                    && HEAP <= MAX_HEAP_SIZE,
+                "TosAllocator: the heap size must be a multiple of 1 KiB between 1 KiB and 256 KiB"
+            )
+        };
+        TosAllocator
+    }
+
+    /// The heap size this allocator was declared with, in bytes.
+    pub const fn heap_size(&self) -> usize {
+        HEAP
+    }
+
+    /// The same allocator's logic over a host byte slice, as if the VM had mapped
+    /// `region.len()` bytes: the heap is the smaller of `HEAP` and that.
+    #[cfg(not(loom))]
+    pub fn over<'a>(&self, region: &'a mut [u8]) -> Result<TosHeap<'a>, RegionError> {
+        TosHeap::over_declared(region, HEAP)
+    }
+}
+
+impl TosAllocator {
+    /// `TosAllocator::<N>::new()`, spelt from the default type: the allocator declared
+    /// with a heap of `N` bytes (checked at compile time as in [`new`](Self::new)).
+    pub const fn sized<const N: usize>() -> TosAllocator<N> {
+        TosAllocator::<N>::new()
+    }
+}
+
+impl<const HEAP: usize> Default for TosAllocator<HEAP> {
+    fn default() -> Self {
+        Self::new()
+    }
+}

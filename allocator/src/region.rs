@@ -1,0 +1,35 @@
+//! Where a heap's memory comes from: the [`Region`] trait, the one seam between the
+//! allocation logic ([`Heap`](crate::Heap)) and the VM or host memory it runs over.
+
+use crate::header::Header;
+
+/// A memory region a [`Heap`](crate::Heap) manages: its header, the address range blocks
+/// may occupy, and how to turn an address into a pointer.
+///
+/// # Safety
+///
+/// Implementors guarantee, for as long as the region value (or a heap over it) lives:
+/// - [`header`](Region::header) always returns the same header, and that header governs
+///   this memory alone;
+/// - every address in `[data_start(), learn_end())` is valid for reads and writes through
+///   [`pointer`](Region::pointer), and nothing but the heap (and the owners of the blocks
+///   it hands out) accesses it;
+/// - the memory above the highest cursor the header ever held is zero (the heap's
+///   `alloc_zeroed` relies on it), which a zero-filled region gives;
+/// - `data_start()` and `learn_end()` are multiples of
+///   [`GRANULE`](crate::bump::GRANULE) and `data_start() <= learn_end()`;
+/// - if the region can be shared between threads while its header is still fresh (all
+///   zero), then it is safe to initialise it concurrently: the host regions of this crate
+///   initialise their header before they can be shared; the VM runs one thread.
+pub unsafe trait Region {
+    /// The header of this region's heap.
+    fn header(&self) -> &Header;
+    /// The first address blocks may occupy.
+    fn data_start(&self) -> usize;
+    /// One past the last address blocks may occupy. Called when the header is fresh, to
+    /// initialise it (in the VM: once per run, on the first allocation).
+    fn learn_end(&self) -> usize;
+    /// A pointer to `addr`, an address in `[data_start(), learn_end()]`, that may be used
+    /// to access the region's memory.
+    fn pointer(&self, addr: usize) -> *mut u8;
+}
