@@ -15,6 +15,7 @@ use solana_sbpf::vm::{Config, ContextObject};
 use tako_linker::relink::{bpf, relink, RelinkError};
 
 const BASIC: &[u8] = include_bytes!("fixtures/tos_alloc_basic_example.o");
+const LINK_CHECK: &[u8] = include_bytes!("fixtures/link_check.o");
 const WRITABLE: &[u8] = include_bytes!("fixtures/reject_writable_static.o");
 
 /// Parsed facts about a relinked image.
@@ -218,6 +219,40 @@ fn unknown_syscall_is_refused_by_the_loader() {
         .err()
         .unwrap();
     assert!(format!("{err:?}").contains("UnresolvedSymbol"), "{err:?}");
+}
+
+#[test]
+fn link_check_relinks_syscalls_vtables_and_callx() {
+    let out = relink(LINK_CHECK, "entrypoint").unwrap();
+    for needed in ["tako_log", "tako_log_u64", "tako_heap_size"] {
+        assert!(
+            out.syscalls.contains(&needed),
+            "{needed} in {:?}",
+            out.syscalls
+        );
+    }
+    assert!(
+        out.rodata_size > 0,
+        "the &str table and vtables land in .rodata"
+    );
+    let image = inspect(out.elf);
+    assert!(!image.dyn_rel_offsets.is_empty());
+    let (start, end) = image.text;
+    let mut callx = 0;
+    let mut pc = start;
+    while pc < end {
+        if image.bytes[pc] == bpf::OP_CALL_REG {
+            callx += 1;
+        }
+        pc += if image.bytes[pc] == bpf::OP_LDDW {
+            16
+        } else {
+            8
+        };
+    }
+    assert!(callx > 0, "Box<dyn Shape> calls go through callx");
+    check_instructions(&image);
+    load_and_verify(&image.bytes);
 }
 
 #[test]
