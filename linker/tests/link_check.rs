@@ -17,7 +17,7 @@ fn expected(seed: u64) -> [u64; 5] {
     let map_sum: u64 = map.values().sum();
     let names = ["alpha", "beta", "gamma", "delta"];
     let joined = names.join("-");
-    let area_sum = if seed % 2 == 0 {
+    let area_sum = if seed.is_multiple_of(2) {
         (seed + 3) * (seed + 3) + 2 * (seed + 5)
     } else {
         seed * 7 + seed * seed
