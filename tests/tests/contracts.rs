@@ -40,6 +40,10 @@ const BENCH_SOLANA: Variant = (
         "alloc_bench_solana_bump",
     ],
 );
+const BENCH_TOS: Variant = (
+    "alloc-bench",
+    &["--features", "tos", "--as", "alloc_bench_tos"],
+);
 const BENCH_TALC: Variant = (
     "alloc-bench",
     &["--features", "talc", "--as", "alloc_bench_talc"],
@@ -285,7 +289,8 @@ mod alloc_bench {
     const BOX_U64: u64 = 6;
 
     /// Every allocator variant measured here.
-    const ALLOCATORS: [Variant; 5] = [
+    const ALLOCATORS: [Variant; 6] = [
+        BENCH_TOS,
         BENCH_SYSCALL,
         BENCH_SOLANA,
         BENCH_PINOCCHIO,
@@ -399,6 +404,72 @@ mod alloc_bench {
                 );
             }
         }
+    }
+
+    /// Issue 4's targets for TosAllocator, against the peers measured in the same run.
+    #[test]
+    fn tos_allocator_fast_path_beats_the_bumps_and_the_syscall() {
+        let config = Config::default();
+        for size in [8, 64, 512, 4096] {
+            let tos = net_cu(BENCH_TOS, size, &config);
+            let pinocchio = net_cu(BENCH_PINOCCHIO, size, &config);
+            let syscall = net_cu(BENCH_SYSCALL, size, &config);
+            // Target: at most 10 net CU with a hidden layout, never more than the upward bump.
+            assert!(tos <= 10.0, "size {size}: TosAllocator net {tos}");
+            assert!(
+                tos <= pinocchio,
+                "size {size}: {tos} > pinocchio-style {pinocchio}"
+            );
+            // Target: at least 10x fewer CU than the syscall allocator.
+            assert!(
+                syscall >= 10.0 * tos,
+                "size {size}: syscall {syscall} vs {tos}"
+            );
+        }
+        // Box<u64> (layout known at compile time): cheaper per allocation than both bumps.
+        let boxes = |v| marginal_cu(v, BOX_U64, 0, 10, 20, &config);
+        let tos = boxes(BENCH_TOS);
+        assert!(
+            tos < boxes(BENCH_PINOCCHIO) && tos < boxes(BENCH_SOLANA),
+            "Box<u64> {tos}"
+        );
+    }
+
+    #[test]
+    fn tos_allocator_first_allocation_asks_the_vm_once() {
+        let config = Config::default();
+        let (empty, _) = bench(BENCH_TOS, ALLOC, 0, 8, &config);
+        let (one, data) = bench(BENCH_TOS, ALLOC, 1, 8, &config);
+        let marginal = marginal_cu(BENCH_TOS, ALLOC, 8, 10, 20, &config);
+        let first = (one.cu_consumed - empty.cu_consumed) as f64;
+        // One tako_heap_size syscall (100 CU) plus at most 80 instructions of header set-up
+        // on top of a later allocation's cost.
+        assert!(
+            first >= marginal + 100.0 && first <= marginal + 180.0,
+            "first {first}, later {marginal}"
+        );
+        assert_eq!(data[1], 8, "one 8-byte block used");
+    }
+
+    #[test]
+    fn tos_allocator_grows_a_vec_in_place() {
+        let config = Config::default();
+        let (tos, data) = bench(BENCH_TOS, VEC_PUSH, 1000, 0, &config);
+        assert_eq!(tos.return_value, Some(SUCCESS));
+        // Growth in place: the heap holds exactly the final buffer (1024 u64), where a bump
+        // that cannot grow in place leaves every smaller buffer behind.
+        assert_eq!(data[1], 1024 * 8);
+        assert_eq!(data[2], 1024 * 8);
+        let (solana, sdata) = bench(BENCH_SOLANA, VEC_PUSH, 1000, 0, &config);
+        // Capacities 4, 8, ..., 1024 all left behind, plus the cursor word.
+        assert_eq!(sdata[1], (2 * 1024 - 4) * 8 + BUMP_HEADER);
+        // Copies are memcpy syscalls (cheap), so in-place growth saves heap, not CU: the two
+        // stay within 5% of each other.
+        let ratio = tos.cu_consumed as f64 / solana.cu_consumed as f64;
+        assert!(
+            (0.95..=1.05).contains(&ratio),
+            "tos {tos} vs solana {solana}"
+        );
     }
 
     #[test]

@@ -137,16 +137,13 @@ fn alloc_free(count: u64, layout: Layout) -> Outcome {
 fn vec_push(count: u64) -> Outcome {
     let mut v: Vec<u64> = Vec::new();
     for i in 0..count {
-        v.push(black_box(i));
+        v.push(i);
     }
     black_box(&v);
     let live = (v.capacity() * core::mem::size_of::<u64>()) as u64;
-    let sum = v.iter().fold(0u64, |a, x| a.wrapping_add(*x));
-    let code = if sum == count.wrapping_mul(count.wrapping_sub(1)) / 2 {
-        SUCCESS
-    } else {
-        CHECK_FAILED
-    };
+    // A constant-cost check (the first and last element), so the run's CU are the pushes.
+    let ok = v.len() as u64 == count && (count == 0 || (v[0] == 0 && v[v.len() - 1] == count - 1));
+    let code = if ok { SUCCESS } else { CHECK_FAILED };
     // Report while the vector is still alive.
     let outcome = Outcome::new(code, count, live);
     core::mem::forget(v);
