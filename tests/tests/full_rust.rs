@@ -3,7 +3,8 @@
 //! here with `#[path]`): `core::fmt` with width/fill/radix, `Debug` of structs, enums and
 //! slices, `u128`/`i128` mul/div/rem/shifts at edge values, `f64`/`f32` arithmetic,
 //! conversions and float-to-string, `i64`/`i32`/`i16`/`i8` signed division at edge values,
-//! and calls with 6, 7 and 8 arguments (direct, through a `fn` pointer, through `dyn`).
+//! calls with 6, 7 and 8 arguments (direct, through a `fn` pointer, through `dyn`), and
+//! four popular `no_std` crates (`fnv`, `hex`, `borsh` with derive, `itoa`).
 //! The contract returns `[count][fnv1a(entry)]*`; every entry must equal the host's, under
 //! the interpreter and the JIT. A mismatch names the first differing entry.
 
@@ -12,11 +13,11 @@ mod table;
 
 use vm_harness::{testing::build_contract, Config};
 
-/// CU the contract used when this test was written: 57,890 for 111 entries (interpreter
+/// CU the contract used when this test was written: 62,047 for 120 entries (interpreter
 /// and JIT agree), 1,911 of them in the eleven 128-bit divisions (`tako.udivmod128` and
 /// `tako.divlu`). The bound leaves about 25% for toolchain drift; a rewrite that regresses
 /// the i128 or float paths by more than that should be looked at.
-const CU_BOUND: u64 = 72_000;
+const CU_BOUND: u64 = 78_000;
 
 /// The host's `(name, fnv1a(result))` for every entry, in table order.
 fn host_table() -> Vec<(&'static str, u64, Vec<u8>)> {
@@ -110,7 +111,19 @@ fn full_rust_matches_host_in_jit() {
 #[test]
 fn table_has_every_kind_of_entry() {
     let names: Vec<&str> = host_table().iter().map(|(n, _, _)| *n).collect();
-    for prefix in ["fmt ", "debug ", "u128 ", "i128 ", "i64 ", "f64 ", "call "] {
+    for prefix in [
+        "fmt ",
+        "debug ",
+        "u128 ",
+        "i128 ",
+        "i64 ",
+        "f64 ",
+        "call ",
+        "crate fnv",
+        "crate hex",
+        "crate borsh",
+        "crate itoa",
+    ] {
         assert!(
             names.iter().any(|n| n.starts_with(prefix)),
             "no `{prefix}` entry"

@@ -10,6 +10,12 @@
 #[path = "table.rs"]
 mod table;
 
+// `borsh` needs the `alloc` crate; the table itself never allocates.
+extern crate alloc;
+
+#[global_allocator]
+static ALLOCATOR: tako_sdk::SyscallAllocator = tako_sdk::SyscallAllocator;
+
 tako_sdk::entrypoint!(process);
 tako_sdk::panic_handler!();
 

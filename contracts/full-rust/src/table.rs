@@ -120,6 +120,23 @@ fn eight_to_array(a: u64, b: u64, c: u64, d: u64, e: u64, f: u64, g: u64, h: u64
     [a + h, b * g, c ^ f, d.wrapping_sub(e)]
 }
 
+/// A record serialised with `borsh` (derive), as a contract would store it.
+#[derive(borsh::BorshSerialize, borsh::BorshDeserialize, Debug, PartialEq)]
+struct Transfer {
+    from: [u8; 4],
+    to: [u8; 4],
+    amount: u128,
+    fee: i64,
+    memo: Option<u16>,
+    kind: TransferKind,
+}
+
+#[derive(borsh::BorshSerialize, borsh::BorshDeserialize, Debug, PartialEq)]
+enum TransferKind {
+    Plain,
+    Vested { until: u64 },
+}
+
 trait Mix {
     #[allow(clippy::too_many_arguments)]
     fn mix(&self, a: u64, b: u64, c: u64, d: u64, e: u64, f: u64) -> u64;
@@ -381,6 +398,66 @@ pub fn evaluate(emit: &mut dyn FnMut(&'static str, &[u8])) {
         o(-f64::INFINITY)
     );
     text!("fmt f32", "{}", o(16_777_217.0f32));
+
+    // Popular no_std crates: fnv (hashing), hex (encoding), borsh (serialization), itoa.
+    {
+        use core::hash::Hasher;
+        let mut h = fnv::FnvHasher::default();
+        h.write(o(b"tako full rust"));
+        h.write_u64(o(0xdead_beef));
+        h.write_i128(o(i128::MIN + 3));
+        num!("crate fnv", h.finish());
+    }
+    {
+        let mut out = [0u8; 32];
+        match hex::encode_to_slice(
+            o(&[0x00u8, 0x7f, 0x80, 0xff, 0x12, 0xab][..]),
+            &mut out[..12],
+        ) {
+            Ok(()) => emit("crate hex encode", &out[..12]),
+            Err(_) => emit("crate hex encode", b"<hex error>"),
+        }
+        let mut back = [0u8; 6];
+        match hex::decode_to_slice(o("00Ff80deadBE"), &mut back) {
+            Ok(()) => emit("crate hex decode", &back),
+            Err(_) => emit("crate hex decode", b"<hex error>"),
+        }
+        let bad = hex::decode_to_slice(o("0g"), &mut back[..1]).is_err();
+        num!("crate hex rejects", u8::from(bad));
+    }
+    {
+        let transfer = o(Transfer {
+            from: [1, 2, 3, 4],
+            to: [9, 8, 7, 6],
+            amount: u128::MAX / 3,
+            fee: -12_345,
+            memo: Some(0xbeef),
+            kind: TransferKind::Vested {
+                until: 1_700_000_000,
+            },
+        });
+        let mut bytes = [0u8; 96];
+        let mut writer = &mut bytes[..];
+        let written = match borsh::to_writer(&mut writer, &transfer) {
+            Ok(()) => 96 - writer.len(),
+            Err(_) => 0,
+        };
+        emit("crate borsh serialize", &bytes[..written]);
+        let same = borsh::from_slice::<Transfer>(&bytes[..written])
+            .map(|back| back == transfer)
+            .unwrap_or(false);
+        num!("crate borsh roundtrip", u8::from(same));
+        let truncated = borsh::from_slice::<Transfer>(&bytes[..written - 1]).is_err();
+        num!("crate borsh rejects short", u8::from(truncated));
+    }
+    {
+        let mut b = itoa::Buffer::new();
+        emit("crate itoa i128", b.format(o(i128::MIN)).as_bytes());
+        emit(
+            "crate itoa u64",
+            b.format(o(18_446_744_073_709_551_615u64)).as_bytes(),
+        );
+    }
 
     // Calls with six, seven and eight arguments; direct, through a fn pointer, and dyn.
     num!("call six", six(o(1), o(2), o(-3), o(4), o(-5), o(6)));
