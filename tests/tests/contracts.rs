@@ -164,6 +164,44 @@ mod collections {
         assert_eq!(out.return_data, host_checksum(n));
     }
 
+    /// Number of syscalls priced at the base (every syscall but logs, return data over 32
+    /// bytes and the mem* family): the CU drop when the base goes from 100 to 1, over 99.
+    fn base_priced_syscalls(variant: Variant, input: &[u8]) -> (u64, u64) {
+        let full = expect_code(run(variant, input), SUCCESS).cu_consumed;
+        let cheap = Config {
+            prices: vm_harness::SyscallPrices {
+                base: 1,
+                ..Default::default()
+            },
+            ..Config::default()
+        };
+        let one = expect_code(run_with(variant, input, &cheap), SUCCESS).cu_consumed;
+        assert_eq!((full - one) % 99, 0, "{full} - {one} is not whole syscalls");
+        (full, (full - one) / 99)
+    }
+
+    #[test]
+    fn tos_allocator_replaces_each_allocator_syscall_with_a_few_instructions() {
+        let input = b"";
+        let (tos_cu, tos_syscalls) = base_priced_syscalls(COLLECTIONS, input);
+        let (sys_cu, sys_syscalls) = base_priced_syscalls(COLLECTIONS_SYSCALL, input);
+        // TosAllocator: one tako_heap_size (first allocation) and the return data.
+        assert_eq!(tos_syscalls, 2);
+        // SyscallAllocator: the return data and one tako_alloc/tako_free per call.
+        let allocator_calls = sys_syscalls - 1;
+        assert!(allocator_calls > 100, "{allocator_calls} allocator calls");
+        // What TosAllocator spends in the program per allocator call, the one heap-size
+        // syscall aside: (CU_tos - CU_syscall + 100 per replaced syscall - 100) / calls.
+        let per_call = (tos_cu + 100 * allocator_calls - 100) as f64 - sys_cu as f64;
+        let per_call = per_call / allocator_calls as f64;
+        // Issue 4's target is 10 net for a hidden-layout allocation; frees, reallocs and the
+        // surrounding code of a real workload are allowed up to 20 per call (measured 16.5).
+        assert!(
+            (0.0..=20.0).contains(&per_call),
+            "TosAllocator costs {per_call} CU per allocator call ({tos_cu} vs {sys_cu} CU)"
+        );
+    }
+
     #[test]
     fn interpreter_and_jit_agree() {
         let input = u64_input(57);
