@@ -11,8 +11,8 @@
 //! - More than five: the longest prefix of parameters that fits in **four** registers stays
 //!   in registers; the remaining parameters are stored, in order, into an LLVM struct of
 //!   their types (natural alignment) on the caller's stack frame (an `alloca` in the
-//!   caller's entry block), and a pointer to it is passed as the last argument. The callee
-//!   loads them at its entry. The new signature is a function of the old parameter types
+//!   caller's entry block, one per caller and struct type), and a pointer to it is passed
+//!   as the last argument. The callee loads them all at its entry, before anything else. The new signature is a function of the old parameter types
 //!   only, so a function whose address escapes (a vtable slot, a `fn` pointer) and every
 //!   indirect call with that signature agree without knowing each other.
 //! - Calls keep their calling convention and attributes (return, function, and those of
@@ -174,8 +174,15 @@ fn demangled(f: LLVMValueRef) -> String {
 }
 
 /// Rewrites call `call` (to `callee`, direct or not) to the packed convention.
+///
+/// All calls of one caller that pack the same struct type share one stack slot (an
+/// `alloca` at the start of the caller's entry block, found again through `frames`): the
+/// callee copies every packed argument out at its entry, before anything else runs, so
+/// the slot is free again once a call starts. Without lifetime markers LLVM could not
+/// overlap per-call slots, and a function with many such calls (`core::fmt` code) would
+/// outgrow the 4 KiB frame.
 fn rewrite_call(
-    module: LLVMModuleRef,
+    frames: &mut Frames,
     builder: &Builder,
     call: LLVMValueRef,
     callee: LLVMValueRef,
@@ -183,14 +190,18 @@ fn rewrite_call(
     memory: u32,
 ) {
     // SAFETY: `call` is a live call inside a defined function whose type needs packing;
-    // the alloca goes to the start of the caller's entry block; every store writes a
+    // the alloca is at the start of the caller's entry block (blocks move with their
+    // function but are never freed here, so the key stays valid); every store writes a
     // struct field with the argument's type; the new call has the packed type and the old
     // call's result type, so RAUW keeps the IR valid; the old call is erased unused.
     unsafe {
         let caller = ir::parent_function(call);
         let entry = LLVMGetEntryBasicBlock(caller);
-        builder.before(LLVMGetFirstInstruction(entry));
-        let frame = LLVMBuildAlloca(builder.0, packing.rest, NONAME);
+        let key = (entry as usize, packing.rest as usize);
+        let frame = *frames.entry(key).or_insert_with(|| {
+            builder.before(LLVMGetFirstInstruction(entry));
+            LLVMBuildAlloca(builder.0, packing.rest, NONAME)
+        });
         builder.before(call);
         let b = builder.0;
         let argc = LLVMGetNumArgOperands(call) as usize;
@@ -224,13 +235,16 @@ fn rewrite_call(
         LLVMReplaceAllUsesWith(call, new);
         LLVMInstructionEraseFromParent(call);
     }
-    let _ = module;
 }
+
+/// The shared argument slot of each (caller entry block, packed struct type).
+type Frames = std::collections::HashMap<(usize, usize), LLVMValueRef>;
 
 /// Moves `f`'s body into a new function with the packed signature, rewrites its direct
 /// calls, and points every other use (vtables, `fn` pointers) at the new function.
 fn rewrite_function(
     module: LLVMModuleRef,
+    frames: &mut Frames,
     builder: &Builder,
     f: LLVMValueRef,
     packing: &Packing,
@@ -344,7 +358,7 @@ fn rewrite_function(
             LLVMReplaceAllUsesWith(old, new);
         }
         for call in direct {
-            rewrite_call(module, builder, call, g, packing, memory);
+            rewrite_call(frames, builder, call, g, packing, memory);
         }
         LLVMReplaceAllUsesWith(f, g);
         LLVMDeleteFunction(f);
@@ -358,6 +372,7 @@ fn rewrite_function(
 pub(super) fn lower(module: LLVMModuleRef) -> Result<(usize, usize), Vec<String>> {
     let memory = attribute_kind("memory");
     let builder = Builder::new(module);
+    let mut frames = Frames::new();
     let mut refusals = Vec::new();
     let mut functions = 0;
     for f in ir::functions(module) {
@@ -407,7 +422,7 @@ pub(super) fn lower(module: LLVMModuleRef) -> Result<(usize, usize), Vec<String>
             ));
             continue;
         }
-        match rewrite_function(module, &builder, f, &packing, memory) {
+        match rewrite_function(module, &mut frames, &builder, f, &packing, memory) {
             Ok(()) => functions += 1,
             Err(e) => refusals.push(e),
         }
@@ -445,7 +460,7 @@ pub(super) fn lower(module: LLVMModuleRef) -> Result<(usize, usize), Vec<String>
                 ));
                 continue;
             }
-            rewrite_call(module, &builder, i, callee, &packing, memory);
+            rewrite_call(&mut frames, &builder, i, callee, &packing, memory);
             indirect += 1;
         }
     }

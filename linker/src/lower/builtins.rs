@@ -166,6 +166,8 @@ pub(super) fn libcalls_for(i: LLVMValueRef) -> Vec<String> {
             };
             match base {
                 "powi" => vec![format!("__powi{s}2")],
+                // Without a fused multiply-add instruction: a multiply and an add.
+                "fmuladd" => vec![format!("__mul{s}3"), format!("__add{s}3")],
                 "fptosi" | "fptoui" => {
                     // `llvm.fptosi.sat.i64.f64`: conversions plus compares.
                     let uns = if base == "fptoui" { "uns" } else { "" };
