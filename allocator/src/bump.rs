@@ -73,28 +73,33 @@ pub const fn place(cursor: usize, end: usize, size: usize, align: usize) -> Opti
 }
 
 /// The cursor after resizing the most recent block, at `block`, to `new_size` bytes, or
-/// `None` if that does not fit before `end` (or overflows).
-#[inline]
+/// `None` if that does not fit before `end`.
+///
+/// Requires `block <= end`, both multiples of [`GRANULE`] (every block the heap hands out
+/// starts at a granule-aligned address below its end); then, as in [`bump_small`],
+/// nothing overflows.
+#[inline(always)]
 pub const fn resize_top(block: usize, end: usize, new_size: usize) -> Option<usize> {
-    match round_size(new_size) {
-        Some(r) => match block.checked_add(r) {
-            Some(new) if new <= end => Some(new),
-            _ => None,
-        },
-        None => None,
+    debug_assert!(block <= end && block.is_multiple_of(GRANULE) && end.is_multiple_of(GRANULE));
+    if new_size > end - block {
+        return None;
     }
+    Some(block + ((new_size + (GRANULE - 1)) & !(GRANULE - 1)))
+}
+
+/// Where the block at `block` of `size` bytes ends in the heap: its start plus its size
+/// rounded up to the granule. For a block the heap handed out this never overflows (the
+/// result is at most the heap's end); for other inputs it wraps instead of failing, and
+/// the result means nothing.
+#[inline(always)]
+pub const fn block_end(block: usize, size: usize) -> usize {
+    block.wrapping_add(size.wrapping_add(GRANULE - 1) & !(GRANULE - 1))
 }
 
 /// Whether the block at `block` of `size` bytes is the most recent one (ends at `cursor`).
 #[inline(always)]
 pub const fn is_top(block: usize, size: usize, cursor: usize) -> bool {
-    match round_size(size) {
-        Some(r) => match block.checked_add(r) {
-            Some(e) => e == cursor,
-            None => false,
-        },
-        None => false,
-    }
+    block_end(block, size) == cursor
 }
 
 /// How many bytes at the start of a new block at `block` of `size` bytes may hold old
@@ -156,10 +161,10 @@ mod tests {
         assert_eq!(place(64, usize::MAX, usize::MAX, 8), None);
         assert_eq!(place(usize::MAX - 100, usize::MAX, 8, 4096), None);
         assert_eq!(round_size(usize::MAX), None);
-        assert_eq!(resize_top(usize::MAX - 7, usize::MAX, 64), None);
-        assert_eq!(resize_top(64, usize::MAX, usize::MAX), None);
+        assert_eq!(resize_top(usize::MAX - 7, usize::MAX & !7, 64), None);
+        assert_eq!(resize_top(64, usize::MAX & !7, usize::MAX), None);
         assert_eq!(bump_small(64, usize::MAX & !7, usize::MAX), None);
-        assert!(!is_top(usize::MAX - 7, 64, 0));
+        assert!(!is_top(usize::MAX - 7, 64, usize::MAX & !7));
     }
 
     #[test]
@@ -184,6 +189,9 @@ mod tests {
         assert_eq!(resize_top(64, 128, 64), Some(128));
         assert_eq!(resize_top(64, 128, 65), None);
         assert_eq!(resize_top(64, 128, 1), Some(72));
+        assert_eq!(resize_top(128, 128, 0), Some(128));
+        assert_eq!(resize_top(128, 128, 1), None);
+        assert_eq!(block_end(64, 9), 80);
     }
 
     #[test]
@@ -250,6 +258,19 @@ mod tests {
                 bump_small(cursor, end, size),
                 place(cursor, end, size, 1 << align_log).map(|(_, new)| new)
             );
+        }
+
+        #[test]
+        fn resizing_the_top_agrees_with_checked_arithmetic(
+            block in (0usize..1 << 20).prop_map(|c| c * GRANULE),
+            room in (0usize..1 << 17).prop_map(|r| r * GRANULE),
+            new_size in prop_oneof![0usize..1 << 20, (usize::MAX - 16)..=usize::MAX],
+        ) {
+            let end = block + room;
+            let checked = round_size(new_size)
+                .and_then(|r| block.checked_add(r))
+                .filter(|&n| n <= end);
+            prop_assert_eq!(resize_top(block, end, new_size), checked);
         }
 
         #[test]

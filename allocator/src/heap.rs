@@ -78,6 +78,13 @@ impl<R: Region> Heap<R> {
                 {
                     Ok(_) => {
                         count_allocation(h);
+                        if layout.size() != 0 {
+                            // SAFETY: the block fitted, so `end - cursor >= size > 0`: the
+                            // end is not 0, so the header is initialised and the cursor is
+                            // at least `data_start`, a real (non-null) address. Lets the
+                            // caller's null check fold away.
+                            unsafe { core::hint::assert_unchecked(cursor != 0) };
+                        }
                         return Some((cursor, cursor));
                     }
                     Err(current) => cursor = current,
@@ -159,11 +166,11 @@ impl<R: Region> Heap<R> {
     pub unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         let h = self.region.header();
         let block = ptr.addr();
-        let cursor = h.cursor.load(Relaxed);
-        if bump::is_top(block, layout.size(), cursor) {
-            // Raise the mark first: the memory of the rewound block is no longer zero.
-            h.high_water.fetch_max(cursor, Relaxed);
-            let _ = h.cursor.compare_exchange(cursor, block, Release, Relaxed);
+        let top = bump::block_end(block, layout.size());
+        if h.cursor.load(Relaxed) == top {
+            // Raise the mark before the cursor falls: the block's memory is no longer zero.
+            h.high_water.fetch_max(top, Relaxed);
+            let _ = h.cursor.compare_exchange(top, block, Release, Relaxed);
         }
     }
 
@@ -178,15 +185,14 @@ impl<R: Region> Heap<R> {
     pub unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         let h = self.region.header();
         let block = ptr.addr();
-        let cursor = h.cursor.load(Relaxed);
-        if bump::is_top(block, layout.size(), cursor) {
-            let end = h.end.load(Relaxed);
-            if let Some(new_cursor) = bump::resize_top(block, end, new_size) {
-                if new_cursor < cursor {
-                    h.high_water.fetch_max(cursor, Relaxed);
+        let top = bump::block_end(block, layout.size());
+        if h.cursor.load(Relaxed) == top {
+            if let Some(new_top) = bump::resize_top(block, h.end.load(Relaxed), new_size) {
+                if new_top < top {
+                    h.high_water.fetch_max(top, Relaxed);
                 }
                 if h.cursor
-                    .compare_exchange(cursor, new_cursor, AcqRel, Relaxed)
+                    .compare_exchange(top, new_top, AcqRel, Relaxed)
                     .is_ok()
                 {
                     return ptr;
@@ -196,8 +202,19 @@ impl<R: Region> Heap<R> {
         if new_size <= layout.size() {
             return ptr;
         }
+        // SAFETY: forwarded from the caller, and `new_size > layout.size()`.
+        unsafe { self.realloc_move(ptr, layout, new_size) }
+    }
+
+    /// The moving part of [`realloc`](Self::realloc).
+    ///
+    /// # Safety
+    /// As for [`realloc`](Self::realloc), and `new_size > layout.size()`.
+    #[cold]
+    #[inline(never)]
+    unsafe fn realloc_move(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         let Ok(new_layout) = Layout::from_size_align(new_size, layout.align()) else {
-            h.failed.fetch_add(1, Relaxed);
+            self.region.header().failed.fetch_add(1, Relaxed);
             return ptr::null_mut();
         };
         let new = self.alloc(new_layout);

@@ -17,6 +17,7 @@
 //! heap on the BPF target, or a caller-provided byte slice on the host ([`TosHeap`]),
 //! where threads can share it. The placement arithmetic is in [`bump`], safe and pure.
 #![no_std]
+#![cfg_attr(target_arch = "bpf", feature(asm_experimental_arch))]
 #![deny(missing_docs)]
 #![cfg_attr(not(target_arch = "bpf"), warn(unsafe_op_in_unsafe_fn))]
 

@@ -16,7 +16,7 @@ use crate::header::Header;
 ///   it hands out) accesses it;
 /// - the memory above the highest cursor the header ever held is zero (the heap's
 ///   `alloc_zeroed` relies on it), which a zero-filled region gives;
-/// - `data_start()` and `learn_end()` are multiples of
+/// - `data_start()` is not 0 (it is a real address), and it and `learn_end()` are multiples of
 ///   [`GRANULE`](crate::bump::GRANULE) and `data_start() <= learn_end()`;
 /// - if the region can be shared between threads while its header is still fresh (all
 ///   zero), then it is safe to initialise it concurrently: the host regions of this crate
