@@ -15,7 +15,8 @@
 //!
 //! This is exact for every input IR defines; `MIN / -1` (poison in IR, and guarded by rustc
 //! before the operation) gives `MIN`, the wrapping result. A positive constant divisor
-//! skips its sign handling, so `x / 1000` stays one unsigned division.
+//! skips its sign handling, so `x / 1000` stays one unsigned division. Divisions LLVM
+//! lowers without dividing (`exact` by a constant, `±2^k`) are left alone.
 //! 128-bit division is [`super::wide`]'s.
 
 use llvm_sys::core::*;
@@ -24,13 +25,39 @@ use llvm_sys::LLVMOpcode;
 
 use super::ir::{self, Builder, NONAME};
 
-/// Rewrites every `sdiv`/`srem` of width <= 64 in `module`; returns how many.
+/// Whether LLVM's own lowering already avoids a division: an `exact` division by a
+/// constant (a shift and a multiplication by the inverse, e.g. pointer differences divided
+/// by an element size) or a division or remainder by a constant `±2^k` (shifts), except by
+/// the type's minimum. Those are left to it: shorter than the rewrite.
+fn dag_handles(i: LLVMValueRef, width: u32) -> bool {
+    // SAFETY: `i` is a live sdiv/srem; its divisor is only inspected.
+    unsafe {
+        let divisor = LLVMGetOperand(i, 1);
+        if LLVMIsAConstantInt(divisor).is_null() {
+            return false;
+        }
+        let value = LLVMConstIntGetSExtValue(divisor);
+        let min = if width == 64 {
+            i64::MIN
+        } else {
+            -(1i64 << (width - 1))
+        };
+        if value == 0 || value == min {
+            return false;
+        }
+        let exact = ir::opcode(i) == LLVMOpcode::LLVMSDiv && LLVMGetExact(i) != 0;
+        exact || value.unsigned_abs().is_power_of_two()
+    }
+}
+
+/// Rewrites every `sdiv`/`srem` of width <= 64 in `module` that LLVM would emit as a
+/// signed division; returns how many.
 pub(super) fn lower(module: LLVMModuleRef) -> usize {
     let targets: Vec<_> = ir::all_instructions(module)
         .into_iter()
         .filter(|&i| {
             matches!(ir::opcode(i), LLVMOpcode::LLVMSDiv | LLVMOpcode::LLVMSRem)
-                && ir::value_int_width(i).is_some_and(|w| w <= 64)
+                && ir::value_int_width(i).is_some_and(|w| w <= 64 && !dag_handles(i, w))
         })
         .collect();
     let builder = Builder::new(module);
