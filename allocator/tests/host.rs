@@ -10,14 +10,39 @@ fn layout(size: usize, align: usize) -> Layout {
     Layout::from_size_align(size, align).unwrap()
 }
 
-/// A zeroed, 8-aligned buffer of `bytes` bytes (so the data area's size is exact).
-fn buffer(bytes: usize) -> Vec<u8> {
-    let mut v = Vec::with_capacity(bytes + 8);
-    v.resize(bytes + 8, 0);
-    let skip = v.as_ptr().align_offset(8);
-    v.drain(..skip);
-    v.truncate(bytes);
-    v
+/// A zeroed, 8-aligned buffer of `len` bytes (so the data area's size is exact).
+struct Buffer {
+    words: Vec<u64>,
+    len: usize,
+}
+
+impl Buffer {
+    fn as_ptr_range(&self) -> std::ops::Range<*const u8> {
+        let start = self.words.as_ptr().cast::<u8>();
+        start..start.wrapping_add(self.len)
+    }
+}
+
+impl std::ops::Deref for Buffer {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        // SAFETY: the words' bytes, `len <= 8 * words.len()`.
+        unsafe { std::slice::from_raw_parts(self.words.as_ptr().cast(), self.len) }
+    }
+}
+
+impl std::ops::DerefMut for Buffer {
+    fn deref_mut(&mut self) -> &mut [u8] {
+        // SAFETY: as above, borrowed mutably.
+        unsafe { std::slice::from_raw_parts_mut(self.words.as_mut_ptr().cast(), self.len) }
+    }
+}
+
+fn buffer(len: usize) -> Buffer {
+    Buffer {
+        words: vec![0; len.div_ceil(8)],
+        len,
+    }
 }
 
 #[test]

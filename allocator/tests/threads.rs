@@ -53,7 +53,7 @@ fn threads_sharing_one_heap_never_get_overlapping_blocks() {
                     let mut mine: Vec<Block> = Vec::with_capacity(PER_THREAD);
                     for i in 0..PER_THREAD {
                         let size = 8 + (rng.next() % 33) as usize;
-                        let align = if rng.next() % 16 == 0 { 32 } else { 8 };
+                        let align = if rng.next().is_multiple_of(16) { 32 } else { 8 };
                         let layout = Layout::from_size_align(size, align).unwrap();
                         let p = heap.alloc(layout);
                         assert!(!p.is_null(), "thread {t}: heap exhausted at {i}");
