@@ -11,7 +11,14 @@ use core::hint::black_box as o;
 
 /// FNV-1a, 64-bit, over `bytes`.
 pub fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    fnv1a_extend(FNV_OFFSET, bytes)
+}
+
+/// FNV-1a's initial state.
+pub const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// Continues an FNV-1a hash whose state is `hash` over `bytes`.
+pub fn fnv1a_extend(mut hash: u64, bytes: &[u8]) -> u64 {
     for &b in bytes {
         hash ^= u64::from(b);
         hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
@@ -20,8 +27,8 @@ pub fn fnv1a(bytes: &[u8]) -> u64 {
 }
 
 /// The line the contract logs with `tako_sdk::log!` after evaluating the table: the entry
-/// count and the FNV-1a of all entry hashes (as little-endian bytes), formatted with width,
-/// fill and hex.
+/// count and the FNV-1a of all 64-bit entry hashes (as little-endian bytes), formatted with
+/// width, fill and hex.
 pub struct Summary {
     count: usize,
     hash: u64,
@@ -378,6 +385,30 @@ pub fn evaluate(emit: &mut dyn FnMut(&'static str, &[u8])) {
     num!("u128 to f64", (o(u128::MAX / 7) as f64).to_bits());
     num!("f64 to f32", (o(core::f64::consts::PI) as f32).to_bits());
     num!("f32 mul", (o(1.5f32) * o(-2.25f32)).to_bits());
+    num!("f64 to i32 neg", o(-123_456.7f64) as i32);
+    num!(
+        "f64 to i16 sat",
+        (o(-1e9f64) as i16) ^ (o(40_000.5f64) as i16)
+    );
+    num!("f32 to i32 neg", o(-7.99f32) as i32);
+    num!(
+        "f32 to u8 sat",
+        (o(300.0f32) as u8) ^ (o(-3.0f32) as u8) << 1
+    );
+    num!("u32 to f32", (o(4_294_967_295u32) as f32).to_bits());
+    num!("i32 to f64", (o(i32::MIN) as f64).to_bits());
+    num!(
+        "f32 cmp",
+        u8::from(o(1.5f32) < o(2.5f32))
+            | u8::from(o(-0.0f32) == o(0.0f32)) << 1
+            | u8::from(o(f32::NAN) >= o(1.0f32)) << 2
+            | u8::from(o(3.0f32) != o(3.0f32)) << 3
+    );
+    num!(
+        "f32 div add",
+        (o(1.0f32) / o(3.0f32) + o(1e-8f32)).to_bits()
+    );
+    num!("f32 to f64", f64::from(o(0.1f32)).to_bits());
     num!("f64 poly", {
         let x = o(0.7f64);
         (((x * 0.5 - 1.25) * x + 3.0) * x - 0.125).to_bits()
