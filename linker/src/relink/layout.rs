@@ -184,21 +184,23 @@ pub fn relink(object: &[u8], entry: &str) -> Result<Relinked, RelinkError> {
                 section: target_name.clone(),
                 reason,
             };
+            // The VM address of the symbol plus `addend`; only defined symbols have one.
+            let vm_address = |addend: u64| -> Result<u64, RelinkError> {
+                let (addr, _) = address_of(sym).ok_or_else(|| RelinkError::UndefinedAddress {
+                    name: demangle(&name_of(sym)),
+                    section: target_name.clone(),
+                })?;
+                Ok(tako_abi::MM_PROGRAM_START
+                    .wrapping_add(addr as u64)
+                    .wrapping_add(addend))
+            };
             match r_type {
                 bpf::R_BPF_64_64 => {
                     if !is_text || at + 2 * INSN_SIZE > text_end || image[at] != bpf::OP_LDDW {
                         return Err(bad("R_BPF_64_64 must patch an lddw in .text"));
                     }
-                    let addend = i64::from(bpf::imm(&image, at));
-                    let (addr, _) =
-                        address_of(sym).ok_or_else(|| RelinkError::UndefinedAddress {
-                            name: demangle(&name_of(sym)),
-                            section: target_name.clone(),
-                        })?;
-                    let value = tako_abi::MM_PROGRAM_START
-                        .wrapping_add(addr as u64)
-                        .wrapping_add(addend as u64);
-                    bpf::set_lddw(&mut image, at, value);
+                    let addend = i64::from(bpf::imm(&image, at)) as u64;
+                    bpf::set_lddw(&mut image, at, vm_address(addend)?);
                 }
                 bpf::R_BPF_64_ABS64 => {
                     if at + 8 > image.len() {
@@ -206,15 +208,7 @@ pub fn relink(object: &[u8], entry: &str) -> Result<Relinked, RelinkError> {
                     }
                     let mut slot = [0u8; 8];
                     slot.copy_from_slice(&image[at..at + 8]);
-                    let addend = u64::from_le_bytes(slot);
-                    let (addr, _) =
-                        address_of(sym).ok_or_else(|| RelinkError::UndefinedAddress {
-                            name: demangle(&name_of(sym)),
-                            section: target_name.clone(),
-                        })?;
-                    let value = tako_abi::MM_PROGRAM_START
-                        .wrapping_add(addr as u64)
-                        .wrapping_add(addend);
+                    let value = vm_address(u64::from_le_bytes(slot))?;
                     image[at..at + 8].copy_from_slice(&value.to_le_bytes());
                 }
                 bpf::R_BPF_64_32 => {
