@@ -765,3 +765,50 @@ fn wide_division_matches_the_host_on_3200_pairs() {
         }
     }
 }
+
+#[test]
+fn byval_argument_in_the_packed_part_is_refused_by_name() {
+    let msg = refusal(
+        "define internal i64 @takes_byval(i64 %a, i64 %b, i64 %c, i64 %d, i64 %e, ptr byval([16 x i8]) %p) noinline optnone {
+  %v = load i64, ptr %p, align 8
+  %s = add i64 %a, %v
+  %s1 = add i64 %s, %b
+  %s2 = add i64 %s1, %c
+  %s3 = add i64 %s2, %d
+  %s4 = add i64 %s3, %e
+  ret i64 %s4
+}
+define i64 @entrypoint(ptr %input) {
+  %buf = alloca [16 x i8], align 8
+  %p = getelementptr i8, ptr %input, i64 8
+  %v = load i64, ptr %p, align 8
+  store i64 %v, ptr %buf, align 8
+  %r = call i64 @takes_byval(i64 %v, i64 %v, i64 %v, i64 %v, i64 %v, ptr byval([16 x i8]) %buf)
+  ret i64 %r
+}",
+    );
+    assert!(msg.contains("`takes_byval`"), "{msg}");
+    assert!(msg.contains("byval"), "{msg}");
+}
+
+#[test]
+fn musttail_call_needing_packing_is_refused_by_name() {
+    let msg = refusal(
+        "define internal i64 @callee(i64 %a, i64 %b, i64 %c, i64 %d, i64 %e, i64 %f) noinline {
+  %s = add i64 %a, %f
+  ret i64 %s
+}
+define internal i64 @caller(i64 %a, i64 %b, i64 %c, i64 %d, i64 %e, i64 %f) noinline {
+  %r = musttail call i64 @callee(i64 %f, i64 %e, i64 %d, i64 %c, i64 %b, i64 %a)
+  ret i64 %r
+}
+define i64 @entrypoint(ptr %input) {
+  %p = getelementptr i8, ptr %input, i64 8
+  %v = load i64, ptr %p, align 8
+  %r = call i64 @caller(i64 %v, i64 2, i64 3, i64 4, i64 5, i64 %v)
+  ret i64 %r
+}",
+    );
+    assert!(msg.contains("`callee`"), "{msg}");
+    assert!(msg.contains("musttail"), "{msg}");
+}
