@@ -812,3 +812,26 @@ define i64 @entrypoint(ptr %input) {
     assert!(msg.contains("`callee`"), "{msg}");
     assert!(msg.contains("musttail"), "{msg}");
 }
+
+#[test]
+fn unsupported_helper_fails_with_function_and_helper_names() {
+    // f128 arithmetic needs `__addtf3`, which nothing provides: refused, never emitted.
+    // (An `fp128` *return* makes LLVM abort outright: "unable to allocate function return";
+    // this stays inside one function.)
+    let msg = refusal(
+        "define internal i64 @quad_add(ptr %p) noinline {
+  %x = load fp128, ptr %p, align 16
+  %y = fadd fp128 %x, 0xL00000000000000003FFF000000000000
+  %b = bitcast fp128 %y to i128
+  %t = trunc i128 %b to i64
+  ret i64 %t
+}
+define i64 @entrypoint(ptr %input) {
+  %p = getelementptr i8, ptr %input, i64 8
+  %r = call i64 @quad_add(ptr %p)
+  ret i64 %r
+}",
+    );
+    assert!(msg.contains("`quad_add`"), "{msg}");
+    assert!(msg.contains("__addtf3"), "{msg}");
+}
