@@ -196,10 +196,29 @@ impl Rng {
     }
 }
 
+/// A live block of the random mix, in 8 bytes (the table is live heap data too, so it is
+/// kept small): its offset from the heap start and its size (both below 256 KiB).
 #[derive(Clone, Copy)]
 struct Slot {
-    ptr: *mut u8,
-    size: usize,
+    offset: u32,
+    size: u32,
+}
+
+impl Slot {
+    fn new(ptr: *mut u8, size: usize) -> Self {
+        Self {
+            offset: (ptr as usize - tako_sdk::MM_HEAP_START as usize) as u32,
+            size: size as u32,
+        }
+    }
+
+    fn ptr(self) -> *mut u8 {
+        (tako_sdk::MM_HEAP_START as usize + self.offset as usize) as *mut u8
+    }
+
+    fn len(self) -> usize {
+        self.size as usize
+    }
 }
 
 fn tag(index: usize) -> u8 {
@@ -209,22 +228,24 @@ fn tag(index: usize) -> u8 {
 /// Writes the slot's tag into its first and last byte.
 ///
 /// # Safety
-/// `slot.ptr` is a live block of `slot.size` (> 0) bytes.
+/// `slot.ptr()` is a live block of `slot.len()` (> 0) bytes.
 unsafe fn mark(slot: Slot, index: usize) {
     // SAFETY: both offsets are inside the block.
     unsafe {
-        slot.ptr.write(tag(index));
-        slot.ptr.add(slot.size - 1).write(tag(index));
+        slot.ptr().write(tag(index));
+        slot.ptr().add(slot.len() - 1).write(tag(index));
     }
 }
 
 /// Whether the slot's first and last byte still hold its tag.
 ///
 /// # Safety
-/// `slot.ptr` is a live block of `slot.size` (> 0) bytes that `mark` tagged.
+/// `slot.ptr()` is a live block of `slot.len()` (> 0) bytes that `mark` tagged.
 unsafe fn intact(slot: Slot, index: usize) -> bool {
     // SAFETY: both offsets are inside the block.
-    unsafe { slot.ptr.read() == tag(index) && slot.ptr.add(slot.size - 1).read() == tag(index) }
+    unsafe {
+        slot.ptr().read() == tag(index) && slot.ptr().add(slot.len() - 1).read() == tag(index)
+    }
 }
 
 fn random_mix(count: u64, max_size: usize) -> Outcome {
@@ -251,7 +272,7 @@ fn random_mix(count: u64, max_size: usize) -> Outcome {
             if ptr.is_null() {
                 break OUT_OF_MEMORY;
             }
-            let slot = Slot { ptr, size };
+            let slot = Slot::new(ptr, size);
             // SAFETY: a fresh block of `size` bytes.
             unsafe { mark(slot, slots.len()) };
             slots.push(slot);
@@ -263,10 +284,10 @@ fn random_mix(count: u64, max_size: usize) -> Outcome {
             if !unsafe { intact(slot, index) } {
                 break CHECK_FAILED;
             }
-            let layout = Layout::from_size_align(slot.size, ALIGN).expect("was valid");
+            let layout = Layout::from_size_align(slot.len(), ALIGN).expect("was valid");
             // SAFETY: allocated with this layout and not freed before.
-            unsafe { dealloc(slot.ptr, layout) };
-            live -= slot.size as u64;
+            unsafe { dealloc(slot.ptr(), layout) };
+            live -= slot.len() as u64;
             let last = slots.len() - 1;
             slots.swap_remove(index);
             if index != last {
@@ -285,9 +306,9 @@ fn random_mix(count: u64, max_size: usize) -> Outcome {
             if !unsafe { intact(slot, index) } {
                 break CHECK_FAILED;
             }
-            let layout = Layout::from_size_align(slot.size, ALIGN).expect("was valid");
+            let layout = Layout::from_size_align(slot.len(), ALIGN).expect("was valid");
             // SAFETY: allocated with this layout, `size` > 0 and rounds to a valid layout.
-            let ptr = unsafe { realloc(slot.ptr, layout, black_box(size)) };
+            let ptr = unsafe { realloc(slot.ptr(), layout, black_box(size)) };
             if ptr.is_null() {
                 break OUT_OF_MEMORY;
             }
@@ -296,11 +317,11 @@ fn random_mix(count: u64, max_size: usize) -> Outcome {
             if unsafe { ptr.read() } != tag(index) {
                 break CHECK_FAILED;
             }
-            let moved = Slot { ptr, size };
+            let moved = Slot::new(ptr, size);
             // SAFETY: live block of `size` bytes.
             unsafe { mark(moved, index) };
             slots[index] = moved;
-            live = live - slot.size as u64 + size as u64;
+            live = live - slot.len() as u64 + size as u64;
         }
         ops += 1;
     };
