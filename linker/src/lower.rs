@@ -56,6 +56,33 @@ pub struct LowerReport {
     pub packed_indirect_calls: usize,
 }
 
+/// LLVM ends the process on a few inputs its BPF backend cannot compile at all (an `f128`
+/// return: "unable to allocate function return"), which would otherwise surface as a
+/// SIGABRT with no context. This handler says what happened in plain words and exits with
+/// status 1 instead (no output file is written).
+extern "C" fn on_fatal_error(reason: *const std::ffi::c_char) {
+    let reason = if reason.is_null() {
+        "(no reason given)".into()
+    } else {
+        // SAFETY: LLVM passes a NUL-terminated message valid for this call.
+        unsafe { std::ffi::CStr::from_ptr(reason) }.to_string_lossy()
+    };
+    eprintln!(
+        "tako-linker: error: LLVM's BPF backend gave up on the program: {reason}. This is \
+         an operation BPF cannot express at all (for example an f128/f16 value passed or \
+         returned between functions); no output was written"
+    );
+    std::process::exit(1);
+}
+
+fn install_fatal_error_handler() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    // SAFETY: installs a process-wide handler once; the handler never returns into LLVM.
+    ONCE.call_once(|| unsafe {
+        llvm_sys::error_handling::LLVMInstallFatalErrorHandler(Some(on_fatal_error))
+    });
+}
+
 /// Runs every rewrite on `module`. `run_passes` runs an LLVM pass pipeline on it.
 /// Returns the refusals (one line per function) when something cannot be made correct.
 ///
@@ -66,6 +93,7 @@ pub(crate) unsafe fn lower(
     builtins_rlib: Option<&Path>,
     run_passes: &mut dyn FnMut(&str) -> Result<(), String>,
 ) -> Result<LowerReport, Vec<String>> {
+    install_fatal_error_handler();
     let mut report = LowerReport {
         wide_intrinsics: wide::lower_wide_intrinsics(module),
         wide_divisions: wide::lower_div(module),

@@ -835,3 +835,44 @@ define i64 @entrypoint(ptr %input) {
     assert!(msg.contains("`quad_add`"), "{msg}");
     assert!(msg.contains("__addtf3"), "{msg}");
 }
+
+#[test]
+fn llvm_fatal_error_exits_with_a_message_not_an_abort() {
+    // An f128 return makes LLVM's BPF backend give up the whole process; the linker must
+    // turn that into a message and exit status 1 (run as a child: it ends the process).
+    let dir = std::env::temp_dir().join(format!("tako-lower-fatal-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let input = dir.join("quad.bc");
+    std::fs::write(
+        &input,
+        assemble(
+            "define internal fp128 @quad_add(fp128 %x) noinline {
+  %y = fadd fp128 %x, 0xL00000000000000003FFF000000000000
+  ret fp128 %y
+}
+define i64 @entrypoint(ptr %input) {
+  %p = getelementptr i8, ptr %input, i64 16
+  %x = load fp128, ptr %p, align 16
+  %y = call fp128 @quad_add(fp128 %x)
+  %b = bitcast fp128 %y to i128
+  %t = trunc i128 %b to i64
+  ret i64 %t
+}",
+        ),
+    )
+    .unwrap();
+    let output = dir.join("quad.so");
+    let lib = sysroot().join("lib");
+    let out = Command::new(env!("CARGO_BIN_EXE_tako-linker"))
+        .arg(&input)
+        .arg("-o")
+        .arg(&output)
+        .env("LD_LIBRARY_PATH", lib)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("gave up on the program"), "{stderr}");
+    assert!(!output.exists(), "no output may be written");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
