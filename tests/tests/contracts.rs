@@ -308,6 +308,27 @@ mod oom {
         expect_fault(&out, FaultKind::Panic, &format!("oom/src/lib.rs:{line}:5"));
     }
 
+    /// The panic handler reads only the location: no `core::fmt` code reaches the program
+    /// (only `core::panicking::panic_fmt`, the one-instruction jump to the handler).
+    #[test]
+    fn panic_paths_carry_no_formatting_code() {
+        use object::{Object, ObjectSymbol};
+        for variant in [OOM, SDK_CALLS] {
+            let bytes = so(variant);
+            let file = object::File::parse(&*bytes).expect("the .so parses");
+            let formatting: Vec<String> = file
+                .symbols()
+                .filter_map(|s| {
+                    s.name()
+                        .ok()
+                        .map(|n| rustc_demangle::demangle(n).to_string())
+                })
+                .filter(|n| n.contains("core::fmt"))
+                .collect();
+            assert!(formatting.is_empty(), "{}: {formatting:?}", variant.0);
+        }
+    }
+
     #[test]
     fn unknown_variant_is_invalid_input() {
         expect_code(run(OOM, &u64_input(99)), INVALID_INPUT);
