@@ -52,7 +52,15 @@ SYSROOT="$(rustc "+$NIGHTLY" --print sysroot)"
 # 2. The linker (host, stable), in its own target directory so that a build started from
 # `cargo test` never waits on the test's own cargo lock.
 (cd "$ROOT" && cargo build --quiet --release -p tako-linker --target-dir "$ROOT/target/tools") >&2
-LINKER="$ROOT/target/tools/release/tako-linker"
+# Cargo does not relink a contract when only the linker binary changes, but it does when
+# the linker's path changes: run the linker from a path named after its content hash.
+built="$ROOT/target/tools/release/tako-linker"
+hash="$(sha256sum "$built" | cut -c1-16)"
+LINKER="$ROOT/target/tools/linker-$hash/tako-linker"
+if [ ! -x "$LINKER" ]; then
+  mkdir -p "$(dirname "$LINKER")"
+  cp "$built" "$LINKER.tmp" && mv "$LINKER.tmp" "$LINKER"
+fi
 
 # 3. The contract. core and alloc are built once per target directory and reused.
 export CARGO_TARGET_TBPF_TOS_TOS_LINKER="$LINKER"
