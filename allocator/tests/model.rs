@@ -213,12 +213,12 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
 
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: if cfg!(miri) { 8 } else { 512 },
+        cases: if cfg!(miri) { 4 } else { 512 },
         ..ProptestConfig::default()
     })]
 
     #[test]
-    fn random_operation_sequences_match_the_model(ops in prop::collection::vec(op(), 1..120)) {
+    fn random_operation_sequences_match_the_model(ops in prop::collection::vec(op(), 1..if cfg!(miri) { 40 } else { 120 })) {
         run(ops)?;
     }
 }
