@@ -9,6 +9,7 @@
 //! | `overflow` | `umul.with.overflow.i64` | widened to `i128` otherwise |
 //! | `sdiv` | `sdiv`/`srem` up to 64 bits | no signed division below cpu v4 |
 //! | `args` | functions and calls with more than five argument registers | BPF passes five |
+//! | `memops` | constant-length `memcpy`/`memmove`/`memset` | inline copies cost 2 CU per word; the syscall `max(10, n/250)` |
 //!
 //! Order matters: 128-bit divisions become calls to one helper first; float helpers are
 //! linked next (their bodies need the same rewrites); `expand-ir-insts` (with
@@ -21,6 +22,7 @@
 mod args;
 mod builtins;
 mod ir;
+mod memops;
 mod overflow;
 mod sdiv;
 mod wide;
@@ -54,6 +56,8 @@ pub struct LowerReport {
     pub packed_functions: usize,
     /// Indirect calls given the packed-arguments convention.
     pub packed_indirect_calls: usize,
+    /// Constant-length memory intrinsics turned into TAKO mem syscalls.
+    pub mem_syscalls: usize,
 }
 
 /// LLVM ends the process on a few inputs its BPF backend cannot compile at all (an `f128`
@@ -128,6 +132,7 @@ pub(crate) unsafe fn lower(
     report.wide_multiplications = wide::lower_mul(module);
     report.wide_shifts = wide::lower_shifts(module);
     report.signed_divisions = sdiv::lower(module);
+    report.mem_syscalls = memops::lower(module);
     let (functions, indirect) = args::lower(module)?;
     report.packed_functions = functions;
     report.packed_indirect_calls = indirect;

@@ -300,7 +300,8 @@ pub mod imp {
     );
 
     declare_builtin_function!(
-        /// `tako_memcpy(dst, src, n)`: overlapping ranges are an error (as Solana's).
+        /// `tako_memcpy(dst, src, n)`: partially overlapping ranges are an error (as
+        /// Solana's); identical ranges are allowed, as `llvm.memcpy` allows them.
         tako_memcpy,
         fn rust(
             ctx: &mut TakoContext,
@@ -314,7 +315,9 @@ pub mod imp {
             if n == 0 {
                 return Ok(dst);
             }
-            if dst.abs_diff(src) < n {
+            // Equal ranges are allowed (LLVM's `llvm.memcpy` permits them); partial
+            // overlap is an error, as with Solana's `sol_memcpy`.
+            if dst != src && dst.abs_diff(src) < n {
                 return Err(SyscallFault::Invalid {
                     syscall: "tako_memcpy",
                     message: format!(
