@@ -19,7 +19,7 @@
 #![no_std]
 #![cfg_attr(target_arch = "bpf", feature(asm_experimental_arch))]
 #![deny(missing_docs)]
-#![cfg_attr(not(target_arch = "bpf"), warn(unsafe_op_in_unsafe_fn))]
+#![deny(unsafe_op_in_unsafe_fn)]
 
 pub mod bump;
 mod header;
