@@ -65,6 +65,23 @@ impl Header {
     }
 }
 
+impl Header {
+    /// Initialises a fresh header for blocks from `data_start` to `end` (clamped to at
+    /// least `data_start`); returns the end in force (another initialiser's, if it won).
+    /// The cursor is set before the end, so that no reader sees an end with a cursor of 0.
+    pub(crate) fn initialise(&self, data_start: usize, end: usize) -> usize {
+        use crate::heap::ordering::{Acquire, Relaxed, Release};
+        let end = end.max(data_start);
+        let _ = self
+            .cursor
+            .compare_exchange(0, data_start, Relaxed, Relaxed);
+        match self.end.compare_exchange(0, end, Release, Acquire) {
+            Ok(_) => end,
+            Err(other) => other,
+        }
+    }
+}
+
 impl Default for Header {
     fn default() -> Self {
         Self::new()

@@ -7,10 +7,14 @@
 
 use core::alloc::{GlobalAlloc, Layout};
 use core::ptr;
-#[cfg(not(loom))]
-use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
-#[cfg(loom)]
-use loom::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
+/// The memory orderings, from `core` (or from loom under `cfg(loom)`).
+pub(crate) mod ordering {
+    #[cfg(not(loom))]
+    pub(crate) use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
+    #[cfg(loom)]
+    pub(crate) use loom::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
+}
+use ordering::{AcqRel, Acquire, Relaxed, Release};
 
 use crate::bump::{self, GRANULE};
 use crate::header::{Header, Stats};
@@ -45,8 +49,10 @@ impl<R: Region> Heap<R> {
     /// Initialises a fresh header (learning the region's end); does nothing if it is
     /// initialised already. Returns the heap's end address.
     ///
-    /// Order matters for a concurrent reader: the cursor leaves 0 before the end does, so
-    /// a fast path that reads `end != 0` finds the cursor's compare-and-swap from 0 failing.
+    /// Not meant to race with allocations on other threads: the allocation fast path
+    /// assumes an initialised header (`cursor <= end`). The VM has one thread; host
+    /// regions initialise their header before a heap over them can be shared (see the
+    /// [`Region`] contract).
     #[cold]
     #[inline(never)]
     pub fn init(&self) -> usize {
@@ -56,12 +62,7 @@ impl<R: Region> Heap<R> {
             return end;
         }
         let start = self.region.data_start();
-        let end = self.region.learn_end().max(start);
-        let _ = h.cursor.compare_exchange(0, start, Relaxed, Relaxed);
-        match h.end.compare_exchange(0, end, Release, Acquire) {
-            Ok(_) => end,
-            Err(other) => other,
-        }
+        h.initialise(start, self.region.learn_end())
     }
 
     /// Bumps the cursor for `layout`: `Some((block, previous cursor))`, or `None`.

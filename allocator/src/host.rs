@@ -59,7 +59,8 @@ unsafe impl Sync for HostRegion<'_> {}
 
 impl<'a> HostRegion<'a> {
     /// Takes `region` for a heap: zero-fills it (the zero-skipping `alloc_zeroed` relies
-    /// on never-used memory being zero) and places the header at its first 8-aligned byte.
+    /// on never-used memory being zero) and places an initialised header at its first
+    /// 8-aligned byte.
     /// The heap is the smaller of `declared` bytes and what the slice holds, as in the VM
     /// (declared heap size versus mapped heap size).
     pub fn new(region: &'a mut [u8], declared: usize) -> Result<Self, RegionError> {
@@ -73,19 +74,24 @@ impl<'a> HostRegion<'a> {
         }
         region.fill(0);
         let region = &mut region[skip..];
-        Ok(HostRegion {
+        let this = HostRegion {
             base: region.as_mut_ptr(),
             len: region.len(),
             declared,
             _region: PhantomData,
-        })
+        };
+        // Initialised here, while the region is still exclusively ours: a heap over it
+        // never sees a fresh header, so it can be shared at once.
+        this.header()
+            .initialise(this.data_start(), this.learn_end());
+        Ok(this)
     }
 }
 
 // SAFETY: `base` is 8-aligned (checked in `new`) and the region is exclusively borrowed,
 // zero-filled, at least `HEADER_SIZE` bytes long; `learn_end` stays inside it; pointers
 // are derived from `base`, keeping its provenance over the whole slice; the header is
-// initialised in `Heap::over` before the heap can be shared.
+// initialised in `new`, before any heap over the region exists.
 unsafe impl Region for HostRegion<'_> {
     #[inline(always)]
     fn header(&self) -> &Header {
@@ -119,8 +125,6 @@ impl<'a> Heap<HostRegion<'a>> {
     /// A heap over `region` declared with `declared` bytes: it uses the smaller of the two,
     /// as the VM heap uses the smaller of the declared and the mapped size.
     pub fn over_declared(region: &'a mut [u8], declared: usize) -> Result<Self, RegionError> {
-        let heap = Heap::new(HostRegion::new(region, declared)?);
-        heap.init();
-        Ok(heap)
+        Ok(Heap::new(HostRegion::new(region, declared)?))
     }
 }

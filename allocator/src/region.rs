@@ -18,9 +18,11 @@ use crate::header::Header;
 ///   `alloc_zeroed` relies on it), which a zero-filled region gives;
 /// - `data_start()` is not 0 (it is a real address), and it and `learn_end()` are multiples of
 ///   [`GRANULE`](crate::bump::GRANULE) and `data_start() <= learn_end()`;
-/// - if the region can be shared between threads while its header is still fresh (all
-///   zero), then it is safe to initialise it concurrently: the host regions of this crate
-///   initialise their header before they can be shared; the VM runs one thread.
+/// - no two threads allocate from a heap over the region while its header is fresh (all
+///   zero): the first-allocation initialisation does not race-proof the fast path (which
+///   keeps it cheap). `HostRegion` initialises its header when it is created; the VM runs
+///   one thread; a region shared from the start must have [`Heap::init`](crate::Heap::init)
+///   called before it is shared.
 pub unsafe trait Region {
     /// The header of this region's heap.
     fn header(&self) -> &Header;
