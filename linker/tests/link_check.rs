@@ -68,3 +68,16 @@ fn interpreter_and_jit_agree_on_link_check() {
     assert_eq!(interp.logs, jit.logs);
     assert_eq!(interp.return_value, jit.return_value);
 }
+
+#[test]
+fn a_contract_with_a_writable_static_fails_to_build_naming_it() {
+    let err = vm_harness::testing::try_build_contract("reject-writable-static")
+        .expect_err("a static AtomicU64 must not link");
+    let msg = err.to_string();
+    assert!(msg.contains("COUNTER"), "{msg}");
+    assert!(
+        msg.contains("writable static data is not supported"),
+        "{msg}"
+    );
+    assert!(msg.contains("heap or in the input"), "{msg}");
+}
