@@ -140,3 +140,25 @@ fn growing_the_top_block_in_place_races_safely_with_an_allocation() {
         );
     });
 }
+
+#[test]
+fn a_rewind_never_frees_a_block_another_thread_holds() {
+    loom::model(|| {
+        let heap = heap(4);
+        let h2 = heap.clone();
+        let t = thread::spawn(move || {
+            let p = h2.alloc(l8());
+            // SAFETY: `p` came from this heap for `l8()`; it is not used again.
+            unsafe { h2.dealloc(p, l8()) };
+        });
+        let b = heap.alloc(l8()).addr();
+        t.join().unwrap();
+        // Whatever the interleaving, the next block does not overlap `b`, still held.
+        let c = heap.alloc(Layout::from_size_align(16, 8).unwrap()).addr();
+        assert!(b != 0 && c != 0);
+        assert!(
+            c + 16 <= b || b + 8 <= c,
+            "{c:x} overlaps the live block {b:x}"
+        );
+    });
+}
