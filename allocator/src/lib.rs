@@ -26,7 +26,9 @@ mod header;
 mod heap;
 #[cfg(not(loom))]
 mod host;
+pub mod pool;
 mod region;
+pub mod usage;
 #[cfg(target_arch = "bpf")]
 mod vm;
 

@@ -1,0 +1,518 @@
+//! [`PoolAllocator`]: size classes with O(1) free lists, refilled from the bump heap.
+//!
+//! Small requests (at most [`MAX_SMALL`] bytes, alignment at most 8) are rounded up to one
+//! of [`CLASS_SIZES`]; each class has a free list whose head lives in the [`PoolHeader`]
+//! (the first block of the heap) and whose links are the first word of each free block.
+//! An allocation pops the head (or, when the list is empty, carves one block from the bump
+//! heap: a "miss"); a free pushes the block. Larger or more aligned requests go to the
+//! bump heap directly ([`Heap`]), which rewinds when the most recent block is freed and
+//! resizes it in place.
+//!
+//! The classes are 8-byte steps up to 32 bytes, then ×1.5 / ×4⁄3 steps to 512, plus 288:
+//! `BTreeMap<u64, u64>` nodes are 192 (leaf) and 288 (internal) bytes, and `Vec` buffers
+//! double through powers of two. A size maps to its class through a 65-entry table
+//! indexed by `(size + 7) / 8` (BPF has no count-leading-zeros instruction).
+//!
+//! With the cargo feature `zero-on-free`, freed blocks are wiped before they are linked
+//! (the link word then holds the only non-zero bytes, so `alloc_zeroed` from a free list
+//! writes one word instead of the block).
+//!
+//! The pool is single-threaded: in the VM there is one thread; on the host a [`PoolHeap`]
+//! over a byte slice is `!Sync`.
+
+use core::alloc::Layout;
+use core::cell::Cell;
+use core::marker::PhantomData;
+use core::ptr;
+
+use crate::bump::GRANULE;
+use crate::region::Region;
+use crate::usage::Usage;
+use crate::Heap;
+
+/// The largest request served from a size class; larger ones go to the bump heap.
+pub const MAX_SMALL: usize = 512;
+
+/// Number of size classes.
+pub const CLASSES: usize = 13;
+
+/// The block size of each class, ascending; the last is [`MAX_SMALL`].
+pub const CLASS_SIZES: [usize; CLASSES] = [8, 16, 24, 32, 48, 64, 96, 128, 192, 256, 288, 384, 512];
+
+/// `CLASS_OF[(size + 7) / 8]` is the class of a request of `size <= MAX_SMALL` bytes.
+const CLASS_OF: [u8; MAX_SMALL / GRANULE + 1] = {
+    let mut table = [0u8; MAX_SMALL / GRANULE + 1];
+    let mut i = 0;
+    while i < table.len() {
+        let mut c = 0;
+        while CLASS_SIZES[c] < i * GRANULE {
+            c += 1;
+        }
+        table[i] = c as u8;
+        i += 1;
+    }
+    table
+};
+
+const _: () = {
+    let mut c = 1;
+    while c < CLASSES {
+        assert!(CLASS_SIZES[c] > CLASS_SIZES[c - 1] && CLASS_SIZES[c].is_multiple_of(GRANULE));
+        c += 1;
+    }
+    assert!(CLASS_SIZES[0] >= core::mem::size_of::<usize>());
+    assert!(CLASS_SIZES[CLASSES - 1] == MAX_SMALL);
+};
+
+/// The class of a small request: `size <= MAX_SMALL`.
+#[inline(always)]
+pub fn class_of(size: usize) -> usize {
+    debug_assert!(size <= MAX_SMALL);
+    // An add and a shift (`div_ceil` may leave a remainder test in BPF code).
+    #[allow(clippy::manual_div_ceil)]
+    let i = (size + (GRANULE - 1)) / GRANULE;
+    // SAFETY: `size <= MAX_SMALL`, so `i <= MAX_SMALL / GRANULE`, the table's last index.
+    unsafe { *CLASS_OF.get_unchecked(i) as usize }
+}
+
+/// Whether a layout is served by a size class (else by the bump heap).
+#[inline(always)]
+pub fn is_small(layout: Layout) -> bool {
+    layout.size() <= MAX_SMALL && layout.align() <= GRANULE
+}
+
+/// The pool's state: the first block of the heap (right after the bump heap's header).
+/// All-zero is valid (a fresh heap: every list empty, `ready == 0`).
+#[repr(C)]
+#[derive(Debug)]
+pub struct PoolHeader {
+    /// 1 once the header's own block has been carved from the bump heap.
+    ready: Cell<usize>,
+    /// Address of the first free block of each class; 0 = empty.
+    heads: [Cell<usize>; CLASSES],
+    /// Allocations served from each class's free list.
+    hits: [Cell<u32>; CLASSES],
+    /// Allocations of each class that had to carve a new block.
+    misses: [Cell<u32>; CLASSES],
+    /// Frees into each class.
+    frees: [Cell<u32>; CLASSES],
+    /// Large (bump heap) allocations and frees.
+    large_allocs: Cell<u32>,
+    large_frees: Cell<u32>,
+    /// Bytes in live large blocks (rounded to 8).
+    large_live: Cell<usize>,
+}
+
+/// Bytes of the pool header (a multiple of 8).
+pub const POOL_HEADER_SIZE: usize = core::mem::size_of::<PoolHeader>();
+const _: () = assert!(POOL_HEADER_SIZE.is_multiple_of(GRANULE));
+
+/// One size class's figures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ClassStats {
+    /// The class's block size.
+    pub size: usize,
+    /// Allocations served from the free list.
+    pub hits: u32,
+    /// Allocations that carved a new block from the bump heap.
+    pub misses: u32,
+    /// Frees into the class.
+    pub frees: u32,
+}
+
+impl ClassStats {
+    /// Blocks of this class live now.
+    pub fn live(&self) -> u32 {
+        (self.hits.wrapping_add(self.misses)).wrapping_sub(self.frees)
+    }
+    /// Blocks of this class carved and now on the free list.
+    pub fn free_blocks(&self) -> u32 {
+        self.misses.wrapping_sub(self.live())
+    }
+}
+
+/// Everything the pool reports: the common [`Usage`] plus each class's figures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PoolStats {
+    /// Allocations, frees, bytes, failures.
+    pub usage: Usage,
+    /// Per size class, in the order of [`CLASS_SIZES`].
+    pub classes: [ClassStats; CLASSES],
+}
+
+/// The pool logic over a [`Region`], whose bump [`Heap`] refills the classes and serves
+/// large requests. `!Sync`: one thread (the VM's).
+#[derive(Debug, Clone, Copy)]
+pub struct Pool<R> {
+    heap: Heap<R>,
+    _one_thread: PhantomData<Cell<()>>,
+}
+
+impl<R: Region> Pool<R> {
+    /// A pool over `region`, set up lazily on its first allocation.
+    ///
+    /// The region's heap must belong to this pool alone (nothing else allocates from it),
+    /// and `region.data_start() + POOL_HEADER_SIZE` must be inside the region's memory
+    /// (the VM maps at least 1 KiB): the pool reads its header there before it is set up.
+    pub(crate) const fn new(region: R) -> Self {
+        Pool {
+            heap: Heap::new(region),
+            _one_thread: PhantomData,
+        }
+    }
+
+    /// The bump heap under the pool.
+    pub fn heap(&self) -> &Heap<R> {
+        &self.heap
+    }
+
+    #[inline(always)]
+    fn header(&self) -> &PoolHeader {
+        let r = self.heap.region();
+        // SAFETY: the pool header is the first block of the heap, at `data_start` (checked
+        // by `ready_up`, which carves it before anything else); before that, the memory
+        // there is zero (a fresh region), and all-zero bytes are a valid `PoolHeader`
+        // (cells of integers). 8-aligned: `data_start` is a multiple of the granule.
+        // Only this pool touches it, on one thread (`Pool` is `!Sync`).
+        unsafe { &*r.pointer(r.data_start()).cast::<PoolHeader>() }
+    }
+
+    /// Carves the pool header from a fresh bump heap. False if that is impossible (the
+    /// region is too small, or something else allocated from the heap first).
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn ready_up(&self) -> bool {
+        let h = self.header();
+        if h.ready.get() != 0 {
+            return true;
+        }
+        self.heap.init();
+        let block = self.heap.alloc(Layout::new::<PoolHeader>());
+        if block.is_null() {
+            return false;
+        }
+        if block.addr() != self.heap.region().data_start() {
+            // Not ours to write: someone else's block. Leave it, fail every allocation.
+            return false;
+        }
+        h.ready.set(1);
+        true
+    }
+
+    /// Allocates a block for `layout`; null when the heap cannot hold it.
+    #[inline(always)]
+    pub fn alloc(&self, layout: Layout) -> *mut u8 {
+        if is_small(layout) {
+            let c = class_of(layout.size());
+            let h = self.header();
+            let head = h.heads[c].get();
+            if head != 0 {
+                let p = self.heap.region().pointer(head);
+                // SAFETY: `head` is a free block of this class (at least 8 bytes, 8-aligned,
+                // inside the region) whose first word is the next link.
+                let next = unsafe { p.cast::<usize>().read() };
+                h.heads[c].set(next);
+                h.hits[c].set(h.hits[c].get().wrapping_add(1));
+                return p;
+            }
+            return self.refill(c, false);
+        }
+        self.alloc_large(layout, false)
+    }
+
+    /// Allocates a zeroed block for `layout`; null when the heap cannot hold it.
+    #[inline]
+    pub fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        if is_small(layout) {
+            let c = class_of(layout.size());
+            let h = self.header();
+            let head = h.heads[c].get();
+            if head != 0 {
+                let p = self.heap.region().pointer(head);
+                // SAFETY: as in `alloc`.
+                let next = unsafe { p.cast::<usize>().read() };
+                h.heads[c].set(next);
+                h.hits[c].set(h.hits[c].get().wrapping_add(1));
+                // With `zero-on-free` only the link word is non-zero.
+                let dirty = if cfg!(feature = "zero-on-free") {
+                    core::mem::size_of::<usize>()
+                } else {
+                    layout.size()
+                };
+                // SAFETY: the block holds `CLASS_SIZES[c] >= layout.size()` bytes and
+                // `>= 8`, and is ours now.
+                unsafe { ptr::write_bytes(p, 0, dirty) };
+                return p;
+            }
+            return self.refill(c, true);
+        }
+        self.alloc_large(layout, true)
+    }
+
+    /// A class's free list is empty: carve a block from the bump heap.
+    #[cold]
+    #[inline(never)]
+    fn refill(&self, c: usize, zeroed: bool) -> *mut u8 {
+        if !self.ready_up() {
+            return ptr::null_mut();
+        }
+        // SAFETY (of the unwrap-free constructor): class sizes are multiples of 8, tiny.
+        let layout = match Layout::from_size_align(CLASS_SIZES[c], GRANULE) {
+            Ok(l) => l,
+            Err(_) => return ptr::null_mut(),
+        };
+        let p = if zeroed {
+            self.heap.alloc_zeroed(layout)
+        } else {
+            self.heap.alloc(layout)
+        };
+        if !p.is_null() {
+            let h = self.header();
+            h.misses[c].set(h.misses[c].get().wrapping_add(1));
+        }
+        p
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn alloc_large(&self, layout: Layout, zeroed: bool) -> *mut u8 {
+        if !self.ready_up() {
+            return ptr::null_mut();
+        }
+        let p = if zeroed {
+            self.heap.alloc_zeroed(layout)
+        } else {
+            self.heap.alloc(layout)
+        };
+        if !p.is_null() {
+            let h = self.header();
+            h.large_allocs.set(h.large_allocs.get().wrapping_add(1));
+            h.large_live
+                .set(h.large_live.get() + rounded(layout.size()));
+        }
+        p
+    }
+
+    /// Frees the block at `ptr`: a small block goes to the head of its class's list; a
+    /// large one back to the bump heap (which rewinds if it is the most recent block).
+    ///
+    /// # Safety
+    /// `ptr` was returned by this pool for `layout` and is not used afterwards.
+    #[inline(always)]
+    pub unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        if is_small(layout) {
+            let c = class_of(layout.size());
+            let h = self.header();
+            #[cfg(feature = "zero-on-free")]
+            // SAFETY: the block holds `CLASS_SIZES[c]` bytes and is ours again.
+            unsafe {
+                ptr::write_bytes(ptr, 0, CLASS_SIZES[c])
+            };
+            // SAFETY: the block is at least 8 bytes, 8-aligned, and free from now on: its
+            // first word becomes the link.
+            unsafe { ptr.cast::<usize>().write(h.heads[c].get()) };
+            h.heads[c].set(ptr.addr());
+            h.frees[c].set(h.frees[c].get().wrapping_add(1));
+            return;
+        }
+        // SAFETY: forwarded from the caller.
+        unsafe { self.dealloc_large(ptr, layout) }
+    }
+
+    /// # Safety
+    /// As for [`dealloc`](Self::dealloc), for a large layout.
+    #[cold]
+    #[inline(never)]
+    unsafe fn dealloc_large(&self, ptr: *mut u8, layout: Layout) {
+        #[cfg(feature = "zero-on-free")]
+        // SAFETY: the block holds `layout.size()` bytes and is ours again.
+        unsafe {
+            ptr::write_bytes(ptr, 0, layout.size())
+        };
+        let h = self.header();
+        h.large_frees.set(h.large_frees.get().wrapping_add(1));
+        h.large_live
+            .set(h.large_live.get().wrapping_sub(rounded(layout.size())));
+        // SAFETY: forwarded from the caller: the block came from the bump heap for `layout`.
+        unsafe { self.heap.dealloc(ptr, layout) }
+    }
+
+    /// Resizes the block at `ptr` to `new_size` bytes: in place when the new size falls in
+    /// the same class, or when both are large and the bump heap can resize in place (the
+    /// most recent block, or any shrink); otherwise the contents move. Null (the old block
+    /// untouched) when the heap cannot hold the new size.
+    ///
+    /// # Safety
+    /// `ptr` was returned by this pool for `layout`; `new_size`, rounded up to
+    /// `layout.align()`, does not overflow `isize`. As for `GlobalAlloc::realloc`.
+    #[inline]
+    pub unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let Ok(new_layout) = Layout::from_size_align(new_size, layout.align()) else {
+            return ptr::null_mut();
+        };
+        match (is_small(layout), is_small(new_layout)) {
+            (true, true) if class_of(layout.size()) == class_of(new_size) => ptr,
+            (false, false) => {
+                // SAFETY: forwarded from the caller; a large block came from the bump heap.
+                let p = unsafe { self.heap.realloc(ptr, layout, new_size) };
+                if !p.is_null() {
+                    let h = self.header();
+                    let live = h.large_live.get() - rounded(layout.size());
+                    h.large_live.set(live + rounded(new_size));
+                    if p != ptr {
+                        h.large_allocs.set(h.large_allocs.get().wrapping_add(1));
+                        h.large_frees.set(h.large_frees.get().wrapping_add(1));
+                    }
+                }
+                p
+            }
+            _ => {
+                let new = self.alloc(new_layout);
+                if !new.is_null() {
+                    // SAFETY: both blocks are live and distinct (a free list never holds a
+                    // live block, the bump heap never hands one out twice); the old one
+                    // holds `layout.size()` bytes, the new one `new_size`.
+                    unsafe {
+                        ptr::copy_nonoverlapping(ptr, new, layout.size().min(new_size));
+                        self.dealloc(ptr, layout);
+                    }
+                }
+                new
+            }
+        }
+    }
+
+    /// The pool's statistics.
+    pub fn stats(&self) -> PoolStats {
+        let h = self.header();
+        let heap = self.heap.stats();
+        let mut classes = [ClassStats::default(); CLASSES];
+        let mut usage = Usage {
+            allocations: u64::from(h.large_allocs.get()),
+            frees: u64::from(h.large_frees.get()),
+            live_bytes: h.large_live.get(),
+            peak_live_bytes: None,
+            heap_used: heap.used,
+            heap_peak: heap.peak,
+            capacity: heap.capacity,
+            failed: heap.failed as u64,
+        };
+        for (c, s) in classes.iter_mut().enumerate() {
+            *s = ClassStats {
+                size: CLASS_SIZES[c],
+                hits: h.hits[c].get(),
+                misses: h.misses[c].get(),
+                frees: h.frees[c].get(),
+            };
+            usage.allocations += u64::from(s.hits) + u64::from(s.misses);
+            usage.frees += u64::from(s.frees);
+            usage.live_bytes += s.live() as usize * s.size;
+        }
+        PoolStats { usage, classes }
+    }
+}
+
+#[inline(always)]
+fn rounded(size: usize) -> usize {
+    size.next_multiple_of(GRANULE)
+}
+
+/// A pool over a host byte slice: the VM's `PoolAllocator` logic, for tests.
+#[cfg(not(loom))]
+pub type PoolHeap<'a> = Pool<crate::HostRegion<'a>>;
+
+#[cfg(not(loom))]
+impl<'a> Pool<crate::HostRegion<'a>> {
+    /// A pool over all of `region` (zero-filled first), set up at once.
+    pub fn over(region: &'a mut [u8]) -> Result<Self, crate::RegionError> {
+        let len = region.len();
+        let pool = Pool::new(crate::HostRegion::new(region, len)?);
+        if !pool.ready_up() {
+            return Err(crate::RegionError::TooSmall {
+                len,
+                needed: crate::HEADER_SIZE + POOL_HEADER_SIZE,
+            });
+        }
+        Ok(pool)
+    }
+}
+
+/// The pool as a contract's global allocator, over the VM heap declared `HEAP` bytes long
+/// (as for [`TosAllocator`](crate::TosAllocator)). Zero-sized; its state is in the heap.
+///
+/// ```ignore
+/// #[global_allocator]
+/// static ALLOCATOR: tos_alloc::pool::PoolAllocator = tos_alloc::pool::PoolAllocator::new();
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct PoolAllocator<const HEAP: usize = { crate::DEFAULT_HEAP_SIZE }>;
+
+impl<const HEAP: usize> PoolAllocator<HEAP> {
+    /// The allocator; `HEAP` is checked as for `TosAllocator::new`.
+    pub const fn new() -> Self {
+        let _ = crate::TosAllocator::<HEAP>::new();
+        PoolAllocator
+    }
+}
+
+impl<const HEAP: usize> Default for PoolAllocator<HEAP> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[cfg(target_arch = "bpf")]
+mod vm {
+    use super::*;
+    use core::alloc::GlobalAlloc;
+
+    impl<const HEAP: usize> PoolAllocator<HEAP> {
+        #[inline(always)]
+        const fn pool(&self) -> Pool<crate::VmRegion<HEAP>> {
+            Pool::new(crate::VmRegion)
+        }
+
+        /// The pool's statistics, read from the heap.
+        pub fn stats(&self) -> PoolStats {
+            self.pool().stats()
+        }
+    }
+
+    // SAFETY: delegates to `Pool` over the VM heap, which this allocator owns alone (it is
+    // the global allocator); blocks are disjoint, aligned, inside the heap; null on failure.
+    // The VM runs one thread, so the `!Sync` pool logic is never shared.
+    unsafe impl<const HEAP: usize> GlobalAlloc for PoolAllocator<HEAP> {
+        #[inline(always)]
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            self.pool().alloc(layout)
+        }
+        #[inline]
+        unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+            self.pool().alloc_zeroed(layout)
+        }
+        #[inline(always)]
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            // SAFETY: forwarded from the caller.
+            unsafe { self.pool().dealloc(ptr, layout) }
+        }
+        #[inline]
+        unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+            // SAFETY: forwarded from the caller.
+            unsafe { self.pool().realloc(ptr, layout, new_size) }
+        }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_small_size_maps_to_the_smallest_class_that_holds_it() {
+        for size in 0..=MAX_SMALL {
+            let c = class_of(size);
+            assert!(CLASS_SIZES[c] >= size);
+            assert!(c == 0 || CLASS_SIZES[c - 1] < size, "size {size}");
+        }
+    }
+}

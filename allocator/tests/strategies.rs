@@ -1,0 +1,156 @@
+//! One property-test suite, run against every allocation strategy of the crate (the pool,
+//! the first-fit heap): random alloc / alloc_zeroed / realloc / dealloc sequences against a
+//! shadow model (`common/ops.rs`, shared with the `cargo fuzz` target).
+#![cfg(not(loom))]
+
+mod common;
+
+use std::alloc::Layout;
+
+use common::ops::{self, Op, Subject};
+use proptest::prelude::*;
+use tos_alloc::pool::{PoolHeap, CLASS_SIZES};
+use tos_alloc::usage::Usage;
+
+const HEAP: usize = if cfg!(miri) { 4096 } else { 16 * 1024 };
+
+impl Subject for PoolHeap<'_> {
+    fn alloc(&self, layout: Layout) -> *mut u8 {
+        PoolHeap::alloc(self, layout)
+    }
+    fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        PoolHeap::alloc_zeroed(self, layout)
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded.
+        unsafe { PoolHeap::dealloc(self, ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: forwarded.
+        unsafe { PoolHeap::realloc(self, ptr, layout, new_size) }
+    }
+    fn usage(&self) -> Usage {
+        self.stats().usage
+    }
+}
+
+/// An 8-aligned, zeroed host buffer of `len` bytes.
+fn region(len: usize) -> Vec<u64> {
+    vec![0u64; len / 8]
+}
+
+fn bytes(words: &mut [u64]) -> &mut [u8] {
+    let len = words.len() * 8;
+    // SAFETY: the same allocation viewed as bytes; `words` is not used otherwise meanwhile.
+    unsafe { std::slice::from_raw_parts_mut(words.as_mut_ptr().cast::<u8>(), len) }
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let size = prop_oneof![6 => 1usize..=520, 1 => 1usize..3000];
+    prop_oneof![
+        4 => (size.clone(), prop_oneof![7 => 0u32..=3, 1 => 4u32..=12], any::<bool>())
+            .prop_map(|(size, align_log, zeroed)| Op::Alloc { size, align_log, zeroed }),
+        3 => any::<usize>().prop_map(|pick| Op::Dealloc { pick }),
+        2 => (any::<usize>(), size).prop_map(|(pick, new_size)| Op::Realloc { pick, new_size }),
+    ]
+}
+
+fn run_pool(list: &[Op]) -> Result<(), String> {
+    let mut words = region(HEAP);
+    let buf = bytes(&mut words);
+    let (start, end) = (buf.as_ptr().addr(), buf.as_ptr().addr() + HEAP);
+    let pool = PoolHeap::over(buf).map_err(|e| e.to_string())?;
+    ops::run(&pool, start, end, list)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 4 } else { 256 }))]
+
+    #[test]
+    fn pool_keeps_the_shadow_model(list in prop::collection::vec(op(), 1..300)) {
+        run_pool(&list).map_err(TestCaseError::fail)?;
+    }
+}
+
+#[test]
+fn fuzz_style_decoding_runs_on_the_pool() {
+    // The fuzz target's decoder over a fixed byte pattern: the same path cargo fuzz takes.
+    let raw: Vec<u8> = (0..4000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    run_pool(&ops::decode(&raw)).unwrap();
+}
+
+#[test]
+fn pool_reuses_a_freed_block_of_the_same_class() {
+    let mut words = region(HEAP);
+    let pool = PoolHeap::over(bytes(&mut words)).unwrap();
+    let l = Layout::from_size_align(100, 8).unwrap();
+    let a = pool.alloc(l);
+    // SAFETY: `a` came from the pool for `l`.
+    unsafe { pool.dealloc(a, l) };
+    let b = pool.alloc(Layout::from_size_align(120, 8).unwrap());
+    assert_eq!(a, b);
+    let s = pool.stats();
+    let c = CLASS_SIZES.iter().position(|&s| s == 128).unwrap();
+    assert_eq!(
+        (s.classes[c].misses, s.classes[c].hits, s.classes[c].frees),
+        (1, 1, 1)
+    );
+    assert_eq!(s.usage.live_bytes, 128);
+}
+
+#[test]
+fn pool_realloc_within_a_class_stays_in_place() {
+    let mut words = region(HEAP);
+    let pool = PoolHeap::over(bytes(&mut words)).unwrap();
+    let l = Layout::from_size_align(33, 8).unwrap();
+    let a = pool.alloc(l);
+    // SAFETY: `a` came from the pool for `l`; 48 stays in the 48-byte class.
+    assert_eq!(unsafe { pool.realloc(a, l, 48) }, a);
+    // SAFETY: now a 48-byte block; 49 moves to the 64-byte class.
+    let b = unsafe { pool.realloc(a, Layout::from_size_align(48, 8).unwrap(), 49) };
+    assert_ne!(a, b);
+    assert_eq!(pool.stats().usage.allocations, 2);
+    assert_eq!(pool.stats().usage.frees, 1);
+}
+
+#[test]
+fn pool_large_blocks_rewind_the_bump_heap() {
+    let mut words = region(HEAP);
+    let pool = PoolHeap::over(bytes(&mut words)).unwrap();
+    let used = pool.stats().usage.heap_used;
+    let l = Layout::from_size_align(2000, 8).unwrap();
+    let a = pool.alloc(l);
+    assert_eq!(pool.stats().usage.heap_used, used + 2000);
+    // SAFETY: `a` came from the pool for `l`; it is the top block, so it grows in place.
+    let b = unsafe { pool.realloc(a, l, 4000) };
+    assert_eq!(a, b);
+    // SAFETY: as above.
+    unsafe { pool.dealloc(b, Layout::from_size_align(4000, 8).unwrap()) };
+    assert_eq!(pool.stats().usage.heap_used, used);
+}
+
+#[test]
+fn pool_runs_out_with_null_and_counts_it() {
+    let mut words = region(4096);
+    let pool = PoolHeap::over(bytes(&mut words)).unwrap();
+    let l = Layout::from_size_align(512, 8).unwrap();
+    let mut n = 0;
+    while !pool.alloc(l).is_null() {
+        n += 1;
+    }
+    let u = pool.stats().usage;
+    assert_eq!(n, (u.capacity - tos_alloc::pool::POOL_HEADER_SIZE) / 512);
+    assert_eq!(u.failed, 1);
+    assert!(pool
+        .alloc(Layout::from_size_align(1 << 20, 8).unwrap())
+        .is_null());
+    assert_eq!(pool.stats().usage.failed, 2);
+}
+
+#[test]
+fn a_region_too_small_for_the_pool_header_is_an_error() {
+    let mut words = region(128);
+    assert!(PoolHeap::over(bytes(&mut words)).is_err());
+}
