@@ -67,6 +67,7 @@ pub fn validate_heap_size(bytes: u64) -> Result<(), VmError> {
 /// | `tako_log(ptr, len)` | `base + log_per_byte × len` |
 /// | `tako_set_return_data(ptr, len)` | `base + len / return_data_bytes_per_cu` |
 /// | `tako_memcpy`, `tako_memmove`, `tako_memset`, `tako_memcmp` (`n` bytes) | `max(mem_op_base, n / mem_op_bytes_per_cu)` |
+/// | `tako_alloc`, `tako_free` | `alloc` when set, else `base` |
 /// | every other syscall | `base` |
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SyscallPrices {
@@ -81,6 +82,10 @@ pub struct SyscallPrices {
     /// A memory syscall over `n` bytes costs `n / mem_op_bytes_per_cu` when that is more
     /// than `mem_op_base` (Solana's `cpi_bytes_per_unit`). 250.
     pub mem_op_bytes_per_cu: u64,
+    /// Price of `tako_alloc` and `tako_free` (the SyscallAllocator's calls) when set;
+    /// `None` (the default) charges `base` like any other syscall. The CU report's
+    /// `SyscallAllocator1CU` row sets it to 1.
+    pub alloc: Option<u64>,
 }
 
 impl Default for SyscallPrices {
@@ -91,6 +96,7 @@ impl Default for SyscallPrices {
             return_data_bytes_per_cu: 32,
             mem_op_base: 10,
             mem_op_bytes_per_cu: 250,
+            alloc: None,
         }
     }
 }
@@ -117,6 +123,11 @@ impl SyscallPrices {
     pub fn set_return_data(&self, len: u64) -> u64 {
         self.base
             .saturating_add(len / self.return_data_bytes_per_cu.max(1))
+    }
+
+    /// Price of `tako_alloc` or `tako_free`.
+    pub fn alloc(&self) -> u64 {
+        self.alloc.unwrap_or(self.base)
     }
 
     /// Price of a memory syscall over `n` bytes.
@@ -151,6 +162,16 @@ mod tests {
         assert_eq!(p.mem_op(0), 10);
         assert_eq!(p.mem_op(2_500), 10);
         assert_eq!(p.mem_op(4_096), 16);
+        assert_eq!(p.alloc(), 100);
+        let p = SyscallPrices {
+            alloc: Some(1),
+            ..p
+        };
+        assert_eq!(
+            (p.alloc(), p.log(0)),
+            (1, 100),
+            "the override touches only alloc/free"
+        );
     }
 
     #[test]

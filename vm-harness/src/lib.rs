@@ -16,6 +16,7 @@
 //! faulted, so the CU and logs of a failed run stay visible.
 #![deny(missing_docs)]
 
+pub mod bench;
 mod config;
 mod context;
 mod elf_check;

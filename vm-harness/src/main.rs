@@ -1,7 +1,9 @@
 //! `tako-vm`: run or profile a TAKO contract in the local VM.
 //!
 //! Exit codes: 0 the contract ran to completion (whatever it returned), 2 bad options or a
-//! program that does not load or verify, 3 a runtime fault.
+//! program that does not load or verify, 3 a runtime fault. `bench`: 0 the report was
+//! written (and with `--check`, no `TosAllocator` figure got worse), 1 `--check` found a
+//! worse `TosAllocator` figure, 2 bad options or an unreadable baseline.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -16,6 +18,8 @@ const EXIT_OK: u8 = 0;
 const EXIT_USAGE: u8 = 2;
 /// Exit code of a runtime fault.
 const EXIT_FAULT: u8 = 3;
+/// Exit code of `bench --check` when a `TosAllocator` figure got worse.
+const EXIT_WORSE: u8 = 1;
 
 #[derive(Parser)]
 #[command(
@@ -34,6 +38,31 @@ enum Command {
     Run(RunArgs),
     /// Run a contract in the interpreter and print the CU spent in each function.
     Profile(RunArgs),
+    /// Build alloc-bench once per allocator, measure every workload, print the CU report
+    /// (markdown) and write target/cu-report/{cu-report.json,cu-report.svg,cu-report.md}.
+    Bench(BenchArgs),
+}
+
+#[derive(Args)]
+struct BenchArgs {
+    /// Compare with the baseline file, print the deltas, exit 1 if a TosAllocator figure got worse.
+    #[arg(long)]
+    check: bool,
+    /// Rewrite the baseline file with this run's figures (deltas against its old version).
+    #[arg(long, conflicts_with = "check")]
+    update_baseline: bool,
+    /// The baseline file.
+    #[arg(long, default_value_os_t = vm_harness::testing::repo_root().join("vm-harness/cu-baseline.md"))]
+    baseline: PathBuf,
+    /// Directory of the report files.
+    #[arg(long, default_value_os_t = vm_harness::testing::repo_root().join("target/cu-report"))]
+    out: PathBuf,
+    /// Reduced counts (10-20 allocations, 100 pushes, 50 map keys): for tests of the bench.
+    #[arg(long)]
+    quick: bool,
+    /// Only these allocators (comma-separated row names, e.g. TosAllocator,SolanaBump).
+    #[arg(long, value_delimiter = ',')]
+    only: Option<Vec<String>>,
 }
 
 #[derive(Args)]
@@ -145,6 +174,80 @@ fn profile(args: &RunArgs) -> Result<u8, Refused> {
     Ok(exit_code(&profile.outcome))
 }
 
+fn bench(args: &BenchArgs) -> Result<u8, Refused> {
+    use vm_harness::bench::{self, baseline::Baseline, workloads::Counts};
+    let allocators =
+        bench::select(args.only.as_deref()).map_err(|e| Refused(anyhow::anyhow!(e)))?;
+    let counts = if args.quick {
+        Counts::QUICK
+    } else {
+        Counts::FULL
+    };
+    let read_baseline = || -> Result<Baseline> {
+        let text = std::fs::read_to_string(&args.baseline)
+            .with_context(|| format!("cannot read the baseline {}", args.baseline.display()))?;
+        Baseline::parse(&text).with_context(|| format!("{}", args.baseline.display()))
+    };
+    // Read the baseline before measuring: a missing file fails fast.
+    let previous = if args.check {
+        Some(read_baseline().map_err(Refused)?)
+    } else if args.update_baseline {
+        read_baseline().ok()
+    } else {
+        None
+    };
+    let report = bench::measure(&allocators, counts, |name| {
+        eprintln!("tako-vm bench: measuring {name}")
+    });
+    let markdown = report.markdown();
+    let write = || -> Result<()> {
+        std::fs::create_dir_all(&args.out)
+            .with_context(|| format!("cannot create {}", args.out.display()))?;
+        let file = |name: &str, text: String| {
+            let path = args.out.join(name);
+            std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))
+        };
+        file("cu-report.json", format!("{:#}\n", report.to_json()))?;
+        file("cu-report.svg", bench::chart::svg(&report))?;
+        file("cu-report.md", markdown.clone())?;
+        if args.update_baseline {
+            let text = Baseline::render(&report, previous.as_ref());
+            std::fs::write(&args.baseline, text)
+                .with_context(|| format!("cannot write {}", args.baseline.display()))?;
+            eprintln!("tako-vm bench: wrote {}", args.baseline.display());
+        }
+        Ok(())
+    };
+    write().map_err(Refused)?;
+    let mut code = EXIT_OK;
+    if let (true, Some(baseline)) = (args.check, &previous) {
+        let comparison = baseline
+            .compare(&report)
+            .with_context(|| format!("{}", args.baseline.display()))
+            .map_err(Refused)?;
+        println!("## CU baseline check against {}\n", args.baseline.display());
+        print!("{}", comparison.markdown());
+        let failures = comparison.failures();
+        if failures.is_empty() {
+            println!("\nCheck passed: no TosAllocator figure got worse.\n");
+        } else {
+            println!("\nCheck FAILED: TosAllocator figures got worse (update the baseline with `tako-vm bench --update-baseline` if intended):");
+            for f in &failures {
+                println!("- {f}");
+            }
+            println!();
+            code = EXIT_WORSE;
+        }
+    }
+    println!(
+        "Report files: {}/cu-report.{{json,svg,md}}\n",
+        args.out.display()
+    );
+    // The report is the last thing printed (CI's log ends with it).
+    print!("{markdown}");
+    Ok(code)
+}
+
 fn loading(e: VmError, so: &std::path::Path) -> anyhow::Error {
     match e {
         VmError::HeapSize { .. } | VmError::Config(_) => anyhow::Error::new(e),
@@ -157,6 +260,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Run(args) => run(args),
         Command::Profile(args) => profile(args),
+        Command::Bench(args) => bench(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

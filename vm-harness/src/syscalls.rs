@@ -221,7 +221,7 @@ pub mod imp {
             _d: u64,
             _e: u64,
         ) -> Result<u64, SyscallFault> {
-            ctx.charge(ctx.prices.base)?;
+            ctx.charge(ctx.prices.alloc())?;
             if !align.is_power_of_two() {
                 return Err(SyscallFault::Invalid {
                     syscall: "tako_alloc",
@@ -254,7 +254,7 @@ pub mod imp {
             _d: u64,
             _e: u64,
         ) -> Result<u64, SyscallFault> {
-            ctx.charge(ctx.prices.base)?;
+            ctx.charge(ctx.prices.alloc())?;
             ctx.frees += 1;
             Ok(0)
         }

@@ -1,0 +1,407 @@
+//! The committed CU baseline (`vm-harness/cu-baseline.md`, Mollusk-style
+//! `| Name | CUs | Delta |`) and the comparison of a run with it. `tako-vm bench --check`
+//! fails when a `TosAllocator` figure got worse; an intended change rewrites the file with
+//! `tako-vm bench --update-baseline` in the same commit.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use super::report::Report;
+
+/// The allocator whose figures must not get worse.
+pub const GUARDED: &str = "TosAllocator";
+
+/// Why a baseline file could not be used.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum BaselineError {
+    /// A table row that is not `| name | number or n/a | delta |`.
+    #[error("line {line}: {message}")]
+    Syntax {
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// The baseline was written with other counts than this run's.
+    #[error("the baseline was measured with counts `{baseline}`, this run with `{run}`")]
+    Counts {
+        /// The baseline's counts.
+        baseline: String,
+        /// This run's counts.
+        run: String,
+    },
+}
+
+/// A parsed baseline: counts name and figure by name (`None`: recorded as `n/a`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Baseline {
+    /// The counts the figures were measured with (`full`, `quick`).
+    pub counts: String,
+    /// Figures by name.
+    pub figures: BTreeMap<String, Option<f64>>,
+}
+
+/// Rounds as the file records figures (4 decimals).
+fn rounded(v: f64) -> f64 {
+    (v * 1e4).round() / 1e4
+}
+
+/// A figure as the file writes it.
+pub fn format_value(v: Option<f64>) -> String {
+    match v {
+        None => "n/a".into(),
+        Some(v) if v.fract() == 0.0 => format!("{}", v as i64),
+        Some(v) => {
+            let s = format!("{:.4}", rounded(v));
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        }
+    }
+}
+
+fn format_delta(old: Option<Option<f64>>, new: Option<f64>) -> String {
+    match (old, new) {
+        (None, _) => "new".into(),
+        (Some(Some(o)), Some(n)) => {
+            let d = rounded(n) - rounded(o);
+            if d == 0.0 {
+                "0".into()
+            } else {
+                let s = format_value(Some(d.abs()));
+                format!("{}{s}", if d > 0.0 { "+" } else { "-" })
+            }
+        }
+        (Some(o), n) if o.is_none() && n.is_none() => "0".into(),
+        (Some(_), None) => "now n/a".into(),
+        (Some(None), Some(_)) => "now measured".into(),
+    }
+}
+
+impl Baseline {
+    /// Parses the file's text: a `counts: NAME` marker and the table rows.
+    pub fn parse(text: &str) -> Result<Self, BaselineError> {
+        let mut counts = None;
+        let mut figures = BTreeMap::new();
+        for (i, line) in text.lines().enumerate() {
+            let line_no = i + 1;
+            let trimmed = line.trim();
+            if let Some(pos) = trimmed.find("counts: ") {
+                let rest = &trimmed[pos + "counts: ".len()..];
+                let name: String = rest.chars().take_while(|c| c.is_alphanumeric()).collect();
+                counts.get_or_insert(name);
+                continue;
+            }
+            if !trimmed.starts_with('|') {
+                continue;
+            }
+            let cols: Vec<&str> = trimmed
+                .trim_matches('|')
+                .split('|')
+                .map(str::trim)
+                .collect();
+            if cols.len() != 3 {
+                return Err(BaselineError::Syntax {
+                    line: line_no,
+                    message: format!(
+                        "expected 3 columns | Name | CUs | Delta |, got {}",
+                        cols.len()
+                    ),
+                });
+            }
+            if cols[0] == "Name" || cols[0].chars().all(|c| c == '-' || c == ':') {
+                continue;
+            }
+            let value = match cols[1] {
+                "n/a" => None,
+                v => Some(v.parse::<f64>().map_err(|_| BaselineError::Syntax {
+                    line: line_no,
+                    message: format!("{:?} is not a number or n/a", v),
+                })?),
+            };
+            if figures.insert(cols[0].to_string(), value).is_some() {
+                return Err(BaselineError::Syntax {
+                    line: line_no,
+                    message: format!("{} appears twice", cols[0]),
+                });
+            }
+        }
+        Ok(Self {
+            counts: counts.unwrap_or_else(|| "full".into()),
+            figures,
+        })
+    }
+
+    /// The baseline text of `report`, with deltas against `previous` when given.
+    pub fn render(report: &Report, previous: Option<&Baseline>) -> String {
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "# CU baseline of `tako-vm bench` (counts: {})\n",
+            report.counts_name()
+        );
+        s.push_str(
+            "Written by `cargo run -p vm-harness --release --bin tako-vm -- bench --update-baseline`; \
+             `bench --check` compares a run with it and fails when a `TosAllocator` figure got worse \
+             (higher CU or bytes, lower heap efficiency). An intended change updates this file in the same \
+             commit. Delta: against the previous version of this file. Names: `allocator/figure[/size]` as in \
+             `target/cu-report/cu-report.json`; heap figures are bytes, heap_efficiency a fraction.\n\n",
+        );
+        s.push_str("| Name | CUs | Delta |\n|------|-----|-------|\n");
+        for a in &report.allocators {
+            for (name, m, _) in a.figures() {
+                let v = m.ok();
+                let old = previous.map(|p| p.figures.get(&name).copied());
+                let delta = match old {
+                    None => "-".to_string(),
+                    Some(o) => format_delta(o, v),
+                };
+                let _ = writeln!(s, "| {name} | {} | {delta} |", format_value(v));
+            }
+        }
+        s
+    }
+
+    /// Compares `report` with this baseline.
+    pub fn compare(&self, report: &Report) -> Result<Comparison, BaselineError> {
+        if self.counts != report.counts_name() {
+            return Err(BaselineError::Counts {
+                baseline: self.counts.clone(),
+                run: report.counts_name().into(),
+            });
+        }
+        let mut rows = Vec::new();
+        let mut seen = std::collections::BTreeSet::new();
+        for a in &report.allocators {
+            for (name, m, higher_is_better) in a.figures() {
+                seen.insert(name.clone());
+                let new = m.ok().map(rounded);
+                let old = self.figures.get(&name).copied();
+                let worse = match (old, new) {
+                    (Some(Some(o)), Some(n)) => {
+                        let o = rounded(o);
+                        if higher_is_better {
+                            n < o
+                        } else {
+                            n > o
+                        }
+                    }
+                    (Some(Some(_)), None) => true,
+                    _ => false,
+                };
+                rows.push(Row {
+                    delta: format_delta(old, new),
+                    guarded: a.name == GUARDED,
+                    name,
+                    old: old.flatten(),
+                    new,
+                    worse,
+                });
+            }
+        }
+        let missing = self
+            .figures
+            .keys()
+            .filter(|k| !seen.contains(*k))
+            .cloned()
+            .collect();
+        Ok(Comparison { rows, missing })
+    }
+}
+
+/// One figure of a comparison.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// Figure name.
+    pub name: String,
+    /// Baseline value.
+    pub old: Option<f64>,
+    /// This run's value.
+    pub new: Option<f64>,
+    /// The delta as printed.
+    pub delta: String,
+    /// Whether it got worse.
+    pub worse: bool,
+    /// Whether it is a `TosAllocator` figure (whose getting worse fails the check).
+    pub guarded: bool,
+}
+
+/// The result of [`Baseline::compare`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comparison {
+    /// Every figure of the run.
+    pub rows: Vec<Row>,
+    /// Baseline figures this run did not measure (allocators left out).
+    pub missing: Vec<String>,
+}
+
+impl Comparison {
+    /// The guarded figures that got worse, or that the run left out.
+    pub fn failures(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .rows
+            .iter()
+            .filter(|r| r.guarded && r.worse)
+            .map(|r| {
+                format!(
+                    "{}: {} -> {} ({})",
+                    r.name,
+                    format_value(r.old),
+                    format_value(r.new),
+                    r.delta
+                )
+            })
+            .collect();
+        out.extend(
+            self.missing
+                .iter()
+                .filter(|m| m.starts_with(&format!("{GUARDED}/")))
+                .map(|m| format!("{m}: not measured by this run")),
+        );
+        out
+    }
+
+    /// The markdown table of the deltas (only the figures that changed, then a count of the
+    /// unchanged ones).
+    pub fn markdown(&self) -> String {
+        let mut s =
+            String::from("| Name | Baseline | Now | Delta |\n|------|---------:|----:|------:|\n");
+        let mut same = 0;
+        for r in &self.rows {
+            if r.delta == "0" {
+                same += 1;
+                continue;
+            }
+            let flag = if r.worse && r.guarded {
+                " **worse**"
+            } else if r.worse {
+                " (worse)"
+            } else {
+                ""
+            };
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {}{flag} |",
+                r.name,
+                format_value(r.old),
+                format_value(r.new),
+                r.delta
+            );
+        }
+        let _ = writeln!(s, "\n{same} figures unchanged.");
+        for m in &self.missing {
+            let _ = writeln!(s, "Not measured by this run: {m}");
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bench::report::AllocatorFigures;
+    use crate::bench::workloads::Counts;
+
+    fn report(tos_net8: f64, tos_efficiency: f64, other_net8: f64) -> Report {
+        let row = |name: &str, net8: f64, efficiency: f64| {
+            let mut a = AllocatorFigures::unmeasured(name, "not run");
+            a.marginal_cu[0].1 = Ok(net8 + 8.0);
+            a.baseline_cu[0].1 = Ok(8.0);
+            a.heap_efficiency = Ok(efficiency);
+            a
+        };
+        Report::new(
+            Counts::FULL,
+            vec![
+                row("TosAllocator", tos_net8, tos_efficiency),
+                row("SolanaBump", other_net8, 0.5),
+            ],
+        )
+    }
+
+    fn baseline_of(r: &Report) -> Baseline {
+        Baseline::parse(&Baseline::render(r, None)).unwrap()
+    }
+
+    #[test]
+    fn render_then_parse_round_trips() {
+        let r = report(8.0, 0.6273, 17.0);
+        let b = baseline_of(&r);
+        assert_eq!(b.counts, "full");
+        assert_eq!(b.figures["TosAllocator/net_cu/8"], Some(8.0));
+        assert_eq!(b.figures["TosAllocator/marginal_cu/8"], Some(16.0));
+        assert_eq!(b.figures["TosAllocator/heap_efficiency"], Some(0.6273));
+        assert_eq!(b.figures["TosAllocator/net_cu/64"], None);
+        let text = Baseline::render(&r, None);
+        assert!(text.contains("| Name | CUs | Delta |"));
+        assert!(text.contains("| TosAllocator/net_cu/8 | 8 | - |"), "{text}");
+    }
+
+    #[test]
+    fn equal_or_better_passes() {
+        let b = baseline_of(&report(8.0, 0.6, 17.0));
+        let same = b.compare(&report(8.0, 0.6, 17.0)).unwrap();
+        assert!(same.failures().is_empty());
+        assert!(same.rows.iter().all(|r| r.delta == "0"), "{same:?}");
+        let better = b.compare(&report(7.0, 0.7, 17.0)).unwrap();
+        assert!(better.failures().is_empty(), "{:?}", better.failures());
+        let row = better
+            .rows
+            .iter()
+            .find(|r| r.name == "TosAllocator/net_cu/8")
+            .unwrap();
+        assert_eq!(row.delta, "-1");
+    }
+
+    #[test]
+    fn a_worse_tos_allocator_figure_fails() {
+        let b = baseline_of(&report(8.0, 0.6, 17.0));
+        let worse = b.compare(&report(9.0, 0.6, 17.0)).unwrap();
+        let failures = worse.failures();
+        // net and marginal of 8 bytes both grew by 1.
+        assert_eq!(failures.len(), 2, "{failures:?}");
+        assert!(failures[0].contains("TosAllocator/marginal_cu/8: 16 -> 17 (+1)"));
+        assert!(worse.markdown().contains("| +1 **worse** |"));
+        // Lower heap efficiency is worse too.
+        let less = b.compare(&report(8.0, 0.5, 17.0)).unwrap();
+        assert_eq!(less.failures().len(), 1, "{:?}", less.failures());
+    }
+
+    #[test]
+    fn other_allocators_getting_worse_only_shows() {
+        let b = baseline_of(&report(8.0, 0.6, 17.0));
+        let c = b.compare(&report(8.0, 0.6, 30.0)).unwrap();
+        assert!(c.failures().is_empty());
+        assert!(c
+            .markdown()
+            .contains("| SolanaBump/net_cu/8 | 17 | 30 | +13 (worse) |"));
+    }
+
+    #[test]
+    fn a_figure_turning_unmeasurable_or_left_out_fails() {
+        let b = baseline_of(&report(8.0, 0.6, 17.0));
+        let mut r = report(8.0, 0.6, 17.0);
+        r.allocators[0].heap_efficiency = Err("fault".into());
+        assert_eq!(b.compare(&r).unwrap().failures().len(), 1);
+        r.allocators.remove(0);
+        let c = b.compare(&r).unwrap();
+        assert!(c.failures().iter().any(|f| f.contains("not measured")));
+    }
+
+    #[test]
+    fn bad_files_and_other_counts_are_errors() {
+        let e = Baseline::parse("| Name | CUs | Delta |\n| a | x | 0 |\n").unwrap_err();
+        assert_eq!(
+            e,
+            BaselineError::Syntax {
+                line: 2,
+                message: "\"x\" is not a number or n/a".into()
+            }
+        );
+        assert!(Baseline::parse("| a | 1 |\n").is_err());
+        assert!(Baseline::parse("| a | 1 | 0 |\n| a | 2 | 0 |\n").is_err());
+        let quick = Baseline::parse("(counts: quick)\n| a | 1 | 0 |\n").unwrap();
+        assert!(matches!(
+            quick.compare(&report(8.0, 0.6, 17.0)),
+            Err(BaselineError::Counts { .. })
+        ));
+    }
+}

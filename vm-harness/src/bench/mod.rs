@@ -1,0 +1,211 @@
+//! The CU report (`tako-vm bench`): builds `contracts/alloc-bench` once per allocator through
+//! `./build-example.sh`, runs every workload in the VM (interpreter, default prices) and
+//! turns the CU into the figures of the report: marginal and net CU per allocation by size,
+//! `Box<u64>`, first allocation, `Vec<u64>` push, `BTreeMap`, heap efficiency.
+//!
+//! ```no_run
+//! use vm_harness::bench::{self, workloads::Counts};
+//! let report = bench::measure(&bench::ALLOCATORS, Counts::FULL, |name| eprintln!("{name}"));
+//! println!("{}", report.markdown());
+//! std::fs::write("cu-report.json", report.to_json().to_string())?;
+//! # Ok::<(), std::io::Error>(())
+//! ```
+
+pub mod baseline;
+pub mod chart;
+pub mod report;
+pub mod workloads;
+
+use crate::testing;
+use report::{AllocatorFigures, Report};
+use workloads::{pattern, Bench, Counts, Measured, SIZES};
+
+/// One row of the report: an allocator and how its `alloc-bench` build is made and priced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Allocator {
+    /// Row name (`TosAllocator`, ..., a peer's crate name).
+    pub name: &'static str,
+    /// `alloc-bench` cargo feature that selects it.
+    pub feature: &'static str,
+    /// Price of `tako_alloc`/`tako_free` when not the syscall base.
+    pub alloc_price: Option<u64>,
+    /// Its heap is the VM's `tako_alloc` region (the contract cannot read its use).
+    pub heap_in_vm: bool,
+}
+
+impl Allocator {
+    /// The `--as` name of its build (rows that share a build share the name).
+    pub fn so_name(&self) -> String {
+        format!("alloc_bench_{}", self.feature.replace('-', "_"))
+    }
+}
+
+/// Every row, in report order.
+pub const ALLOCATORS: [Allocator; 7] = [
+    Allocator {
+        name: "TosAllocator",
+        feature: "tos",
+        alloc_price: None,
+        heap_in_vm: false,
+    },
+    Allocator {
+        name: "SyscallAllocator",
+        feature: "syscall",
+        alloc_price: None,
+        heap_in_vm: true,
+    },
+    Allocator {
+        name: "SyscallAllocator1CU",
+        feature: "syscall",
+        alloc_price: Some(1),
+        heap_in_vm: true,
+    },
+    Allocator {
+        name: "SolanaBump",
+        feature: "solana-bump",
+        alloc_price: None,
+        heap_in_vm: false,
+    },
+    Allocator {
+        name: "PinocchioBump",
+        feature: "pinocchio-bump",
+        alloc_price: None,
+        heap_in_vm: false,
+    },
+    Allocator {
+        name: "talc",
+        feature: "talc",
+        alloc_price: None,
+        heap_in_vm: false,
+    },
+    Allocator {
+        name: "linked_list_allocator",
+        feature: "linked-list-allocator",
+        alloc_price: None,
+        heap_in_vm: false,
+    },
+];
+
+/// The rows named in `names` (all of them for `None`); an unknown name is an error naming
+/// the known ones.
+pub fn select(names: Option<&[String]>) -> Result<Vec<Allocator>, String> {
+    let Some(names) = names else {
+        return Ok(ALLOCATORS.to_vec());
+    };
+    names
+        .iter()
+        .map(|n| {
+            ALLOCATORS
+                .iter()
+                .find(|a| a.name == n.as_str())
+                .copied()
+                .ok_or_else(|| {
+                    let known: Vec<_> = ALLOCATORS.iter().map(|a| a.name).collect();
+                    format!("unknown allocator {n:?}; known: {}", known.join(", "))
+                })
+        })
+        .collect()
+}
+
+/// The `.so` of `allocator`, built through `./build-example.sh` (once per build per process).
+pub fn build(allocator: &Allocator) -> Result<Vec<u8>, String> {
+    let so_name = allocator.so_name();
+    let path = testing::try_build_contract_with(
+        "alloc-bench",
+        &["--features", allocator.feature, "--as", &so_name],
+    )
+    .map_err(|e| format!("build failed: {e}"))?;
+    std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
+/// Builds and measures every allocator of `allocators` with `counts`; `progress` is told
+/// each allocator's name before it starts. A build or load failure makes that row's
+/// figures unmeasurable with the reason; the other rows go on.
+pub fn measure(allocators: &[Allocator], counts: Counts, mut progress: impl FnMut(&str)) -> Report {
+    let rows = allocators
+        .iter()
+        .map(|allocator| {
+            progress(allocator.name);
+            let bench = build(allocator).and_then(|so| Bench::new(allocator, &so));
+            match bench {
+                Ok(bench) => measure_one(&bench, allocator, counts),
+                Err(reason) => AllocatorFigures::unmeasured(allocator.name, &reason),
+            }
+        })
+        .collect();
+    Report::new(counts, rows)
+}
+
+/// Every figure of one allocator.
+fn measure_one(bench: &Bench<'_>, allocator: &Allocator, counts: Counts) -> AllocatorFigures {
+    let per_size = |p: u64| -> Vec<(u64, Measured)> {
+        SIZES
+            .iter()
+            .zip(counts.alloc)
+            .map(|(&size, n)| (size, bench.marginal(p, size, n)))
+            .collect()
+    };
+    let marginal_cu = per_size(pattern::ALLOC);
+    let baseline_cu = per_size(pattern::BASELINE);
+    // Box<u64>'s baseline: the BASELINE loop (8-byte layout) over the same counts.
+    let box_baseline_cu = bench.marginal(pattern::BASELINE, 8, counts.boxes);
+    let box_marginal_cu = bench.marginal(pattern::BOX_U64, 0, counts.boxes);
+    let first_alloc_cu = (|| {
+        let empty = bench.run_ok(pattern::ALLOC, 0, 8)?;
+        let one = bench.run_ok(pattern::ALLOC, 1, 8)?;
+        Ok(one.cu as f64 - empty.cu as f64)
+    })();
+    let vec = bench.workload(pattern::VEC_PUSH, counts.vec_push);
+    let btree = bench.workload(pattern::BTREEMAP, counts.btreemap);
+    AllocatorFigures {
+        name: allocator.name.to_string(),
+        marginal_cu,
+        baseline_cu,
+        box_marginal_cu,
+        box_baseline_cu,
+        first_alloc_cu,
+        vec_push_cu: vec.as_ref().map(|(cu, _)| *cu).map_err(Clone::clone),
+        vec_push_heap_bytes: vec
+            .as_ref()
+            .map_err(Clone::clone)
+            .and_then(|(_, run)| bench.heap_used(run)),
+        btreemap_cu: btree.as_ref().map(|(cu, _)| *cu).map_err(Clone::clone),
+        btreemap_peak_heap_bytes: btree
+            .as_ref()
+            .map_err(Clone::clone)
+            .and_then(|(_, run)| bench.heap_peak(run)),
+        heap_efficiency: bench.heap_efficiency(counts.mix_max_size),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_have_distinct_names_and_syscall_rows_share_a_build() {
+        let mut names: Vec<_> = ALLOCATORS.iter().map(|a| a.name).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), ALLOCATORS.len());
+        let syscall = select(Some(&[
+            "SyscallAllocator".into(),
+            "SyscallAllocator1CU".into(),
+        ]))
+        .unwrap();
+        assert_eq!(syscall[0].so_name(), syscall[1].so_name());
+        assert_eq!(syscall[1].alloc_price, Some(1));
+        assert_eq!(ALLOCATORS[5].so_name(), "alloc_bench_talc");
+        assert_eq!(ALLOCATORS[6].so_name(), "alloc_bench_linked_list_allocator");
+    }
+
+    #[test]
+    fn unknown_names_are_refused_naming_the_known_ones() {
+        let err = select(Some(&["dlmalloc".into()])).unwrap_err();
+        assert!(
+            err.contains("dlmalloc") && err.contains("TosAllocator"),
+            "{err}"
+        );
+        assert_eq!(select(None).unwrap().len(), ALLOCATORS.len());
+    }
+}

@@ -1,0 +1,467 @@
+//! The report's figures per allocator and their renderings: `cu-report.json` (the issue's
+//! shape; a `null` at key `K` has a string at `K_reason` beside it) and the markdown tables.
+
+use serde_json::{json, Map, Value};
+
+use super::workloads::{net, ratio, Counts, Measured, SIZES};
+
+/// What the report says about its method (also the JSON's `method`).
+pub const METHOD: &str = "alloc-bench built once per allocator (./build-example.sh alloc-bench --features F), run in \
+the TAKO VM's interpreter with the default prices (syscall base 100 CU; SyscallAllocator1CU: the same .so with \
+tako_alloc/tako_free at 1 CU) and a 32 KiB heap. Layouts are hidden from the compiler (black_box). \
+marginal_cu = (CU(N2) - CU(N1)) / (N2 - N1) of N allocations of the size, kept live, same .so; \
+net_cu = marginal_cu - the marginal of the same loop without the allocation (BASELINE), same .so and counts. \
+box_u64_net_cu = marginal of Box::new(u64) (layout known at compile time) - the BASELINE marginal with the same \
+counts (BASELINE writes a stack byte where the Box loop writes its block, so loop shapes differ by about one \
+instruction). first_alloc_cu = CU(1 allocation of 8 B) - CU(0), the whole first iteration (compare with \
+marginal_cu[8]). vec_push_1000.cu and btreemap_1000.cu = CU(count) - CU(count 0) of the same .so (the \
+contract's entry and return data excluded); heap_bytes = bytes the allocator holds at the end (its own count; \
+bumps include their 8-byte cursor word; SyscallAllocator: the VM's tako_alloc high-water mark); \
+peak_heap_bytes likewise at the peak. heap_efficiency = bytes live at the first failed allocation / heap size \
+under a fixed-seed alloc/free/realloc mix of 8..=512-byte blocks (the mix's own slot table counts as live). \
+Ratios: reference / this (how many times fewer CU than the reference).";
+
+/// Every figure of one allocator (the derived ones, net and ratios, are computed on demand).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AllocatorFigures {
+    /// Row name.
+    pub name: String,
+    /// Marginal CU per allocation by size.
+    pub marginal_cu: Vec<(u64, Measured)>,
+    /// Marginal CU of the loop without the allocation, by size.
+    pub baseline_cu: Vec<(u64, Measured)>,
+    /// Marginal CU of `Box::new(u64)`.
+    pub box_marginal_cu: Measured,
+    /// Marginal CU of its baseline loop.
+    pub box_baseline_cu: Measured,
+    /// CU of the first allocation (8 bytes).
+    pub first_alloc_cu: Measured,
+    /// CU of the `Vec<u64>` pushes.
+    pub vec_push_cu: Measured,
+    /// Heap bytes held after them.
+    pub vec_push_heap_bytes: Measured,
+    /// CU of the `BTreeMap` inserts and removes.
+    pub btreemap_cu: Measured,
+    /// Peak heap bytes during them.
+    pub btreemap_peak_heap_bytes: Measured,
+    /// Live bytes at the first failed allocation ÷ heap size.
+    pub heap_efficiency: Measured,
+}
+
+impl AllocatorFigures {
+    /// A row none of whose figures could be measured, for `reason`.
+    pub fn unmeasured(name: &str, reason: &str) -> Self {
+        let no = || Err(reason.to_string());
+        let sizes = || SIZES.iter().map(|&s| (s, no())).collect();
+        Self {
+            name: name.to_string(),
+            marginal_cu: sizes(),
+            baseline_cu: sizes(),
+            box_marginal_cu: no(),
+            box_baseline_cu: no(),
+            first_alloc_cu: no(),
+            vec_push_cu: no(),
+            vec_push_heap_bytes: no(),
+            btreemap_cu: no(),
+            btreemap_peak_heap_bytes: no(),
+            heap_efficiency: no(),
+        }
+    }
+
+    /// Net CU per allocation by size.
+    pub fn net_cu(&self) -> Vec<(u64, Measured)> {
+        self.marginal_cu
+            .iter()
+            .zip(&self.baseline_cu)
+            .map(|((size, m), (_, b))| (*size, net(m, b)))
+            .collect()
+    }
+
+    /// Net CU of one `Box<u64>`.
+    pub fn box_u64_net_cu(&self) -> Measured {
+        net(&self.box_marginal_cu, &self.box_baseline_cu)
+    }
+
+    /// Net CU per allocation of `size` bytes.
+    pub fn net_at(&self, size: u64) -> Measured {
+        self.net_cu()
+            .into_iter()
+            .find(|(s, _)| *s == size)
+            .map_or_else(|| Err(format!("size {size} not measured")), |(_, m)| m)
+    }
+
+    /// The figures that the baseline file records, `(path, value, higher is better)`.
+    pub fn figures(&self) -> Vec<(String, Measured, bool)> {
+        let mut out = Vec::new();
+        let name = &self.name;
+        for (size, m) in &self.marginal_cu {
+            out.push((format!("{name}/marginal_cu/{size}"), m.clone(), false));
+        }
+        for (size, m) in self.net_cu() {
+            out.push((format!("{name}/net_cu/{size}"), m, false));
+        }
+        out.push((
+            format!("{name}/box_u64_net_cu"),
+            self.box_u64_net_cu(),
+            false,
+        ));
+        out.push((
+            format!("{name}/first_alloc_cu"),
+            self.first_alloc_cu.clone(),
+            false,
+        ));
+        out.push((
+            format!("{name}/vec_push_1000/cu"),
+            self.vec_push_cu.clone(),
+            false,
+        ));
+        out.push((
+            format!("{name}/vec_push_1000/heap_bytes"),
+            self.vec_push_heap_bytes.clone(),
+            false,
+        ));
+        out.push((
+            format!("{name}/btreemap_1000/cu"),
+            self.btreemap_cu.clone(),
+            false,
+        ));
+        out.push((
+            format!("{name}/btreemap_1000/peak_heap_bytes"),
+            self.btreemap_peak_heap_bytes.clone(),
+            false,
+        ));
+        out.push((
+            format!("{name}/heap_efficiency"),
+            self.heap_efficiency.clone(),
+            true,
+        ));
+        out
+    }
+}
+
+/// The whole report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    /// The counts it was measured with.
+    pub counts: Counts,
+    /// One row per allocator, in report order.
+    pub allocators: Vec<AllocatorFigures>,
+}
+
+/// Rounds to 2 decimals (CU figures are exact integers or simple fractions).
+pub fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+/// Inserts `key: value` (rounded), or `key: null` and `key_reason: why`.
+fn put(map: &mut Map<String, Value>, key: &str, m: &Measured, integer: bool) {
+    match m {
+        Ok(v) if integer && v.fract() == 0.0 => {
+            map.insert(key.into(), json!(*v as i64));
+        }
+        Ok(v) => {
+            map.insert(key.into(), json!(round2(*v)));
+        }
+        Err(why) => {
+            map.insert(key.into(), Value::Null);
+            map.insert(format!("{key}_reason"), json!(why));
+        }
+    }
+}
+
+fn by_size(sizes: &[(u64, Measured)]) -> Value {
+    let mut map = Map::new();
+    for (size, m) in sizes {
+        put(&mut map, &size.to_string(), m, true);
+    }
+    Value::Object(map)
+}
+
+/// A figure as a table cell: integers plainly, fractions to 2 decimals, `n/a` when missing.
+pub fn cell(m: &Measured) -> String {
+    match m {
+        Ok(v) if v.fract() == 0.0 => format!("{}", *v as i64),
+        Ok(v) => format!("{v:.2}"),
+        Err(_) => "n/a".into(),
+    }
+}
+
+fn ratio_cell(m: &Measured) -> String {
+    match m {
+        Ok(v) => format!("{v:.2}×"),
+        Err(_) => "n/a".into(),
+    }
+}
+
+impl Report {
+    /// A report of `allocators` measured with `counts`.
+    pub fn new(counts: Counts, allocators: Vec<AllocatorFigures>) -> Self {
+        Self { counts, allocators }
+    }
+
+    /// Whether these are the full counts of the report (not the reduced test counts).
+    pub fn counts_name(&self) -> &'static str {
+        if self.counts == Counts::FULL {
+            "full"
+        } else if self.counts == Counts::QUICK {
+            "quick"
+        } else {
+            "custom"
+        }
+    }
+
+    /// The row named `name`.
+    pub fn row(&self, name: &str) -> Option<&AllocatorFigures> {
+        self.allocators.iter().find(|a| a.name == name)
+    }
+
+    /// `reference ÷ row` of the figure `f`, when the reference row is in the report.
+    fn ratio_to(
+        &self,
+        reference: &str,
+        row: &AllocatorFigures,
+        f: impl Fn(&AllocatorFigures) -> Measured,
+    ) -> Measured {
+        let r = self
+            .row(reference)
+            .map_or_else(|| Err(format!("{reference} was not measured")), &f);
+        ratio(&r, &f(row))
+    }
+
+    /// The ratios of `row` against `reference`, by figure.
+    fn ratios(&self, reference: &str, row: &AllocatorFigures) -> Vec<(String, Measured)> {
+        let mut out: Vec<(String, Measured)> = SIZES
+            .iter()
+            .map(|&s| {
+                (
+                    format!("net_cu_{s}"),
+                    self.ratio_to(reference, row, |a| a.net_at(s)),
+                )
+            })
+            .collect();
+        out.push((
+            "box_u64_net_cu".into(),
+            self.ratio_to(reference, row, AllocatorFigures::box_u64_net_cu),
+        ));
+        out.push((
+            "vec_push_1000_cu".into(),
+            self.ratio_to(reference, row, |a| a.vec_push_cu.clone()),
+        ));
+        out.push((
+            "btreemap_1000_cu".into(),
+            self.ratio_to(reference, row, |a| a.btreemap_cu.clone()),
+        ));
+        out
+    }
+
+    /// `cu-report.json`.
+    pub fn to_json(&self) -> Value {
+        let c = &self.counts;
+        let allocators: Vec<Value> = self
+            .allocators
+            .iter()
+            .map(|a| {
+                let mut m = Map::new();
+                m.insert("name".into(), json!(a.name));
+                m.insert("marginal_cu".into(), by_size(&a.marginal_cu));
+                m.insert("net_cu".into(), by_size(&a.net_cu()));
+                m.insert("baseline_marginal_cu".into(), by_size(&a.baseline_cu));
+                put(&mut m, "box_u64_net_cu", &a.box_u64_net_cu(), true);
+                put(&mut m, "box_u64_marginal_cu", &a.box_marginal_cu, true);
+                put(&mut m, "box_u64_baseline_cu", &a.box_baseline_cu, true);
+                put(&mut m, "first_alloc_cu", &a.first_alloc_cu, true);
+                let mut vec = Map::new();
+                put(&mut vec, "cu", &a.vec_push_cu, true);
+                put(&mut vec, "heap_bytes", &a.vec_push_heap_bytes, true);
+                vec.insert("pushes".into(), json!(c.vec_push));
+                m.insert("vec_push_1000".into(), Value::Object(vec));
+                let mut map = Map::new();
+                put(&mut map, "cu", &a.btreemap_cu, true);
+                put(
+                    &mut map,
+                    "peak_heap_bytes",
+                    &a.btreemap_peak_heap_bytes,
+                    true,
+                );
+                map.insert("keys".into(), json!(c.btreemap));
+                m.insert("btreemap_1000".into(), Value::Object(map));
+                match &a.heap_efficiency {
+                    Ok(e) => {
+                        m.insert("heap_efficiency".into(), json!((e * 1e4).round() / 1e4));
+                    }
+                    Err(_) => put(&mut m, "heap_efficiency", &a.heap_efficiency, false),
+                }
+                let mut ratios = Map::new();
+                for reference in ["SyscallAllocator", "SolanaBump"] {
+                    let mut r = Map::new();
+                    for (key, value) in self.ratios(reference, a) {
+                        put(&mut r, &key, &value, false);
+                    }
+                    ratios.insert(format!("vs_{reference}"), Value::Object(r));
+                }
+                m.insert("ratios".into(), Value::Object(ratios));
+                Value::Object(m)
+            })
+            .collect();
+        json!({
+            "method": METHOD,
+            "counts": {
+                "name": self.counts_name(),
+                "alloc": SIZES.iter().zip(c.alloc).map(|(s, (n1, n2))| json!({"size": s, "n1": n1, "n2": n2})).collect::<Vec<_>>(),
+                "box_u64": {"n1": c.boxes.0, "n2": c.boxes.1},
+                "vec_push": c.vec_push,
+                "btreemap": c.btreemap,
+                "random_mix_max_size": c.mix_max_size,
+            },
+            "allocators": allocators,
+        })
+    }
+
+    /// The markdown report: per-allocation CU, workloads, and why any figure is missing.
+    pub fn markdown(&self) -> String {
+        let c = &self.counts;
+        let mut s = String::new();
+        s.push_str(&format!(
+            "## CU report: allocators in the TAKO VM (counts: {})\n\n",
+            self.counts_name()
+        ));
+        s.push_str("CU per allocation, hidden layout: net (marginal). Ratios: SyscallAllocator or SolanaBump net ÷ this net, at 8 / 64 bytes.\n\n");
+        s.push_str("| Allocator | 8 B | 64 B | 512 B | 4096 B | Box<u64> net (marginal) | first alloc | vs Syscall (8/64 B) | vs SolanaBump (8/64 B) |\n");
+        s.push_str("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        for a in &self.allocators {
+            let sizes: Vec<String> = a
+                .net_cu()
+                .iter()
+                .zip(&a.marginal_cu)
+                .map(|((_, n), (_, m))| format!("{} ({})", cell(n), cell(m)))
+                .collect();
+            let pair = |reference: &str| {
+                format!(
+                    "{} / {}",
+                    ratio_cell(&self.ratio_to(reference, a, |x| x.net_at(8))),
+                    ratio_cell(&self.ratio_to(reference, a, |x| x.net_at(64)))
+                )
+            };
+            s.push_str(&format!(
+                "| {} | {} | {} ({}) | {} | {} | {} |\n",
+                a.name,
+                sizes.join(" | "),
+                cell(&a.box_u64_net_cu()),
+                cell(&a.box_marginal_cu),
+                cell(&a.first_alloc_cu),
+                pair("SyscallAllocator"),
+                pair("SolanaBump"),
+            ));
+        }
+        s.push_str(&format!(
+            "\nWorkloads: Vec<u64> push ×{}, BTreeMap<u64, u64> {} inserts then {} removes (CU beyond the contract's empty run), heap efficiency (live bytes at the first failed allocation ÷ 32 KiB). Ratios: reference CU ÷ this CU.\n\n",
+            c.vec_push, c.btreemap, c.btreemap
+        ));
+        s.push_str("| Allocator | Vec CU | Vec heap B | vs Syscall | vs SolanaBump | BTreeMap CU | BTreeMap peak B | vs Syscall | vs SolanaBump | heap efficiency |\n");
+        s.push_str("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        for a in &self.allocators {
+            let r = |reference: &str, f: fn(&AllocatorFigures) -> Measured| {
+                ratio_cell(&self.ratio_to(reference, a, f))
+            };
+            let vec = |x: &AllocatorFigures| x.vec_push_cu.clone();
+            let map = |x: &AllocatorFigures| x.btreemap_cu.clone();
+            let efficiency = match &a.heap_efficiency {
+                Ok(e) => format!("{:.1}%", e * 100.0),
+                Err(_) => "n/a".into(),
+            };
+            s.push_str(&format!(
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+                a.name,
+                cell(&a.vec_push_cu),
+                cell(&a.vec_push_heap_bytes),
+                r("SyscallAllocator", vec),
+                r("SolanaBump", vec),
+                cell(&a.btreemap_cu),
+                cell(&a.btreemap_peak_heap_bytes),
+                r("SyscallAllocator", map),
+                r("SolanaBump", map),
+                efficiency,
+            ));
+        }
+        let missing: Vec<String> = self
+            .allocators
+            .iter()
+            .flat_map(|a| a.figures())
+            .filter_map(|(path, m, _)| m.err().map(|why| format!("- `{path}`: {why}")))
+            .collect();
+        if !missing.is_empty() {
+            s.push_str("\nNot measured (n/a):\n\n");
+            s.push_str(&missing.join("\n"));
+            s.push('\n');
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(name: &str, net8: f64, vec: Measured) -> AllocatorFigures {
+        let mut a = AllocatorFigures::unmeasured(name, "not run");
+        a.marginal_cu[0].1 = Ok(net8 + 8.0);
+        a.baseline_cu[0].1 = Ok(8.0);
+        a.vec_push_cu = vec;
+        a
+    }
+
+    #[test]
+    fn json_has_the_issue_shape_with_reasons_beside_nulls() {
+        let report = Report::new(
+            Counts::QUICK,
+            vec![
+                row("TosAllocator", 8.0, Ok(11_000.0)),
+                row("SyscallAllocator", 104.0, Err("oom".into())),
+            ],
+        );
+        let j = report.to_json();
+        assert!(j["method"].as_str().unwrap().contains("marginal"));
+        let tos = &j["allocators"][0];
+        assert_eq!(tos["name"], "TosAllocator");
+        assert_eq!(tos["marginal_cu"]["8"], 16);
+        assert_eq!(tos["net_cu"]["8"], 8);
+        assert_eq!(tos["net_cu"]["64"], Value::Null);
+        assert_eq!(tos["net_cu"]["64_reason"], "not run");
+        assert_eq!(tos["vec_push_1000"]["cu"], 11_000);
+        assert_eq!(tos["ratios"]["vs_SyscallAllocator"]["net_cu_8"], 13.0);
+        assert_eq!(
+            tos["ratios"]["vs_SolanaBump"]["net_cu_8_reason"],
+            "reference: SolanaBump was not measured"
+        );
+        let sys = &j["allocators"][1];
+        assert_eq!(sys["vec_push_1000"]["cu"], Value::Null);
+        assert_eq!(sys["vec_push_1000"]["cu_reason"], "oom");
+        for key in [
+            "box_u64_net_cu",
+            "first_alloc_cu",
+            "btreemap_1000",
+            "heap_efficiency",
+        ] {
+            assert!(sys.get(key).is_some(), "{key}");
+        }
+    }
+
+    #[test]
+    fn markdown_has_every_row_and_lists_missing_figures() {
+        let report = Report::new(
+            Counts::QUICK,
+            vec![
+                row("TosAllocator", 8.0, Ok(11_000.0)),
+                row("SyscallAllocator", 104.0, Ok(12_500.0)),
+            ],
+        );
+        let md = report.markdown();
+        assert!(md.contains("| TosAllocator | 8 (16) |"), "{md}");
+        assert!(md.contains("| 13.00× / n/a |"), "{md}");
+        assert!(md.contains("| 11000 | n/a | 1.14× |"), "{md}");
+        assert!(
+            md.contains("- `TosAllocator/heap_efficiency`: not run"),
+            "{md}"
+        );
+    }
+}
