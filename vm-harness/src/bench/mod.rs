@@ -165,11 +165,19 @@ fn measure_one(bench: &Bench<'_>, allocator: &Allocator, counts: Counts) -> Allo
         box_baseline_cu,
         first_alloc_cu,
         vec_push_cu: vec.as_ref().map(|(cu, _)| *cu).map_err(Clone::clone),
+        vec_push_run_cu: vec
+            .as_ref()
+            .map(|(_, run)| run.cu as f64)
+            .map_err(Clone::clone),
         vec_push_heap_bytes: vec
             .as_ref()
             .map_err(Clone::clone)
             .and_then(|(_, run)| bench.heap_used(run)),
         btreemap_cu: btree.as_ref().map(|(cu, _)| *cu).map_err(Clone::clone),
+        btreemap_run_cu: btree
+            .as_ref()
+            .map(|(_, run)| run.cu as f64)
+            .map_err(Clone::clone),
         btreemap_peak_heap_bytes: btree
             .as_ref()
             .map_err(Clone::clone)

@@ -15,7 +15,7 @@ box_u64_net_cu = marginal of Box::new(u64) (layout known at compile time) - the 
 counts (BASELINE writes a stack byte where the Box loop writes its block, so loop shapes differ by about one \
 instruction). first_alloc_cu = CU(1 allocation of 8 B) - CU(0), the whole first iteration (compare with \
 marginal_cu[8]). vec_push_1000.cu and btreemap_1000.cu = CU(count) - CU(count 0) of the same .so (the \
-contract's entry and return data excluded); heap_bytes = bytes the allocator holds at the end (its own count; \
+contract's entry and return data excluded; run_cu is the whole run); heap_bytes = bytes the allocator holds at the end (its own count; \
 bumps include their 8-byte cursor word; SyscallAllocator: the VM's tako_alloc high-water mark); \
 peak_heap_bytes likewise at the peak. heap_efficiency = bytes live at the first failed allocation / heap size \
 under a fixed-seed alloc/free/realloc mix of 8..=512-byte blocks (the mix's own slot table counts as live). \
@@ -38,10 +38,14 @@ pub struct AllocatorFigures {
     pub first_alloc_cu: Measured,
     /// CU of the `Vec<u64>` pushes.
     pub vec_push_cu: Measured,
+    /// CU of the whole `Vec<u64>` run (entry, input and return data included).
+    pub vec_push_run_cu: Measured,
     /// Heap bytes held after them.
     pub vec_push_heap_bytes: Measured,
     /// CU of the `BTreeMap` inserts and removes.
     pub btreemap_cu: Measured,
+    /// CU of the whole `BTreeMap` run.
+    pub btreemap_run_cu: Measured,
     /// Peak heap bytes during them.
     pub btreemap_peak_heap_bytes: Measured,
     /// Live bytes at the first failed allocation ÷ heap size.
@@ -61,8 +65,10 @@ impl AllocatorFigures {
             box_baseline_cu: no(),
             first_alloc_cu: no(),
             vec_push_cu: no(),
+            vec_push_run_cu: no(),
             vec_push_heap_bytes: no(),
             btreemap_cu: no(),
+            btreemap_run_cu: no(),
             btreemap_peak_heap_bytes: no(),
             heap_efficiency: no(),
         }
@@ -273,6 +279,7 @@ impl Report {
                 let mut vec = Map::new();
                 put(&mut vec, "cu", &a.vec_push_cu, true);
                 put(&mut vec, "heap_bytes", &a.vec_push_heap_bytes, true);
+                put(&mut vec, "run_cu", &a.vec_push_run_cu, true);
                 vec.insert("pushes".into(), json!(c.vec_push));
                 m.insert("vec_push_1000".into(), Value::Object(vec));
                 let mut map = Map::new();
