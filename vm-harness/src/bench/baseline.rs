@@ -37,9 +37,14 @@ pub enum BaselineError {
 pub struct Baseline {
     /// The counts the figures were measured with (`full`, `quick`).
     pub counts: String,
+    /// `rustc -V` of the contracts' toolchain when the baseline was written.
+    pub toolchain: Option<String>,
     /// Figures by name.
     pub figures: BTreeMap<String, Option<f64>>,
 }
+
+/// The line prefix that records the toolchain.
+const TOOLCHAIN: &str = "Contracts built with: ";
 
 /// Rounds as the file records figures (4 decimals).
 fn rounded(v: f64) -> f64 {
@@ -80,10 +85,15 @@ impl Baseline {
     /// Parses the file's text: a `counts: NAME` marker and the table rows.
     pub fn parse(text: &str) -> Result<Self, BaselineError> {
         let mut counts = None;
+        let mut toolchain = None;
         let mut figures = BTreeMap::new();
         for (i, line) in text.lines().enumerate() {
             let line_no = i + 1;
             let trimmed = line.trim();
+            if let Some(rest) = trimmed.strip_prefix(TOOLCHAIN) {
+                toolchain = Some(rest.trim_matches('`').to_string());
+                continue;
+            }
             if let Some(pos) = trimmed.find("counts: ") {
                 let rest = &trimmed[pos + "counts: ".len()..];
                 let name: String = rest.chars().take_while(|c| c.is_alphanumeric()).collect();
@@ -126,6 +136,7 @@ impl Baseline {
         }
         Ok(Self {
             counts: counts.unwrap_or_else(|| "full".into()),
+            toolchain,
             figures,
         })
     }
@@ -145,6 +156,9 @@ impl Baseline {
              commit. Delta: against the previous version of this file. Names: `allocator/figure[/size]` as in \
              `target/cu-report/cu-report.json`; heap figures are bytes, heap_efficiency a fraction.\n\n",
         );
+        if let Some(t) = &report.toolchain {
+            let _ = writeln!(s, "{TOOLCHAIN}`{t}`\n");
+        }
         s.push_str("| Name | CUs | Delta |\n|------|-----|-------|\n");
         for a in &report.allocators {
             for (name, m, _) in a.figures() {
@@ -203,7 +217,18 @@ impl Baseline {
             .filter(|k| !seen.contains(*k))
             .cloned()
             .collect();
-        Ok(Comparison { rows, missing })
+        let toolchain_note = match (&self.toolchain, &report.toolchain) {
+            (Some(old), Some(new)) if old != new => Some(format!(
+                "The baseline was measured with contracts built by `{old}`, this run by `{new}`: \
+                 code generation changes CU, so differences may come from the toolchain."
+            )),
+            _ => None,
+        };
+        Ok(Comparison {
+            rows,
+            missing,
+            toolchain_note,
+        })
     }
 }
 
@@ -231,6 +256,8 @@ pub struct Comparison {
     pub rows: Vec<Row>,
     /// Baseline figures this run did not measure (allocators left out).
     pub missing: Vec<String>,
+    /// Set when the baseline's toolchain is not this run's.
+    pub toolchain_note: Option<String>,
 }
 
 impl Comparison {
@@ -289,6 +316,9 @@ impl Comparison {
         let _ = writeln!(s, "\n{same} figures unchanged.");
         for m in &self.missing {
             let _ = writeln!(s, "Not measured by this run: {m}");
+        }
+        if let Some(note) = &self.toolchain_note {
+            let _ = writeln!(s, "\nNote: {note}");
         }
         s
     }
@@ -384,6 +414,18 @@ mod tests {
         r.allocators.remove(0);
         let c = b.compare(&r).unwrap();
         assert!(c.failures().iter().any(|f| f.contains("not measured")));
+    }
+
+    #[test]
+    fn a_toolchain_change_is_named() {
+        let mut r = report(8.0, 0.6, 17.0);
+        r.toolchain = Some("rustc 1.97.0-nightly (e50aa6fba 2026-05-19)".into());
+        let b = baseline_of(&r);
+        assert_eq!(b.toolchain, r.toolchain);
+        assert_eq!(b.compare(&r).unwrap().toolchain_note, None);
+        r.toolchain = Some("rustc 1.98.0-nightly".into());
+        let c = b.compare(&r).unwrap();
+        assert!(c.markdown().contains("this run by `rustc 1.98.0-nightly`"));
     }
 
     #[test]

@@ -133,7 +133,22 @@ pub fn measure(allocators: &[Allocator], counts: Counts, mut progress: impl FnMu
             }
         })
         .collect();
-    Report::new(counts, rows)
+    let mut report = Report::new(counts, rows);
+    report.toolchain = contract_toolchain();
+    report
+}
+
+/// `rustc -V` of the toolchain `contracts/rust-toolchain.toml` selects (the one
+/// `./build-example.sh` builds with), if it runs.
+pub fn contract_toolchain() -> Option<String> {
+    let out = std::process::Command::new("rustc")
+        .arg("-V")
+        .current_dir(testing::repo_root().join("contracts"))
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
 /// Every figure of one allocator.

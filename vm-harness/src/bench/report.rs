@@ -152,6 +152,9 @@ pub struct Report {
     pub counts: Counts,
     /// One row per allocator, in report order.
     pub allocators: Vec<AllocatorFigures>,
+    /// `rustc -V` of the toolchain the contracts were built with, when known (CU depend on
+    /// its code generation).
+    pub toolchain: Option<String>,
 }
 
 /// Rounds to 2 decimals (CU figures are exact integers or simple fractions).
@@ -202,7 +205,11 @@ fn ratio_cell(m: &Measured) -> String {
 impl Report {
     /// A report of `allocators` measured with `counts`.
     pub fn new(counts: Counts, allocators: Vec<AllocatorFigures>) -> Self {
-        Self { counts, allocators }
+        Self {
+            counts,
+            allocators,
+            toolchain: None,
+        }
     }
 
     /// Whether these are the full counts of the report (not the reduced test counts).
@@ -312,6 +319,7 @@ impl Report {
             .collect();
         json!({
             "method": METHOD,
+            "toolchain": self.toolchain,
             "counts": {
                 "name": self.counts_name(),
                 "alloc": SIZES.iter().zip(c.alloc).map(|(s, (n1, n2))| json!({"size": s, "n1": n1, "n2": n2})).collect::<Vec<_>>(),
@@ -332,6 +340,11 @@ impl Report {
             "## CU report: allocators in the TAKO VM (counts: {})\n\n",
             self.counts_name()
         ));
+        if let Some(t) = &self.toolchain {
+            s.push_str(&format!(
+                "Contracts built with `{t}`; interpreter, default prices, 32 KiB heap.\n\n"
+            ));
+        }
         s.push_str("CU per allocation, hidden layout: net (marginal). Ratios: SyscallAllocator or SolanaBump net ÷ this net, at 8 / 64 bytes.\n\n");
         s.push_str("| Allocator | 8 B | 64 B | 512 B | 4096 B | Box<u64> net (marginal) | first alloc | vs Syscall (8/64 B) | vs SolanaBump (8/64 B) |\n");
         s.push_str("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
