@@ -141,8 +141,12 @@ pub fn measure(allocators: &[Allocator], counts: Counts, mut progress: impl FnMu
 /// `rustc -V` of the toolchain `contracts/rust-toolchain.toml` selects (the one
 /// `./build-example.sh` builds with), if it runs.
 pub fn contract_toolchain() -> Option<String> {
+    // Under `cargo run`, RUSTUP_TOOLCHAIN names the host toolchain: drop it so that rustup
+    // reads contracts/rust-toolchain.toml, as build-example.sh's builds do.
     let out = std::process::Command::new("rustc")
         .arg("-V")
+        .env_remove("RUSTUP_TOOLCHAIN")
+        .env_remove("RUSTC")
         .current_dir(testing::repo_root().join("contracts"))
         .output()
         .ok()?;
