@@ -22,6 +22,7 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 
 pub mod bump;
+pub mod first_fit;
 mod header;
 mod heap;
 #[cfg(not(loom))]

@@ -154,6 +154,8 @@ impl<R: Region> Pool<R> {
     /// The region's heap must belong to this pool alone (nothing else allocates from it),
     /// and `region.data_start() + POOL_HEADER_SIZE` must be inside the region's memory
     /// (the VM maps at least 1 KiB): the pool reads its header there before it is set up.
+    // Under loom only the bump heap is modelled: nothing builds a pool or first-fit heap.
+    #[cfg_attr(loom, allow(dead_code))]
     pub(crate) const fn new(region: R) -> Self {
         Pool {
             heap: Heap::new(region),
@@ -482,7 +484,7 @@ mod vm {
     // the global allocator); blocks are disjoint, aligned, inside the heap; null on failure.
     // The VM runs one thread, so the `!Sync` pool logic is never shared.
     unsafe impl<const HEAP: usize> GlobalAlloc for PoolAllocator<HEAP> {
-        #[inline(always)]
+        #[inline]
         unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
             self.pool().alloc(layout)
         }
@@ -490,7 +492,7 @@ mod vm {
         unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
             self.pool().alloc_zeroed(layout)
         }
-        #[inline(always)]
+        #[inline]
         unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
             // SAFETY: forwarded from the caller.
             unsafe { self.pool().dealloc(ptr, layout) }

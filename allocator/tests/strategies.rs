@@ -9,6 +9,7 @@ use std::alloc::Layout;
 
 use common::ops::{self, Op, Subject};
 use proptest::prelude::*;
+use tos_alloc::first_fit::FirstFitHeap;
 use tos_alloc::pool::{PoolHeap, CLASS_SIZES};
 use tos_alloc::usage::Usage;
 
@@ -31,6 +32,29 @@ impl Subject for PoolHeap<'_> {
     }
     fn usage(&self) -> Usage {
         self.stats().usage
+    }
+}
+
+/// The first-fit heap the tests use: 16-byte blocks, as many as the region holds.
+type Ff<'a> = FirstFitHeap<'a, 4096, 16>;
+
+impl Subject for Ff<'_> {
+    fn alloc(&self, layout: Layout) -> *mut u8 {
+        Ff::alloc(self, layout)
+    }
+    fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        Ff::alloc_zeroed(self, layout)
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded.
+        unsafe { Ff::dealloc(self, ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: forwarded.
+        unsafe { Ff::realloc(self, ptr, layout, new_size) }
+    }
+    fn usage(&self) -> Usage {
+        self.stats()
     }
 }
 
@@ -63,12 +87,33 @@ fn run_pool(list: &[Op]) -> Result<(), String> {
     ops::run(&pool, start, end, list)
 }
 
+fn run_first_fit(list: &[Op]) -> Result<(), String> {
+    let mut words = region(HEAP);
+    let buf = bytes(&mut words);
+    let (start, end) = (buf.as_ptr().addr(), buf.as_ptr().addr() + HEAP);
+    let ff = Ff::over(buf).map_err(|e| e.to_string())?;
+    ops::run(&ff, start, end, list)?;
+    // Everything was freed: coalescing must leave one chunk, the whole area.
+    let (chunks, largest) = ff.free_chunks();
+    if chunks != 1 || largest * 16 < HEAP - 1024 {
+        return Err(format!(
+            "after freeing everything: {chunks} chunks, largest {largest} blocks"
+        ));
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 4 } else { 256 }))]
 
     #[test]
     fn pool_keeps_the_shadow_model(list in prop::collection::vec(op(), 1..300)) {
         run_pool(&list).map_err(TestCaseError::fail)?;
+    }
+
+    #[test]
+    fn first_fit_keeps_the_shadow_model(list in prop::collection::vec(op(), 1..300)) {
+        run_first_fit(&list).map_err(TestCaseError::fail)?;
     }
 }
 
@@ -79,6 +124,50 @@ fn fuzz_style_decoding_runs_on_the_pool() {
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
         .collect();
     run_pool(&ops::decode(&raw)).unwrap();
+    run_first_fit(&ops::decode(&raw)).unwrap();
+}
+
+#[test]
+fn first_fit_coalesces_and_grows_in_place() {
+    let mut words = region(HEAP);
+    let ff = Ff::over(bytes(&mut words)).unwrap();
+    let l = Layout::from_size_align(64, 8).unwrap();
+    let [a, b, c] = [ff.alloc(l), ff.alloc(l), ff.alloc(l)];
+    assert_eq!((b.addr() - a.addr(), c.addr() - b.addr()), (64, 64));
+    // SAFETY: blocks of this heap with their layouts.
+    unsafe {
+        ff.dealloc(a, l);
+        ff.dealloc(b, l);
+    }
+    // a and b merged: a 128-byte request fits at a (first fit).
+    let d = ff.alloc(Layout::from_size_align(128, 8).unwrap());
+    assert_eq!(d, a);
+    // SAFETY: as above.
+    unsafe { ff.dealloc(d, Layout::from_size_align(128, 8).unwrap()) };
+    // a grows in place into the free run after it.
+    let a = ff.alloc(l);
+    // SAFETY: as above.
+    assert_eq!(unsafe { ff.realloc(a, l, 128) }, a);
+    // ...and shrinks in place, its tail freed.
+    // SAFETY: as above.
+    assert_eq!(
+        unsafe { ff.realloc(a, Layout::from_size_align(128, 8).unwrap(), 16) },
+        a
+    );
+    assert_eq!(ff.stats().live_bytes, 16 + 64);
+    assert_eq!(ff.stats().peak_live_bytes, Some(192));
+}
+
+#[test]
+fn first_fit_honours_large_alignments() {
+    let mut words = region(HEAP);
+    let ff = Ff::over(bytes(&mut words)).unwrap();
+    let _ = ff.alloc(Layout::from_size_align(8, 8).unwrap());
+    for align in [32, 64, 1024, 4096] {
+        let p = ff.alloc(Layout::from_size_align(40, align).unwrap());
+        assert!(!p.is_null());
+        assert_eq!(p.addr() % align, 0);
+    }
 }
 
 #[test]

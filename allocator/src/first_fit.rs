@@ -1,0 +1,530 @@
+//! [`FirstFitAllocator`]: Stalloc-style blocks, first fit, coalescing, in-place resizing.
+//!
+//! The heap holds `L` blocks of `B` bytes (`B` a power of two, at least 8), or as many as
+//! the mapped heap holds when that is fewer. Free runs of blocks ("chunks") form a list in
+//! address order; a free chunk's first block holds its header: the index of the next free
+//! chunk and its own length in blocks (two `u32`). An allocation takes the first chunk
+//! that fits (splitting it); a free inserts its blocks in order and merges them with the
+//! chunks on either side; `realloc` shrinks in place (freeing the tail) and grows in place
+//! when the next chunk is free and large enough.
+//!
+//! Every operation walks the free list: O(free chunks). It maximizes reuse (any freed run
+//! serves any request that fits) at that price; the CU table in the crate README shows it.
+//!
+//! The block area and the [`FirstFitHeader`] are carved from the bump heap ([`Heap`]) on
+//! the first allocation; the header is the heap's first block, so the VM's zero-filled
+//! heap is a fresh allocator.
+
+use core::alloc::Layout;
+use core::cell::Cell;
+use core::marker::PhantomData;
+use core::ptr;
+
+use crate::region::Region;
+use crate::usage::Usage;
+use crate::Heap;
+
+/// "No chunk": the end of the free list.
+const NONE: u32 = u32::MAX;
+
+/// The first-fit state: the first block of the heap. All-zero is a fresh allocator.
+#[repr(C)]
+#[derive(Debug)]
+pub struct FirstFitHeader {
+    /// 1 once set up (the header and the block area carved).
+    ready: Cell<usize>,
+    /// Address of block 0.
+    blocks: Cell<usize>,
+    /// Number of blocks.
+    count: Cell<u32>,
+    /// Index of the first free chunk, or `NONE`.
+    first_free: Cell<u32>,
+    allocations: Cell<u64>,
+    frees: Cell<u64>,
+    failed: Cell<u64>,
+    /// Blocks live now and at most.
+    live_blocks: Cell<u32>,
+    peak_blocks: Cell<u32>,
+}
+
+/// Bytes of the first-fit header.
+pub const FIRST_FIT_HEADER_SIZE: usize = core::mem::size_of::<FirstFitHeader>();
+
+/// The first-fit logic over a [`Region`], `L` blocks of `B` bytes at most. `!Sync`.
+#[derive(Debug, Clone, Copy)]
+pub struct FirstFit<R, const L: usize, const B: usize> {
+    heap: Heap<R>,
+    _one_thread: PhantomData<Cell<()>>,
+}
+
+/// A free chunk's header, in its first block.
+#[derive(Debug, Clone, Copy)]
+struct Chunk {
+    next: u32,
+    len: u32,
+}
+
+impl<R: Region, const L: usize, const B: usize> FirstFit<R, L, B> {
+    const CHECK: () = assert!(
+        B.is_power_of_two() && B >= 8 && B <= 4096 && L > 0 && L < NONE as usize,
+        "FirstFitAllocator<L, B>: B must be a power of two in 8..=4096 and L in 1..u32::MAX"
+    );
+
+    /// A first-fit heap over `region`, set up on its first allocation. The region's heap
+    /// must belong to it alone (as for the pool).
+    // Under loom only the bump heap is modelled: nothing builds a pool or first-fit heap.
+    #[cfg_attr(loom, allow(dead_code))]
+    pub(crate) const fn new(region: R) -> Self {
+        let () = Self::CHECK;
+        FirstFit {
+            heap: Heap::new(region),
+            _one_thread: PhantomData,
+        }
+    }
+
+    /// The bump heap under the block area.
+    pub fn heap(&self) -> &Heap<R> {
+        &self.heap
+    }
+
+    #[inline(always)]
+    fn header(&self) -> &FirstFitHeader {
+        let r = self.heap.region();
+        // SAFETY: the header is the heap's first block, at `data_start` (8-aligned),
+        // carved by `ready_up` before anything else; before that the memory is zero, a
+        // valid all-zero `FirstFitHeader`. One thread (`FirstFit` is `!Sync`).
+        unsafe { &*r.pointer(r.data_start()).cast::<FirstFitHeader>() }
+    }
+
+    /// Carves the header and the block area from a fresh bump heap; false if impossible.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn ready_up(&self) -> bool {
+        let h = self.header();
+        if h.ready.get() != 0 {
+            return true;
+        }
+        self.heap.init();
+        let p = self.heap.alloc(Layout::new::<FirstFitHeader>());
+        if p.is_null() || p.addr() != self.heap.region().data_start() {
+            return false;
+        }
+        // As many blocks as fit after aligning to B, at most L.
+        let s = self.heap.stats();
+        let room = s.capacity - s.used;
+        let skip = p.addr().wrapping_add(FIRST_FIT_HEADER_SIZE).wrapping_neg() & (B - 1);
+        let count = (room.saturating_sub(skip) / B).min(L);
+        if count == 0 {
+            return false;
+        }
+        let Ok(area) = Layout::from_size_align(count * B, B) else {
+            return false;
+        };
+        let a = self.heap.alloc(area);
+        if a.is_null() {
+            return false;
+        }
+        h.blocks.set(a.addr());
+        h.count.set(count as u32);
+        h.first_free.set(0);
+        self.write(
+            0,
+            Chunk {
+                next: NONE,
+                len: count as u32,
+            },
+        );
+        h.ready.set(1);
+        true
+    }
+
+    fn block(&self, i: u32) -> *mut u8 {
+        self.heap
+            .region()
+            .pointer(self.header().blocks.get() + i as usize * B)
+    }
+
+    fn read(&self, i: u32) -> Chunk {
+        let p = self.block(i).cast::<u32>();
+        // SAFETY: block `i` starts a free chunk, inside the block area; blocks are at
+        // least 8 bytes and 8-aligned; its first two words are the chunk header.
+        unsafe {
+            Chunk {
+                next: p.read(),
+                len: p.add(1).read(),
+            }
+        }
+    }
+
+    fn write(&self, i: u32, c: Chunk) {
+        let p = self.block(i).cast::<u32>();
+        // SAFETY: block `i` starts a free chunk (or one being made free), inside the area.
+        unsafe {
+            p.write(c.next);
+            p.add(1).write(c.len);
+        }
+    }
+
+    fn set_next(&self, prev: u32, next: u32) {
+        if prev == NONE {
+            self.header().first_free.set(next);
+        } else {
+            let c = self.read(prev);
+            self.write(prev, Chunk { next, ..c });
+        }
+    }
+
+    /// Blocks for `size` bytes (at least one).
+    fn blocks_for(size: usize) -> usize {
+        size.div_ceil(B).max(1)
+    }
+
+    fn index_of(&self, ptr: *mut u8) -> u32 {
+        ((ptr.addr() - self.header().blocks.get()) / B) as u32
+    }
+
+    fn count_alloc(&self, n: u32) {
+        let h = self.header();
+        h.allocations.set(h.allocations.get() + 1);
+        let live = h.live_blocks.get() + n;
+        h.live_blocks.set(live);
+        if live > h.peak_blocks.get() {
+            h.peak_blocks.set(live);
+        }
+    }
+
+    fn count_free(&self, n: u32) {
+        let h = self.header();
+        h.frees.set(h.frees.get() + 1);
+        h.live_blocks.set(h.live_blocks.get() - n);
+    }
+
+    fn fail(&self) -> *mut u8 {
+        let h = self.header();
+        h.failed.set(h.failed.get() + 1);
+        ptr::null_mut()
+    }
+
+    /// Takes `need` blocks aligned to `align` from the first chunk that has them.
+    fn take(&self, need: usize, align: usize) -> Option<u32> {
+        let h = self.header();
+        let mut prev = NONE;
+        let mut cur = h.first_free.get();
+        while cur != NONE {
+            let c = self.read(cur);
+            let skip = if align <= B {
+                0
+            } else {
+                let addr = self.block(cur).addr();
+                (addr.wrapping_neg() & (align - 1)) / B
+            };
+            if skip.checked_add(need).is_some_and(|n| n <= c.len as usize) {
+                let need = need as u32;
+                let skip = skip as u32;
+                let at = cur + skip;
+                let rest = c.len - skip - need;
+                let tail = at + need;
+                let after = if rest > 0 {
+                    self.write(
+                        tail,
+                        Chunk {
+                            next: c.next,
+                            len: rest,
+                        },
+                    );
+                    tail
+                } else {
+                    c.next
+                };
+                if skip > 0 {
+                    self.write(
+                        cur,
+                        Chunk {
+                            next: after,
+                            len: skip,
+                        },
+                    );
+                } else {
+                    self.set_next(prev, after);
+                }
+                return Some(at);
+            }
+            prev = cur;
+            cur = c.next;
+        }
+        None
+    }
+
+    /// Returns blocks `[i, i + n)` to the free list, merging with free neighbours.
+    fn give_back(&self, i: u32, n: u32) {
+        let h = self.header();
+        let mut prev = NONE;
+        let mut cur = h.first_free.get();
+        while cur != NONE && cur < i {
+            prev = cur;
+            cur = self.read(cur).next;
+        }
+        let mut me = Chunk { next: cur, len: n };
+        if cur != NONE && i + n == cur {
+            let c = self.read(cur);
+            me = Chunk {
+                next: c.next,
+                len: n + c.len,
+            };
+        }
+        if prev != NONE {
+            let p = self.read(prev);
+            if prev + p.len == i {
+                self.write(
+                    prev,
+                    Chunk {
+                        next: me.next,
+                        len: p.len + me.len,
+                    },
+                );
+                return;
+            }
+        }
+        self.write(i, me);
+        self.set_next(prev, i);
+    }
+
+    /// Allocates a block for `layout`; null when no free run fits.
+    pub fn alloc(&self, layout: Layout) -> *mut u8 {
+        if self.header().ready.get() == 0 && !self.ready_up() {
+            return self.fail_unready();
+        }
+        let need = Self::blocks_for(layout.size());
+        match self.take(need, layout.align()) {
+            Some(at) => {
+                self.count_alloc(need as u32);
+                self.block(at)
+            }
+            None => self.fail(),
+        }
+    }
+
+    #[cold]
+    fn fail_unready(&self) -> *mut u8 {
+        // The header may not be ours (the setup failed): do not write it.
+        ptr::null_mut()
+    }
+
+    /// Allocates a zeroed block for `layout`.
+    pub fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        let p = self.alloc(layout);
+        if !p.is_null() {
+            // SAFETY: a fresh block of at least `layout.size()` bytes.
+            unsafe { ptr::write_bytes(p, 0, layout.size()) };
+        }
+        p
+    }
+
+    /// Frees the block at `ptr`, merging it with free neighbours.
+    ///
+    /// # Safety
+    /// `ptr` was returned by this heap for `layout` and is not used afterwards.
+    pub unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        let n = Self::blocks_for(layout.size()) as u32;
+        #[cfg(feature = "zero-on-free")]
+        // SAFETY: the block's `n * B` bytes are ours again.
+        unsafe {
+            ptr::write_bytes(ptr, 0, n as usize * B)
+        };
+        self.count_free(n);
+        self.give_back(self.index_of(ptr), n);
+    }
+
+    /// Resizes in place when it can (shrinking always; growing into a free chunk that
+    /// follows the block), else moves. Null (the old block untouched) on failure.
+    ///
+    /// # Safety
+    /// As for `GlobalAlloc::realloc`: `ptr` came from this heap for `layout`.
+    pub unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let old = Self::blocks_for(layout.size()) as u32;
+        let new = Self::blocks_for(new_size);
+        let i = self.index_of(ptr);
+        let h = self.header();
+        if new <= old as usize {
+            let new = new as u32;
+            if new < old {
+                #[cfg(feature = "zero-on-free")]
+                // SAFETY: the tail's blocks are inside the block, ours to give back.
+                unsafe {
+                    ptr::write_bytes(self.block(i + new), 0, (old - new) as usize * B)
+                };
+                h.live_blocks.set(h.live_blocks.get() - (old - new));
+                self.give_back(i + new, old - new);
+            }
+            return ptr;
+        }
+        // Grow into the chunk right after the block, if it is free and large enough.
+        let extra = new - old as usize;
+        let after = i + old;
+        let mut prev = NONE;
+        let mut cur = h.first_free.get();
+        while cur != NONE && cur < after {
+            prev = cur;
+            cur = self.read(cur).next;
+        }
+        if cur == after {
+            let c = self.read(cur);
+            if extra <= c.len as usize {
+                let extra = extra as u32;
+                let next = if extra < c.len {
+                    self.write(
+                        after + extra,
+                        Chunk {
+                            next: c.next,
+                            len: c.len - extra,
+                        },
+                    );
+                    after + extra
+                } else {
+                    c.next
+                };
+                self.set_next(prev, next);
+                let live = h.live_blocks.get() + extra;
+                h.live_blocks.set(live);
+                if live > h.peak_blocks.get() {
+                    h.peak_blocks.set(live);
+                }
+                return ptr;
+            }
+        }
+        let Ok(new_layout) = Layout::from_size_align(new_size, layout.align()) else {
+            return self.fail();
+        };
+        let p = self.alloc(new_layout);
+        if !p.is_null() {
+            // SAFETY: distinct live blocks; the old holds `layout.size() < new_size` bytes.
+            unsafe {
+                ptr::copy_nonoverlapping(ptr, p, layout.size());
+                self.dealloc(ptr, layout);
+            }
+        }
+        p
+    }
+
+    /// The heap's figures.
+    pub fn stats(&self) -> Usage {
+        let h = self.header();
+        let heap = self.heap.stats();
+        Usage {
+            allocations: h.allocations.get(),
+            frees: h.frees.get(),
+            live_bytes: h.live_blocks.get() as usize * B,
+            peak_live_bytes: Some(h.peak_blocks.get() as usize * B),
+            heap_used: heap.used,
+            heap_peak: heap.peak,
+            capacity: heap.capacity,
+            failed: h.failed.get(),
+        }
+    }
+
+    /// Free runs of blocks (chunks) and the largest one, in blocks: how fragmented the
+    /// heap is.
+    pub fn free_chunks(&self) -> (usize, usize) {
+        let mut n = 0;
+        let mut largest = 0;
+        let mut cur = self.header().first_free.get();
+        while cur != NONE {
+            let c = self.read(cur);
+            n += 1;
+            largest = largest.max(c.len as usize);
+            cur = c.next;
+        }
+        (n, largest)
+    }
+}
+
+/// A first-fit heap over a host byte slice: the VM's `FirstFitAllocator` logic, for tests.
+#[cfg(not(loom))]
+pub type FirstFitHeap<'a, const L: usize, const B: usize> = FirstFit<crate::HostRegion<'a>, L, B>;
+
+#[cfg(not(loom))]
+impl<'a, const L: usize, const B: usize> FirstFit<crate::HostRegion<'a>, L, B> {
+    /// A first-fit heap over all of `region` (zero-filled first), set up at once.
+    pub fn over(region: &'a mut [u8]) -> Result<Self, crate::RegionError> {
+        let len = region.len();
+        let ff = FirstFit::new(crate::HostRegion::new(region, len)?);
+        if !ff.ready_up() {
+            return Err(crate::RegionError::TooSmall {
+                len,
+                needed: crate::HEADER_SIZE + FIRST_FIT_HEADER_SIZE + B,
+            });
+        }
+        Ok(ff)
+    }
+}
+
+/// The first-fit heap as a contract's global allocator: at most `L` blocks of `B` bytes
+/// over the VM heap (as many as the mapped heap holds, if fewer). Zero-sized.
+///
+/// ```ignore
+/// #[global_allocator]
+/// static ALLOCATOR: tos_alloc::first_fit::FirstFitAllocator<2048, 16> =
+///     tos_alloc::first_fit::FirstFitAllocator::new();
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct FirstFitAllocator<const L: usize, const B: usize>;
+
+impl<const L: usize, const B: usize> FirstFitAllocator<L, B> {
+    const CHECK: () = assert!(
+        B.is_power_of_two() && B >= 8 && B <= 4096 && L > 0 && L * B <= crate::MAX_HEAP_SIZE,
+        "FirstFitAllocator<L, B>: B a power of two in 8..=4096, L * B at most 256 KiB"
+    );
+
+    /// The allocator. Fails to compile unless `B` is a power of two in `8..=4096` and
+    /// `L * B` is at most 256 KiB.
+    pub const fn new() -> Self {
+        let () = Self::CHECK;
+        FirstFitAllocator
+    }
+}
+
+impl<const L: usize, const B: usize> Default for FirstFitAllocator<L, B> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[cfg(target_arch = "bpf")]
+mod vm {
+    use super::*;
+    use core::alloc::GlobalAlloc;
+
+    /// The VM heap, declared at its largest: the mapped size bounds it.
+    type Vm = crate::VmRegion<{ crate::MAX_HEAP_SIZE }>;
+
+    impl<const L: usize, const B: usize> FirstFitAllocator<L, B> {
+        #[inline(always)]
+        const fn ff(&self) -> FirstFit<Vm, L, B> {
+            FirstFit::new(crate::VmRegion)
+        }
+
+        /// The heap's figures.
+        pub fn stats(&self) -> Usage {
+            self.ff().stats()
+        }
+    }
+
+    // SAFETY: delegates to `FirstFit` over the VM heap, which this allocator owns alone
+    // (it is the global allocator); one thread.
+    unsafe impl<const L: usize, const B: usize> GlobalAlloc for FirstFitAllocator<L, B> {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            self.ff().alloc(layout)
+        }
+        unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+            self.ff().alloc_zeroed(layout)
+        }
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            // SAFETY: forwarded from the caller.
+            unsafe { self.ff().dealloc(ptr, layout) }
+        }
+        unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+            // SAFETY: forwarded from the caller.
+            unsafe { self.ff().realloc(ptr, layout, new_size) }
+        }
+    }
+}
