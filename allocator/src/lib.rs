@@ -29,6 +29,7 @@ mod heap;
 mod host;
 pub mod pool;
 mod region;
+pub mod slab;
 pub mod usage;
 #[cfg(target_arch = "bpf")]
 mod vm;

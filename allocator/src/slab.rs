@@ -1,0 +1,852 @@
+//! [`Slab`]: a handle slab over a caller's byte region (TinyAlloc-style), with
+//! [`ByteBuffer`] and [`ByteBufferDeque`] built on it. No global allocator, no statics,
+//! no `unsafe`: every access is index arithmetic on the borrowed `&mut [u8]`.
+//!
+//! The region is cut into a slot table and `slots` fixed-size slots of `SLOT` bytes:
+//!
+//! ```text
+//! [ table: slots × 8 bytes ][ slot 0 | slot 1 | ... | slot slots-1 ][ unused tail ]
+//! ```
+//!
+//! Each table entry is `generation: u16, span: u16, len: u32` (little-endian). `span` is
+//! [`FREE`] (0) for a free slot, the number of slots of the allocation for the first slot
+//! of a live allocation (its *head*), and [`INTERIOR`] for the other slots of a live
+//! allocation. An allocation of `len` bytes takes `max(1, ceil(len / SLOT))` consecutive
+//! slots (first fit, from a hint below which no slot is free).
+//!
+//! A [`Handle`] is the head's index and its generation. Freeing an allocation increments
+//! its head's generation (wrapping), so a freed handle, and a handle whose slot was reused,
+//! reads as `None`. The generation is 16 bits: a stale handle could alias again only after
+//! its slot was freed 65,536 times, which cannot happen within one VM run (the compute
+//! budget allows far fewer allocations); on the host, do not keep a handle across that many
+//! reuses of its slot.
+//!
+//! Errors are values ([`SlabError`]), never panics: running out of slots is
+//! [`SlabError::OutOfSlots`], a request larger than the slab can ever hold
+//! [`SlabError::TooLarge`].
+
+use core::fmt;
+
+use crate::usage::Usage;
+
+/// `span` of a free slot.
+pub const FREE: u16 = 0;
+/// `span` of a slot inside a live allocation, after its head.
+pub const INTERIOR: u16 = u16::MAX;
+/// The most slots one allocation can span.
+pub const MAX_SPAN: usize = INTERIOR as usize - 1;
+/// The most slots a slab has (slot indices are 16 bits).
+pub const MAX_SLOTS: usize = 1 << 16;
+/// Bytes of slot-table entry per slot.
+pub const TABLE_ENTRY: usize = 8;
+
+/// A generation-checked reference to an allocation in a [`Slab`]: the index of its first
+/// slot and that slot's generation when it was allocated. `Copy`, 4 bytes as
+/// [`to_bits`](Self::to_bits). A handle from another slab is not detected unless its
+/// slot's generation differs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Handle {
+    index: u16,
+    generation: u16,
+}
+
+impl Handle {
+    /// The index of the allocation's first slot.
+    pub const fn index(self) -> usize {
+        self.index as usize
+    }
+
+    /// The generation of that slot when the handle was issued.
+    pub const fn generation(self) -> u16 {
+        self.generation
+    }
+
+    /// The handle as 32 bits (index in the low half), e.g. to store it in slab memory.
+    pub const fn to_bits(self) -> u32 {
+        self.index as u32 | (self.generation as u32) << 16
+    }
+
+    /// The handle [`to_bits`](Self::to_bits) gave.
+    pub const fn from_bits(bits: u32) -> Self {
+        Handle {
+            index: bits as u16,
+            generation: (bits >> 16) as u16,
+        }
+    }
+}
+
+/// Why a slab operation failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlabError {
+    /// The region cannot hold one slot and its table entry.
+    RegionTooSmall {
+        /// Length of the region given.
+        len: usize,
+        /// Bytes one slot needs (`SLOT` + its table entry).
+        needed: usize,
+    },
+    /// No run of this many free slots right now (other allocations may free some).
+    OutOfSlots {
+        /// Consecutive slots the request needs.
+        needed: usize,
+        /// Free slots in all (perhaps not consecutive).
+        free: usize,
+    },
+    /// The request can never fit: more bytes than the slab's slots (or [`MAX_SPAN`]
+    /// slots, or `u32::MAX` bytes) hold.
+    TooLarge {
+        /// Bytes requested.
+        len: usize,
+        /// The largest allocation this slab can hold, in bytes.
+        max: usize,
+    },
+    /// The handle's allocation was freed (or its slot reused), or it is not of this slab.
+    StaleHandle(Handle),
+}
+
+impl fmt::Display for SlabError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            SlabError::RegionTooSmall { len, needed } => write!(
+                f,
+                "a slab region of {len} bytes cannot hold one slot ({needed} bytes with its table entry)"
+            ),
+            SlabError::OutOfSlots { needed, free } => write!(
+                f,
+                "slab full: no {needed} consecutive free slots ({free} free in all)"
+            ),
+            SlabError::TooLarge { len, max } => write!(
+                f,
+                "a slab allocation of {len} bytes can never fit (at most {max} bytes)"
+            ),
+            SlabError::StaleHandle(h) => write!(
+                f,
+                "stale slab handle (slot {}, generation {}): freed, reused or foreign",
+                h.index, h.generation
+            ),
+        }
+    }
+}
+
+impl core::error::Error for SlabError {}
+
+/// One slot-table entry, decoded.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    generation: u16,
+    span: u16,
+    len: u32,
+}
+
+/// A slab of fixed-size slots of `SLOT` bytes over a borrowed byte region, handing out
+/// generation-checked [`Handle`]s to byte allocations of one or more consecutive slots.
+///
+/// ```
+/// use tos_alloc::slab::Slab;
+/// let mut region = [0u8; 1024];
+/// let mut slab = Slab::<32>::new(&mut region).unwrap();
+/// let h = slab.alloc(b"hello").unwrap();
+/// assert_eq!(slab.get(h), Some(&b"hello"[..]));
+/// slab.free(h).unwrap();
+/// assert_eq!(slab.get(h), None); // a freed handle reads as None
+/// ```
+#[derive(Debug)]
+pub struct Slab<'a, const SLOT: usize = 32> {
+    region: &'a mut [u8],
+    /// Number of slots.
+    slots: usize,
+    /// Offset of slot 0's bytes in `region` (the table's length).
+    data: usize,
+    /// No slot below `hint` is free.
+    hint: usize,
+    /// Slots in live allocations.
+    used_slots: usize,
+    usage: Usage,
+}
+
+impl<'a, const SLOT: usize> Slab<'a, SLOT> {
+    /// A slab over `region`: as many slots as `region.len() / (SLOT + 8)` (at most
+    /// [`MAX_SLOTS`]), all free. Only the slot table is written (zeroed); slot bytes are
+    /// written when allocated. `SLOT` must be at least 1 (checked at compile time).
+    pub fn new(region: &'a mut [u8]) -> Result<Self, SlabError> {
+        const { assert!(SLOT >= 1, "Slab: SLOT must be at least 1 byte") };
+        let slots = (region.len() / (SLOT + TABLE_ENTRY)).min(MAX_SLOTS);
+        if slots == 0 {
+            return Err(SlabError::RegionTooSmall {
+                len: region.len(),
+                needed: SLOT + TABLE_ENTRY,
+            });
+        }
+        let data = slots * TABLE_ENTRY;
+        region[..data].fill(0);
+        Ok(Slab {
+            region,
+            slots,
+            data,
+            hint: 0,
+            used_slots: 0,
+            usage: Usage {
+                capacity: slots * SLOT,
+                peak_live_bytes: Some(0),
+                ..Usage::default()
+            },
+        })
+    }
+
+    /// The slot size in bytes.
+    pub const fn slot_size(&self) -> usize {
+        SLOT
+    }
+
+    /// Number of slots.
+    pub fn slots(&self) -> usize {
+        self.slots
+    }
+
+    /// Number of free slots (perhaps not consecutive).
+    pub fn free_slots(&self) -> usize {
+        self.slots - self.used_slots
+    }
+
+    /// Bytes of the region the slot table takes (8 per slot).
+    pub fn table_bytes(&self) -> usize {
+        self.data
+    }
+
+    /// The largest allocation the slab can ever hold, in bytes.
+    pub fn max_len(&self) -> usize {
+        (self.slots.min(MAX_SPAN) * SLOT).min(u32::MAX as usize)
+    }
+
+    /// The slab's statistics: `allocations` and `frees` (a moving
+    /// [`resize`](Self::resize) counts one of each), `live_bytes` = slots in live
+    /// allocations × `SLOT`, `peak_live_bytes` its maximum, `heap_used`/`heap_peak` the
+    /// same (the table is not counted: see [`table_bytes`](Self::table_bytes)),
+    /// `capacity` = slots × `SLOT`, `failed` = allocations (or growths) refused with
+    /// [`SlabError::OutOfSlots`] or [`SlabError::TooLarge`].
+    pub fn usage(&self) -> Usage {
+        self.usage
+    }
+
+    /// Allocates `data.len()` bytes and copies `data` into them.
+    pub fn alloc(&mut self, data: &[u8]) -> Result<Handle, SlabError> {
+        let h = self.alloc_len(data.len(), 0)?;
+        let start = self.offset(h.index());
+        self.region[start..start + data.len()].copy_from_slice(data);
+        Ok(h)
+    }
+
+    /// Allocates `len` zeroed bytes.
+    pub fn alloc_zeroed(&mut self, len: usize) -> Result<Handle, SlabError> {
+        let h = self.alloc_len(len, 0)?;
+        let start = self.offset(h.index());
+        self.region[start..start + len].fill(0);
+        Ok(h)
+    }
+
+    /// The allocation's bytes, or `None` for a stale handle.
+    pub fn get(&self, h: Handle) -> Option<&[u8]> {
+        let e = self.live(h)?;
+        let start = self.offset(h.index());
+        Some(&self.region[start..start + e.len as usize])
+    }
+
+    /// The allocation's bytes, writable, or `None` for a stale handle.
+    pub fn get_mut(&mut self, h: Handle) -> Option<&mut [u8]> {
+        let e = self.live(h)?;
+        let start = self.offset(h.index());
+        Some(&mut self.region[start..start + e.len as usize])
+    }
+
+    /// Whether `h` refers to a live allocation.
+    pub fn contains(&self, h: Handle) -> bool {
+        self.live(h).is_some()
+    }
+
+    /// The allocation's length in bytes, or `None` for a stale handle.
+    pub fn len_of(&self, h: Handle) -> Option<usize> {
+        self.live(h).map(|e| e.len as usize)
+    }
+
+    /// Bytes the allocation can grow to without moving or taking more slots (its slots ×
+    /// `SLOT`), or `None` for a stale handle.
+    pub fn capacity_of(&self, h: Handle) -> Option<usize> {
+        self.live(h).map(|e| e.span as usize * SLOT)
+    }
+
+    /// Frees the allocation: its slots become free, and `h` (like every copy of it) stale.
+    pub fn free(&mut self, h: Handle) -> Result<(), SlabError> {
+        let e = self.live(h).ok_or(SlabError::StaleHandle(h))?;
+        self.release(h.index(), e);
+        self.usage.frees += 1;
+        Ok(())
+    }
+
+    /// Resizes the allocation to `new_len` bytes, keeping its first `min(len, new_len)`
+    /// bytes; new bytes are zero. It stays in place (same handle returned) when `new_len`
+    /// fits its slots (a shrink frees the slots it no longer needs) or the slots after it
+    /// are free; otherwise it moves to a new run of slots (a new handle; the old one is
+    /// then stale). On error the allocation is unchanged.
+    pub fn resize(&mut self, h: Handle, new_len: usize) -> Result<Handle, SlabError> {
+        self.resize_to(h, new_len, 0)
+    }
+
+    // ---- internals -------------------------------------------------------------------
+
+    /// Offset in `region` of slot `i`'s first byte.
+    fn offset(&self, i: usize) -> usize {
+        self.data + i * SLOT
+    }
+
+    fn entry(&self, i: usize) -> Entry {
+        let b = &self.region[i * TABLE_ENTRY..(i + 1) * TABLE_ENTRY];
+        Entry {
+            generation: u16::from_le_bytes([b[0], b[1]]),
+            span: u16::from_le_bytes([b[2], b[3]]),
+            len: u32::from_le_bytes([b[4], b[5], b[6], b[7]]),
+        }
+    }
+
+    fn set_entry(&mut self, i: usize, e: Entry) {
+        let b = &mut self.region[i * TABLE_ENTRY..(i + 1) * TABLE_ENTRY];
+        b[0..2].copy_from_slice(&e.generation.to_le_bytes());
+        b[2..4].copy_from_slice(&e.span.to_le_bytes());
+        b[4..8].copy_from_slice(&e.len.to_le_bytes());
+    }
+
+    fn set_span(&mut self, i: usize, span: u16) {
+        let at = i * TABLE_ENTRY + 2;
+        self.region[at..at + 2].copy_from_slice(&span.to_le_bytes());
+    }
+
+    fn span(&self, i: usize) -> u16 {
+        let at = i * TABLE_ENTRY + 2;
+        u16::from_le_bytes([self.region[at], self.region[at + 1]])
+    }
+
+    /// The head entry of `h`'s allocation, if `h` is live.
+    fn live(&self, h: Handle) -> Option<Entry> {
+        let i = h.index();
+        if i >= self.slots {
+            return None;
+        }
+        let e = self.entry(i);
+        (e.span != FREE && e.span != INTERIOR && e.generation == h.generation).then_some(e)
+    }
+
+    /// Slots for `len` bytes, or `TooLarge` (counted as a failure).
+    fn slots_for(&mut self, len: usize) -> Result<usize, SlabError> {
+        let n = len.div_ceil(SLOT).max(1);
+        if n > self.slots || n > MAX_SPAN || len > u32::MAX as usize {
+            self.usage.failed += 1;
+            return Err(SlabError::TooLarge {
+                len,
+                max: self.max_len(),
+            });
+        }
+        Ok(n)
+    }
+
+    /// First fit: the first run of `n` free slots at or after the hint. Moves the hint to
+    /// the first free slot seen (none below it).
+    fn find_run(&mut self, n: usize) -> Option<usize> {
+        let mut i = self.hint;
+        let mut run_start = i;
+        let mut run = 0;
+        let mut first_free = None;
+        while i < self.slots {
+            match self.span(i) {
+                FREE => {
+                    first_free.get_or_insert(i);
+                    if run == 0 {
+                        run_start = i;
+                    }
+                    run += 1;
+                    if run == n {
+                        break;
+                    }
+                    i += 1;
+                }
+                INTERIOR => {
+                    // Not reached from a head or a free slot; kept total for robustness.
+                    run = 0;
+                    i += 1;
+                }
+                span => {
+                    run = 0;
+                    i += span as usize;
+                }
+            }
+        }
+        self.hint = first_free.unwrap_or(self.slots);
+        (run == n).then_some(run_start)
+    }
+
+    /// Marks slots `from..to` as interior slots of a live allocation.
+    fn mark_interior(&mut self, from: usize, to: usize) {
+        for i in from..to {
+            self.set_span(i, INTERIOR);
+        }
+    }
+
+    fn take_slots(&mut self, n: usize) {
+        self.used_slots += n;
+        self.usage.live_bytes = self.used_slots * SLOT;
+        self.usage.heap_used = self.usage.live_bytes;
+        if self.usage.live_bytes > self.usage.heap_peak {
+            self.usage.heap_peak = self.usage.live_bytes;
+            self.usage.peak_live_bytes = Some(self.usage.live_bytes);
+        }
+    }
+
+    fn give_slots(&mut self, from: usize, to: usize) {
+        for i in from..to {
+            self.set_span(i, FREE);
+        }
+        self.used_slots -= to - from;
+        self.usage.live_bytes = self.used_slots * SLOT;
+        self.usage.heap_used = self.usage.live_bytes;
+        self.hint = self.hint.min(from);
+    }
+
+    /// A new allocation of `len` bytes (contents not written) in a run of
+    /// `max(slots_for(len), want)` slots, or of `slots_for(len)` if that larger run is not
+    /// free.
+    fn alloc_len(&mut self, len: usize, want: usize) -> Result<Handle, SlabError> {
+        let need = self.slots_for(len)?;
+        let (at, n) = match self.find_run(need.max(want)) {
+            Some(at) => (at, need.max(want)),
+            None if want > need => match self.find_run(need) {
+                Some(at) => (at, need),
+                None => return Err(self.out_of_slots(need)),
+            },
+            None => return Err(self.out_of_slots(need)),
+        };
+        let generation = self.entry(at).generation;
+        self.set_entry(
+            at,
+            Entry {
+                generation,
+                span: n as u16,
+                len: len as u32,
+            },
+        );
+        self.mark_interior(at + 1, at + n);
+        if self.hint == at {
+            self.hint = at + n;
+        }
+        self.take_slots(n);
+        self.usage.allocations += 1;
+        Ok(Handle {
+            index: at as u16,
+            generation,
+        })
+    }
+
+    fn out_of_slots(&mut self, needed: usize) -> SlabError {
+        self.usage.failed += 1;
+        SlabError::OutOfSlots {
+            needed,
+            free: self.free_slots(),
+        }
+    }
+
+    /// Frees the live allocation at `i` (entry `e`) without counting it.
+    fn release(&mut self, i: usize, e: Entry) {
+        self.set_entry(
+            i,
+            Entry {
+                generation: e.generation.wrapping_add(1),
+                span: FREE,
+                len: 0,
+            },
+        );
+        self.give_slots(i, i + e.span as usize);
+    }
+
+    /// Sets the length of a live allocation to `new_len <= capacity`, zeroing new bytes.
+    fn set_len_in_place(&mut self, i: usize, e: Entry, new_len: usize) {
+        let start = self.offset(i);
+        if new_len > e.len as usize {
+            self.region[start + e.len as usize..start + new_len].fill(0);
+        }
+        self.set_entry(
+            i,
+            Entry {
+                len: new_len as u32,
+                ..e
+            },
+        );
+    }
+
+    /// [`resize`](Self::resize); when it must move, the new run has at least `want`
+    /// slots if that many are free in a row (growth by doubling for [`ByteBuffer`]).
+    fn resize_to(&mut self, h: Handle, new_len: usize, want: usize) -> Result<Handle, SlabError> {
+        let e = self.live(h).ok_or(SlabError::StaleHandle(h))?;
+        let need = self.slots_for(new_len)?;
+        let (i, old) = (h.index(), e.span as usize);
+        if need <= old {
+            if need < old {
+                self.give_slots(i + need, i + old);
+            }
+            self.set_len_in_place(
+                i,
+                Entry {
+                    span: need as u16,
+                    ..e
+                },
+                new_len,
+            );
+            return Ok(h);
+        }
+        // Grow in place into the free slots right after the run.
+        if i + need <= self.slots && (i + old..i + need).all(|j| self.span(j) == FREE) {
+            self.mark_interior(i + old, i + need);
+            if (i + old..i + need).contains(&self.hint) {
+                self.hint = i + need;
+            }
+            self.take_slots(need - old);
+            self.set_len_in_place(
+                i,
+                Entry {
+                    span: need as u16,
+                    ..e
+                },
+                new_len,
+            );
+            return Ok(h);
+        }
+        // Move: the old run stays taken while the new one is found, so they are disjoint.
+        let moved = self.alloc_len(new_len, want)?;
+        let (from, to) = (self.offset(i), self.offset(moved.index()));
+        let kept = (e.len as usize).min(new_len);
+        self.region.copy_within(from..from + kept, to);
+        self.region[to + kept..to + new_len].fill(0);
+        self.release(i, e);
+        self.usage.frees += 1;
+        Ok(moved)
+    }
+}
+
+/// A growable byte vector stored in a [`Slab`]: one allocation that grows in place into
+/// free slots after it when it can, and otherwise moves to a run of at least twice its
+/// slots (amortised O(1) `push`), its contents copied, its old slots freed.
+///
+/// It holds only a [`Handle`]; every method takes the slab, so any number of buffers
+/// share one slab. An empty buffer made by [`new`](Self::new) holds no slot. Nothing is
+/// freed on drop (there is no slab to free into): call [`free`](Self::free). A buffer whose
+/// allocation was freed behind its back reads as empty and refuses to grow
+/// ([`SlabError::StaleHandle`]).
+///
+/// ```
+/// use tos_alloc::slab::{ByteBuffer, Slab};
+/// let mut region = [0u8; 2048];
+/// let mut slab = Slab::<16>::new(&mut region).unwrap();
+/// let mut buf = ByteBuffer::new();
+/// buf.extend_from_slice(&mut slab, b"hello, ").unwrap();
+/// buf.extend_from_slice(&mut slab, b"slab world").unwrap();
+/// buf.push(&mut slab, b'!').unwrap();
+/// assert_eq!(buf.as_slice(&slab), b"hello, slab world!");
+/// buf.free(&mut slab);
+/// assert_eq!(slab.usage().live_bytes, 0);
+/// ```
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct ByteBuffer {
+    handle: Option<Handle>,
+}
+
+impl ByteBuffer {
+    /// An empty buffer, holding no slot.
+    pub const fn new() -> Self {
+        ByteBuffer { handle: None }
+    }
+
+    /// An empty buffer with room for `capacity` bytes before it needs to grow.
+    pub fn with_capacity<const SLOT: usize>(
+        slab: &mut Slab<'_, SLOT>,
+        capacity: usize,
+    ) -> Result<Self, SlabError> {
+        let h = slab.alloc_len(capacity, 0)?;
+        if let Some(e) = slab.live(h) {
+            slab.set_len_in_place(h.index(), e, 0);
+        }
+        Ok(ByteBuffer { handle: Some(h) })
+    }
+
+    /// The buffer of an existing allocation (e.g. a message popped from a
+    /// [`ByteBufferDeque`]): its bytes are the buffer's contents.
+    pub const fn from_handle(handle: Handle) -> Self {
+        ByteBuffer {
+            handle: Some(handle),
+        }
+    }
+
+    /// The allocation holding the bytes (`None` until the first byte is added).
+    pub const fn handle(&self) -> Option<Handle> {
+        self.handle
+    }
+
+    /// Number of bytes.
+    pub fn len<const SLOT: usize>(&self, slab: &Slab<'_, SLOT>) -> usize {
+        self.handle.and_then(|h| slab.len_of(h)).unwrap_or(0)
+    }
+
+    /// Whether the buffer holds no byte.
+    pub fn is_empty<const SLOT: usize>(&self, slab: &Slab<'_, SLOT>) -> bool {
+        self.len(slab) == 0
+    }
+
+    /// Bytes it can hold without growing.
+    pub fn capacity<const SLOT: usize>(&self, slab: &Slab<'_, SLOT>) -> usize {
+        self.handle.and_then(|h| slab.capacity_of(h)).unwrap_or(0)
+    }
+
+    /// The contents.
+    pub fn as_slice<'s, const SLOT: usize>(&self, slab: &'s Slab<'_, SLOT>) -> &'s [u8] {
+        self.handle.and_then(|h| slab.get(h)).unwrap_or(&[])
+    }
+
+    /// The contents, writable.
+    pub fn as_mut_slice<'s, const SLOT: usize>(
+        &self,
+        slab: &'s mut Slab<'_, SLOT>,
+    ) -> &'s mut [u8] {
+        match self.handle {
+            Some(h) => slab.get_mut(h).unwrap_or(&mut []),
+            None => &mut [],
+        }
+    }
+
+    /// Appends one byte.
+    pub fn push<const SLOT: usize>(
+        &mut self,
+        slab: &mut Slab<'_, SLOT>,
+        byte: u8,
+    ) -> Result<(), SlabError> {
+        self.extend_from_slice(slab, &[byte])
+    }
+
+    /// Appends `bytes`. On error the buffer is unchanged.
+    pub fn extend_from_slice<const SLOT: usize>(
+        &mut self,
+        slab: &mut Slab<'_, SLOT>,
+        bytes: &[u8],
+    ) -> Result<(), SlabError> {
+        let Some(h) = self.handle else {
+            self.handle = Some(slab.alloc(bytes)?);
+            return Ok(());
+        };
+        let e = slab.live(h).ok_or(SlabError::StaleHandle(h))?;
+        let old = e.len as usize;
+        let new_len = old.checked_add(bytes.len()).ok_or(SlabError::TooLarge {
+            len: usize::MAX,
+            max: slab.max_len(),
+        })?;
+        let h = slab.resize_to(h, new_len, 2 * e.span as usize)?;
+        self.handle = Some(h);
+        let start = slab.offset(h.index()) + old;
+        slab.region[start..start + bytes.len()].copy_from_slice(bytes);
+        Ok(())
+    }
+
+    /// Empties the buffer, keeping its slots for later bytes.
+    pub fn clear<const SLOT: usize>(&mut self, slab: &mut Slab<'_, SLOT>) {
+        if let Some(h) = self.handle {
+            if let Some(e) = slab.live(h) {
+                slab.set_len_in_place(h.index(), e, 0);
+            }
+        }
+    }
+
+    /// Frees the buffer's slots.
+    pub fn free<const SLOT: usize>(self, slab: &mut Slab<'_, SLOT>) {
+        if let Some(h) = self.handle {
+            // A stale handle has nothing left to free.
+            let _ = slab.free(h);
+        }
+    }
+}
+
+/// A FIFO queue of byte messages in a [`Slab`]: each message is its own allocation, and
+/// their handles are kept in order in a ring of 4-byte handles, itself an allocation of
+/// the slab (it doubles when full: grown in place or moved, then unwrapped).
+///
+/// As with [`ByteBuffer`], every method takes the slab, and nothing is freed on drop:
+/// call [`free`](Self::free) (or pop every message and free each).
+///
+/// ```
+/// use tos_alloc::slab::{ByteBufferDeque, Slab};
+/// let mut region = [0u8; 2048];
+/// let mut slab = Slab::<16>::new(&mut region).unwrap();
+/// let mut q = ByteBufferDeque::new();
+/// q.push_back(&mut slab, b"first").unwrap();
+/// q.push_back(&mut slab, b"second").unwrap();
+/// let m = q.pop_front(&mut slab).unwrap();
+/// assert_eq!(m.as_slice(&slab), b"first");
+/// m.free(&mut slab);
+/// assert_eq!(q.pop_front_with(&mut slab, |m| m.len()), Some(6));
+/// assert!(q.is_empty());
+/// q.free(&mut slab);
+/// assert_eq!(slab.usage().live_bytes, 0);
+/// ```
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct ByteBufferDeque {
+    /// The ring of handles (4 bytes each); its length is the ring's capacity × 4.
+    ring: Option<Handle>,
+    /// Position of the first message in the ring.
+    head: usize,
+    /// Number of messages.
+    len: usize,
+}
+
+/// Handles in a new deque's ring.
+const RING_START: usize = 4;
+
+impl ByteBufferDeque {
+    /// An empty queue, holding no slot.
+    pub const fn new() -> Self {
+        ByteBufferDeque {
+            ring: None,
+            head: 0,
+            len: 0,
+        }
+    }
+
+    /// Number of messages.
+    pub const fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the queue holds no message.
+    pub const fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    fn ring_cap<const SLOT: usize>(&self, slab: &Slab<'_, SLOT>) -> usize {
+        self.ring.and_then(|r| slab.len_of(r)).unwrap_or(0) / 4
+    }
+
+    /// The handle at ring position `pos`.
+    fn slot_handle<const SLOT: usize>(&self, slab: &Slab<'_, SLOT>, pos: usize) -> Option<Handle> {
+        let ring = slab.get(self.ring?)?;
+        let b = ring.get(pos * 4..pos * 4 + 4)?;
+        Some(Handle::from_bits(u32::from_le_bytes([
+            b[0], b[1], b[2], b[3],
+        ])))
+    }
+
+    /// The `i`-th message's handle (0 = front).
+    pub fn handle_at<const SLOT: usize>(&self, slab: &Slab<'_, SLOT>, i: usize) -> Option<Handle> {
+        if i >= self.len {
+            return None;
+        }
+        let cap = self.ring_cap(slab);
+        if cap == 0 {
+            return None;
+        }
+        self.slot_handle(slab, (self.head + i) % cap)
+    }
+
+    /// The `i`-th message (0 = front).
+    pub fn get<'s, const SLOT: usize>(
+        &self,
+        slab: &'s Slab<'_, SLOT>,
+        i: usize,
+    ) -> Option<&'s [u8]> {
+        slab.get(self.handle_at(slab, i)?)
+    }
+
+    /// The first message.
+    pub fn front<'s, const SLOT: usize>(&self, slab: &'s Slab<'_, SLOT>) -> Option<&'s [u8]> {
+        self.get(slab, 0)
+    }
+
+    /// Makes room for one more handle in the ring.
+    fn reserve_one<const SLOT: usize>(
+        &mut self,
+        slab: &mut Slab<'_, SLOT>,
+    ) -> Result<(), SlabError> {
+        let Some(ring) = self.ring else {
+            self.ring = Some(slab.alloc_zeroed(RING_START * 4)?);
+            self.head = 0;
+            return Ok(());
+        };
+        let cap = self.ring_cap(slab);
+        if self.len < cap {
+            return Ok(());
+        }
+        let ring = slab.resize(ring, cap * 2 * 4)?;
+        self.ring = Some(ring);
+        // Unwrap: the handles at 0..head follow those at head..cap.
+        if let Some(bytes) = slab.get_mut(ring) {
+            bytes.copy_within(0..self.head * 4, cap * 4);
+        }
+        Ok(())
+    }
+
+    /// Appends a copy of `message`. On error the queue is unchanged.
+    pub fn push_back<const SLOT: usize>(
+        &mut self,
+        slab: &mut Slab<'_, SLOT>,
+        message: &[u8],
+    ) -> Result<(), SlabError> {
+        self.reserve_one(slab)?;
+        let h = slab.alloc(message)?;
+        let cap = self.ring_cap(slab);
+        let pos = (self.head + self.len) % cap;
+        let ring = self.ring.and_then(|r| slab.get_mut(r));
+        match ring {
+            Some(bytes) => bytes[pos * 4..pos * 4 + 4].copy_from_slice(&h.to_bits().to_le_bytes()),
+            None => {
+                // The ring was freed behind the queue's back.
+                let _ = slab.free(h);
+                return Err(SlabError::StaleHandle(self.ring.unwrap_or(h)));
+            }
+        }
+        self.len += 1;
+        Ok(())
+    }
+
+    /// Removes the first message and hands it over as a [`ByteBuffer`] (its allocation is
+    /// now the caller's to read and to [`free`](ByteBuffer::free)).
+    pub fn pop_front<const SLOT: usize>(
+        &mut self,
+        slab: &mut Slab<'_, SLOT>,
+    ) -> Option<ByteBuffer> {
+        let h = self.handle_at(slab, 0)?;
+        let cap = self.ring_cap(slab);
+        self.head = (self.head + 1) % cap;
+        self.len -= 1;
+        Some(ByteBuffer::from_handle(h))
+    }
+
+    /// Removes the first message, passes its bytes to `f`, frees it, and returns what `f`
+    /// returned.
+    pub fn pop_front_with<const SLOT: usize, R>(
+        &mut self,
+        slab: &mut Slab<'_, SLOT>,
+        f: impl FnOnce(&[u8]) -> R,
+    ) -> Option<R> {
+        let m = self.pop_front(slab)?;
+        let r = f(m.as_slice(slab));
+        m.free(slab);
+        Some(r)
+    }
+
+    /// Frees every message, keeping the ring.
+    pub fn clear<const SLOT: usize>(&mut self, slab: &mut Slab<'_, SLOT>) {
+        while let Some(m) = self.pop_front(slab) {
+            m.free(slab);
+        }
+        self.head = 0;
+        self.len = 0;
+    }
+
+    /// Frees every message and the ring.
+    pub fn free<const SLOT: usize>(mut self, slab: &mut Slab<'_, SLOT>) {
+        self.clear(slab);
+        if let Some(r) = self.ring {
+            let _ = slab.free(r);
+        }
+    }
+}
