@@ -24,6 +24,34 @@
 //! Errors are values ([`SlabError`]), never panics: running out of slots is
 //! [`SlabError::OutOfSlots`], a request larger than the slab can ever hold
 //! [`SlabError::TooLarge`].
+//!
+//! ```
+//! use tos_alloc::slab::{ByteBuffer, ByteBufferDeque, Slab, SlabError};
+//!
+//! let mut region = [0u8; 4096];
+//! let mut slab = Slab::<32>::new(&mut region)?;    // 32-byte slots: 4096 / (32 + 8) = 102
+//! let h = slab.alloc(b"hello")?;                   // Handle: slot index + generation
+//! slab.get_mut(h).unwrap()[0] = b'H';
+//! assert_eq!(slab.get(h), Some(&b"Hello"[..]));
+//! let h = slab.resize(h, 100)?;                    // 4 slots: in place, or moved (new handle)
+//! slab.free(h)?;
+//! assert_eq!(slab.get(h), None);                   // freed: stale, even once the slot is reused
+//!
+//! let mut buf = ByteBuffer::new();                 // a growable byte vector in the slab
+//! buf.extend_from_slice(&mut slab, b"abc")?;
+//! buf.push(&mut slab, b'd')?;
+//! assert_eq!(buf.as_slice(&slab), b"abcd");
+//!
+//! let mut q = ByteBufferDeque::new();              // a FIFO of byte messages in the slab
+//! q.push_back(&mut slab, b"first")?;
+//! q.push_back(&mut slab, b"second")?;
+//! assert_eq!(q.pop_front_with(&mut slab, |m| m.len()), Some(5));
+//! q.free(&mut slab);
+//! buf.free(&mut slab);
+//! let u = slab.usage();                            // the crate's Usage: allocations, frees,
+//! assert_eq!(u.live_bytes, 0);                     // live/peak bytes, capacity, failed
+//! # Ok::<(), SlabError>(())
+//! ```
 
 use core::fmt;
 
