@@ -2,8 +2,8 @@
 //!
 //! Exit codes: 0 the contract ran to completion (whatever it returned), 2 bad options or a
 //! program that does not load or verify, 3 a runtime fault. `bench`: 0 the report was
-//! written (and with `--check`, no `TosAllocator` figure got worse), 1 `--check` found a
-//! worse `TosAllocator` figure, 2 bad options or an unreadable baseline.
+//! written (and with `--check`, no figure of tos-alloc's allocators got worse), 1 `--check` found a
+//! worse one, 2 bad options or an unreadable baseline.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -18,7 +18,7 @@ const EXIT_OK: u8 = 0;
 const EXIT_USAGE: u8 = 2;
 /// Exit code of a runtime fault.
 const EXIT_FAULT: u8 = 3;
-/// Exit code of `bench --check` when a `TosAllocator` figure got worse.
+/// Exit code of `bench --check` when a figure of tos-alloc's allocators got worse.
 const EXIT_WORSE: u8 = 1;
 
 #[derive(Parser)]
@@ -45,7 +45,7 @@ enum Command {
 
 #[derive(Args)]
 struct BenchArgs {
-    /// Compare with the baseline file, print the deltas, exit 1 if a TosAllocator figure got worse.
+    /// Compare with the baseline file, print the deltas, exit 1 if a figure of TosAllocator, PoolAllocator or FirstFitAllocator got worse.
     #[arg(long)]
     check: bool,
     /// Rewrite the baseline file with this run's figures (deltas against its old version).
@@ -229,9 +229,9 @@ fn bench(args: &BenchArgs) -> Result<u8, Refused> {
         print!("{}", comparison.markdown());
         let failures = comparison.failures();
         if failures.is_empty() {
-            println!("\nCheck passed: no TosAllocator figure got worse.\n");
+            println!("\nCheck passed: no figure of TosAllocator, PoolAllocator or FirstFitAllocator got worse.\n");
         } else {
-            println!("\nCheck FAILED: TosAllocator figures got worse (update the baseline with `tako-vm bench --update-baseline` if intended):");
+            println!("\nCheck FAILED: figures of tos-alloc's allocators got worse (update the baseline with `tako-vm bench --update-baseline` if intended):");
             for f in &failures {
                 println!("- {f}");
             }

@@ -1,6 +1,6 @@
 //! `alloc-bench`: performs exactly the allocations its input asks for, under the global
 //! allocator chosen by a cargo feature: `solana-bump`, `pinocchio-bump`, `talc` or
-//! `linked-list-allocator` if one is on, else `syscall` if on, else `tos` (the default). Built once per allocator:
+//! `linked-list-allocator`, `pool`, `first-fit` if one is on, else `syscall` if on, else `tos` (the default). Built once per allocator:
 //! `./build-example.sh alloc-bench --features syscall --as alloc_bench_syscall`.
 //!
 //! Input: three `u64` LE, `(pattern, count, size)`; layouts go through `black_box` so the
@@ -15,6 +15,7 @@
 //! | 4 | `BTREEMAP` | `BTreeMap<u64, u64>`: `count` inserts, then `count` removes |
 //! | 5 | `RANDOM_MIX` | fixed-seed alloc/free/realloc mix (sizes 8..=`size`) until the first failed allocation, or `count` operations when `count` > 0 |
 //! | 6 | `BOX_U64` | `count` × `Box::new(u64)` (layout known at compile time), kept live |
+//! | 7 | `CHURN` | `BTreeMap<u64, u64>`: `count` fixed-seed inserts or removes, at most `size` keys live |
 //!
 //! Result: `SUCCESS`, `OUT_OF_MEMORY` when an allocation of pattern 0, 2 or 5 returned null
 //! (for pattern 5 that is the expected end), `CHECK_FAILED` when a block's contents were
@@ -40,8 +41,10 @@ const _: () = assert!(
         + cfg!(feature = "pinocchio-bump") as u8
         + cfg!(feature = "talc") as u8
         + cfg!(feature = "linked-list-allocator") as u8
+        + cfg!(feature = "pool") as u8
+        + cfg!(feature = "first-fit") as u8
         <= 1,
-    "alloc-bench: solana-bump, pinocchio-bump, talc and linked-list-allocator exclude each other"
+    "alloc-bench: solana-bump, pinocchio-bump, talc, linked-list-allocator, pool and first-fit exclude each other"
 );
 const _: () = assert!(
     cfg!(any(
@@ -50,9 +53,11 @@ const _: () = assert!(
         feature = "solana-bump",
         feature = "pinocchio-bump",
         feature = "talc",
-        feature = "linked-list-allocator"
+        feature = "linked-list-allocator",
+        feature = "pool",
+        feature = "first-fit"
     )),
-    "alloc-bench: enable an allocator feature: tos, syscall, solana-bump, pinocchio-bump, talc, linked-list-allocator"
+    "alloc-bench: enable an allocator feature: tos, syscall, solana-bump, pinocchio-bump, talc, linked-list-allocator, pool, first-fit"
 );
 
 #[cfg(all(
@@ -62,7 +67,9 @@ const _: () = assert!(
         feature = "solana-bump",
         feature = "pinocchio-bump",
         feature = "talc",
-        feature = "linked-list-allocator"
+        feature = "linked-list-allocator",
+        feature = "pool",
+        feature = "first-fit"
     ))
 ))]
 #[global_allocator]
@@ -74,7 +81,9 @@ static ALLOCATOR: tos_alloc::TosAllocator = tos_alloc::TosAllocator::new();
         feature = "solana-bump",
         feature = "pinocchio-bump",
         feature = "talc",
-        feature = "linked-list-allocator"
+        feature = "linked-list-allocator",
+        feature = "pool",
+        feature = "first-fit"
     ))
 ))]
 #[global_allocator]
@@ -96,6 +105,15 @@ static ALLOCATOR: peers::TalcInHeap = peers::TalcInHeap;
 #[global_allocator]
 static ALLOCATOR: peers::LinkedListInHeap = peers::LinkedListInHeap;
 
+#[cfg(feature = "pool")]
+#[global_allocator]
+static ALLOCATOR: tos_alloc::pool::PoolAllocator = tos_alloc::pool::PoolAllocator::new();
+
+#[cfg(feature = "first-fit")]
+#[global_allocator]
+static ALLOCATOR: tos_alloc::first_fit::FirstFitAllocator<2048, 16> =
+    tos_alloc::first_fit::FirstFitAllocator::new();
+
 /// `(used, peak)` heap bytes as the allocator reports them.
 fn heap_stats() -> (u64, u64) {
     #[cfg(all(
@@ -105,7 +123,9 @@ fn heap_stats() -> (u64, u64) {
             feature = "solana-bump",
             feature = "pinocchio-bump",
             feature = "talc",
-            feature = "linked-list-allocator"
+            feature = "linked-list-allocator",
+            feature = "pool",
+            feature = "first-fit"
         ))
     ))]
     {
@@ -118,7 +138,9 @@ fn heap_stats() -> (u64, u64) {
             feature = "solana-bump",
             feature = "pinocchio-bump",
             feature = "talc",
-            feature = "linked-list-allocator"
+            feature = "linked-list-allocator",
+            feature = "pool",
+            feature = "first-fit"
         ))
     ))]
     {
@@ -139,6 +161,17 @@ fn heap_stats() -> (u64, u64) {
     #[cfg(feature = "linked-list-allocator")]
     {
         (peers::linked_list_used(), u64::MAX)
+    }
+    #[cfg(feature = "pool")]
+    {
+        let u = ALLOCATOR.stats().usage;
+        (u.heap_used as u64, u.heap_peak as u64)
+    }
+    #[cfg(feature = "first-fit")]
+    {
+        // The block area is carved whole on the first allocation: report the blocks in use.
+        let u = ALLOCATOR.stats();
+        (u.live_bytes as u64, u.peak_live_bytes.unwrap_or(0) as u64)
     }
 }
 

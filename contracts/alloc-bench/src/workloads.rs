@@ -78,6 +78,10 @@ impl Request {
                 _ => invalid,
             },
             6 => box_u64(self.count),
+            7 => match usize::try_from(self.size) {
+                Ok(max) if max > 0 => churn(self.count, max),
+                _ => invalid,
+            },
             _ => invalid,
         }
     }
@@ -179,6 +183,37 @@ fn box_u64(count: u64) -> Outcome {
         core::mem::forget(b);
     }
     Outcome::new(SUCCESS, count, count * 8)
+}
+
+/// `count` operations on a `BTreeMap<u64, u64>`, each an insert or a remove of a key
+/// drawn from `2 * max_live` fixed-seed keys, never more than `max_live` keys live: the
+/// churn a free-less bump heap cannot sustain. Ends with `OUT_OF_MEMORY` never (a failed
+/// allocation aborts in `handle_alloc_error`); `CHECK_FAILED` if the map's length drifts
+/// from the count of inserted-minus-removed keys. `live_bytes`: keys and values live at
+/// the end (16 bytes each).
+fn churn(count: u64, max_live: usize) -> Outcome {
+    let mut m: BTreeMap<u64, u64> = BTreeMap::new();
+    let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+    let mut expected = 0usize;
+    for i in 0..count {
+        let r = rng.next();
+        let k = key(r % (2 * max_live as u64));
+        if m.len() < max_live && r & (1 << 40) != 0 {
+            if m.insert(black_box(k), i).is_none() {
+                expected += 1;
+            }
+        } else if m.remove(&black_box(k)).is_some() {
+            expected -= 1;
+        }
+    }
+    let code = if m.len() == expected {
+        SUCCESS
+    } else {
+        CHECK_FAILED
+    };
+    let outcome = Outcome::new(code, count, (m.len() * 16) as u64);
+    core::mem::forget(m);
+    outcome
 }
 
 /// xorshift64*: a fixed-seed generator, the same sequence on every run.

@@ -50,7 +50,9 @@ fn seed() -> u64 {
         if len == 0 {
             return 0;
         }
-        u64::from(core::ptr::read_volatile((tako_abi::MM_INPUT_START + 8) as *const u8))
+        u64::from(core::ptr::read_volatile(
+            (tako_abi::MM_INPUT_START + 8) as *const u8,
+        ))
     }
 }
 
@@ -84,7 +86,10 @@ pub fn compute(seed: u64) -> ([u64; 5], String) {
     };
     let area_sum: u64 = shapes.iter().map(|s| s.area()).sum();
     let picked = NAMES[(seed % 4) as usize].len() as u64;
-    ([vec_sum, map_sum, joined.len() as u64, area_sum, picked], joined)
+    (
+        [vec_sum, map_sum, joined.len() as u64, area_sum, picked],
+        joined,
+    )
 }
 
 #[no_mangle]

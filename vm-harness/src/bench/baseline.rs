@@ -1,6 +1,6 @@
 //! The committed CU baseline (`vm-harness/cu-baseline.md`, Mollusk-style
 //! `| Name | CUs | Delta |`) and the comparison of a run with it. `tako-vm bench --check`
-//! fails when a `TosAllocator` figure got worse; an intended change rewrites the file with
+//! fails when a figure of one of tos-alloc's allocators ([`GUARDED`]) got worse; an intended change rewrites the file with
 //! `tako-vm bench --update-baseline` in the same commit.
 
 use std::collections::BTreeMap;
@@ -8,8 +8,8 @@ use std::fmt::Write;
 
 use super::report::Report;
 
-/// The allocator whose figures must not get worse.
-pub const GUARDED: &str = "TosAllocator";
+/// The allocators whose figures must not get worse: tos-alloc's own strategies.
+pub const GUARDED: [&str; 3] = ["TosAllocator", "PoolAllocator", "FirstFitAllocator"];
 
 /// Why a baseline file could not be used.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -151,7 +151,7 @@ impl Baseline {
         );
         s.push_str(
             "Written by `cargo run -p vm-harness --release --bin tako-vm -- bench --update-baseline`; \
-             `bench --check` compares a run with it and fails when a `TosAllocator` figure got worse \
+             `bench --check` compares a run with it and fails when a figure of TosAllocator, PoolAllocator or FirstFitAllocator got worse \
              (higher CU or bytes, lower heap efficiency). An intended change updates this file in the same \
              commit. Delta: against the previous version of this file. Names: `allocator/figure[/size]` as in \
              `target/cu-report/cu-report.json`; heap figures are bytes, heap_efficiency a fraction.\n\n",
@@ -203,7 +203,7 @@ impl Baseline {
                 };
                 rows.push(Row {
                     delta: format_delta(old, new),
-                    guarded: a.name == GUARDED,
+                    guarded: GUARDED.contains(&a.name.as_str()),
                     name,
                     old: old.flatten(),
                     new,
@@ -245,7 +245,7 @@ pub struct Row {
     pub delta: String,
     /// Whether it got worse.
     pub worse: bool,
-    /// Whether it is a `TosAllocator` figure (whose getting worse fails the check).
+    /// Whether it is a figure of a [`GUARDED`] allocator (whose getting worse fails the check).
     pub guarded: bool,
 }
 
@@ -280,7 +280,7 @@ impl Comparison {
         out.extend(
             self.missing
                 .iter()
-                .filter(|m| m.starts_with(&format!("{GUARDED}/")))
+                .filter(|m| GUARDED.iter().any(|g| m.starts_with(&format!("{g}/"))))
                 .map(|m| format!("{m}: not measured by this run")),
         );
         out

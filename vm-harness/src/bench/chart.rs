@@ -7,8 +7,9 @@ use std::fmt::Write;
 use super::report::{cell, Report};
 use super::workloads::SIZES;
 
-const COLORS: [&str; 8] = [
+const COLORS: [&str; 9] = [
     "#1b9e77", "#d95f02", "#e6ab02", "#7570b3", "#e7298a", "#66a61e", "#a6761d", "#666666",
+    "#1f78b4",
 ];
 const WIDTH: f64 = 900.0;
 const HEIGHT: f64 = 460.0;

@@ -41,7 +41,7 @@ impl Allocator {
 }
 
 /// Every row, in report order.
-pub const ALLOCATORS: [Allocator; 7] = [
+pub const ALLOCATORS: [Allocator; 9] = [
     Allocator {
         name: "TosAllocator",
         feature: "tos",
@@ -81,6 +81,18 @@ pub const ALLOCATORS: [Allocator; 7] = [
     Allocator {
         name: "linked_list_allocator",
         feature: "linked-list-allocator",
+        alloc_price: None,
+        heap_in_vm: false,
+    },
+    Allocator {
+        name: "PoolAllocator",
+        feature: "pool",
+        alloc_price: None,
+        heap_in_vm: false,
+    },
+    Allocator {
+        name: "FirstFitAllocator",
+        feature: "first-fit",
         alloc_price: None,
         heap_in_vm: false,
     },
@@ -176,6 +188,8 @@ fn measure_one(bench: &Bench<'_>, allocator: &Allocator, counts: Counts) -> Allo
     })();
     let vec = bench.workload(pattern::VEC_PUSH, counts.vec_push);
     let btree = bench.workload(pattern::BTREEMAP, counts.btreemap);
+    let (ops, max_live) = counts.churn;
+    let churn = bench.workload_sized(pattern::CHURN, ops, max_live);
     AllocatorFigures {
         name: allocator.name.to_string(),
         marginal_cu,
@@ -198,6 +212,14 @@ fn measure_one(bench: &Bench<'_>, allocator: &Allocator, counts: Counts) -> Allo
             .map(|(_, run)| run.cu as f64)
             .map_err(Clone::clone),
         btreemap_peak_heap_bytes: btree
+            .as_ref()
+            .map_err(Clone::clone)
+            .and_then(|(_, run)| bench.heap_peak(run)),
+        churn_cu_per_op: churn
+            .as_ref()
+            .map(|(cu, _)| cu / ops as f64)
+            .map_err(Clone::clone),
+        churn_peak_heap_bytes: churn
             .as_ref()
             .map_err(Clone::clone)
             .and_then(|(_, run)| bench.heap_peak(run)),
@@ -224,6 +246,7 @@ mod tests {
         assert_eq!(syscall[1].alloc_price, Some(1));
         assert_eq!(ALLOCATORS[5].so_name(), "alloc_bench_talc");
         assert_eq!(ALLOCATORS[6].so_name(), "alloc_bench_linked_list_allocator");
+        assert_eq!(ALLOCATORS[8].so_name(), "alloc_bench_first_fit");
     }
 
     #[test]

@@ -17,7 +17,9 @@ instruction). first_alloc_cu = CU(1 allocation of 8 B) - CU(0), the whole first 
 marginal_cu[8]). vec_push_1000.cu and btreemap_1000.cu = CU(count) - CU(count 0) of the same .so (the \
 contract's entry and return data excluded; run_cu is the whole run); heap_bytes = bytes the allocator holds at the end (its own count; \
 bumps include their 8-byte cursor word; SyscallAllocator: the VM's tako_alloc high-water mark); \
-peak_heap_bytes likewise at the peak. heap_efficiency = bytes live at the first failed allocation / heap size \
+peak_heap_bytes likewise at the peak (PoolAllocator: its bump high-water mark; FirstFitAllocator: its peak of blocks in use). \
+churn.cu_per_op = (CU(ops) - CU(0)) / ops of a BTreeMap<u64, u64> churn (fixed-seed inserts or removes, few keys live); \
+null when the allocator runs out of heap before the end. heap_efficiency = bytes live at the first failed allocation / heap size \
 under a fixed-seed alloc/free/realloc mix of 8..=512-byte blocks (the mix's own slot table counts as live). \
 Ratios: reference / this (how many times fewer CU than the reference).";
 
@@ -48,6 +50,11 @@ pub struct AllocatorFigures {
     pub btreemap_run_cu: Measured,
     /// Peak heap bytes during them.
     pub btreemap_peak_heap_bytes: Measured,
+    /// CU per operation of the churn workload (`BTreeMap` inserts and removes, few keys
+    /// live); unmeasured when the allocator cannot finish it in the heap.
+    pub churn_cu_per_op: Measured,
+    /// Peak heap bytes during the churn.
+    pub churn_peak_heap_bytes: Measured,
     /// Live bytes at the first failed allocation ÷ heap size.
     pub heap_efficiency: Measured,
 }
@@ -70,6 +77,8 @@ impl AllocatorFigures {
             btreemap_cu: no(),
             btreemap_run_cu: no(),
             btreemap_peak_heap_bytes: no(),
+            churn_cu_per_op: no(),
+            churn_peak_heap_bytes: no(),
             heap_efficiency: no(),
         }
     }
@@ -137,6 +146,16 @@ impl AllocatorFigures {
             false,
         ));
         out.push((
+            format!("{name}/churn/cu_per_op"),
+            self.churn_cu_per_op.clone(),
+            false,
+        ));
+        out.push((
+            format!("{name}/churn/peak_heap_bytes"),
+            self.churn_peak_heap_bytes.clone(),
+            false,
+        ));
+        out.push((
             format!("{name}/heap_efficiency"),
             self.heap_efficiency.clone(),
             true,
@@ -191,6 +210,13 @@ pub fn cell(m: &Measured) -> String {
     match m {
         Ok(v) if v.fract() == 0.0 => format!("{}", *v as i64),
         Ok(v) => format!("{v:.2}"),
+        Err(_) => "n/a".into(),
+    }
+}
+
+fn efficiency_cell(m: &Measured) -> String {
+    match m {
+        Ok(e) => format!("{:.1}%", e * 100.0),
         Err(_) => "n/a".into(),
     }
 }
@@ -299,6 +325,18 @@ impl Report {
                 );
                 map.insert("keys".into(), json!(c.btreemap));
                 m.insert("btreemap_1000".into(), Value::Object(map));
+                let mut churn = Map::new();
+                churn.insert("completed".into(), json!(a.churn_cu_per_op.is_ok()));
+                put(&mut churn, "cu_per_op", &a.churn_cu_per_op, false);
+                put(
+                    &mut churn,
+                    "peak_heap_bytes",
+                    &a.churn_peak_heap_bytes,
+                    true,
+                );
+                churn.insert("ops".into(), json!(c.churn.0));
+                churn.insert("max_live_keys".into(), json!(c.churn.1));
+                m.insert("churn".into(), Value::Object(churn));
                 match &a.heap_efficiency {
                     Ok(e) => {
                         m.insert("heap_efficiency".into(), json!((e * 1e4).round() / 1e4));
@@ -327,6 +365,7 @@ impl Report {
                 "vec_push": c.vec_push,
                 "btreemap": c.btreemap,
                 "random_mix_max_size": c.mix_max_size,
+                "churn": {"ops": c.churn.0, "max_live_keys": c.churn.1},
             },
             "allocators": allocators,
         })
@@ -385,10 +424,7 @@ impl Report {
             };
             let vec = |x: &AllocatorFigures| x.vec_push_cu.clone();
             let map = |x: &AllocatorFigures| x.btreemap_cu.clone();
-            let efficiency = match &a.heap_efficiency {
-                Ok(e) => format!("{:.1}%", e * 100.0),
-                Err(_) => "n/a".into(),
-            };
+            let efficiency = efficiency_cell(&a.heap_efficiency);
             s.push_str(&format!(
                 "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
                 a.name,
@@ -401,6 +437,29 @@ impl Report {
                 r("SyscallAllocator", map),
                 r("SolanaBump", map),
                 efficiency,
+            ));
+        }
+        s.push_str(&format!(
+            "\nChurn: BTreeMap<u64, u64>, {} fixed-seed inserts or removes, at most {} keys live, in the 32 KiB heap (CU beyond the empty run ÷ operations). A bump heap never reuses what the map frees.\n\n",
+            c.churn.0, c.churn.1
+        ));
+        s.push_str("| Allocator | completes | CU per op | peak heap B | heap efficiency |\n");
+        s.push_str("|---|---|---:|---:|---:|\n");
+        for a in &self.allocators {
+            let completes = match &a.churn_cu_per_op {
+                Ok(_) => "yes".to_string(),
+                Err(why) if why.contains("alloc_error") || why.contains("out of memory") => {
+                    "no: out of heap".to_string()
+                }
+                Err(_) => "n/a".to_string(),
+            };
+            s.push_str(&format!(
+                "| {} | {} | {} | {} | {} |\n",
+                a.name,
+                completes,
+                cell(&a.churn_cu_per_op),
+                cell(&a.churn_peak_heap_bytes),
+                efficiency_cell(&a.heap_efficiency),
             ));
         }
         let missing: Vec<String> = self

@@ -27,6 +27,8 @@ pub mod pattern {
     pub const RANDOM_MIX: u64 = 5;
     /// `count` × `Box::new(u64)`, kept live.
     pub const BOX_U64: u64 = 6;
+    /// `BTreeMap<u64, u64>`: `count` fixed-seed inserts or removes, at most `size` keys live.
+    pub const CHURN: u64 = 7;
 }
 
 /// Block sizes of the per-allocation figures.
@@ -49,6 +51,8 @@ pub struct Counts {
     pub btreemap: u64,
     /// Largest block of the random mix (sizes are 8..=this).
     pub mix_max_size: u64,
+    /// `(operations, most keys live)` of the churn workload.
+    pub churn: (u64, u64),
 }
 
 impl Counts {
@@ -59,6 +63,7 @@ impl Counts {
         vec_push: 1000,
         btreemap: 1000,
         mix_max_size: 512,
+        churn: (10_000, 500),
     };
     /// Small counts for tests of the bench itself (the same method, smaller workloads).
     pub const QUICK: Counts = Counts {
@@ -67,6 +72,7 @@ impl Counts {
         vec_push: 100,
         btreemap: 50,
         mix_max_size: 512,
+        churn: (500, 50),
     };
 }
 
@@ -211,8 +217,18 @@ impl<'a> Bench<'a> {
     /// CU of `count` iterations of `pattern` beyond the same program's run with `count` = 0
     /// (entry, input parsing and return data are a constant of the build) and that run.
     pub fn workload(&self, pattern: u64, count: u64) -> Result<(f64, Run), String> {
-        let empty = self.run_ok(pattern, 0, 0)?;
-        let full = self.run_ok(pattern, count, 0)?;
+        self.workload_sized(pattern, count, 0)
+    }
+
+    /// [`Bench::workload`] with a `size` argument (the same in both runs).
+    pub fn workload_sized(
+        &self,
+        pattern: u64,
+        count: u64,
+        size: u64,
+    ) -> Result<(f64, Run), String> {
+        let empty = self.run_ok(pattern, 0, size)?;
+        let full = self.run_ok(pattern, count, size)?;
         Ok((full.cu as f64 - empty.cu as f64, full))
     }
 
