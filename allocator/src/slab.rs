@@ -178,7 +178,6 @@ struct Entry {
 /// slab.free(h).unwrap();
 /// assert_eq!(slab.get(h), None); // a freed handle reads as None
 /// ```
-#[derive(Debug)]
 pub struct Slab<'a, const SLOT: usize = 32> {
     region: &'a mut [u8],
     /// Number of slots.
@@ -190,6 +189,18 @@ pub struct Slab<'a, const SLOT: usize = 32> {
     /// Slots in live allocations.
     used_slots: usize,
     usage: Usage,
+}
+
+/// The geometry and statistics (not the region's bytes).
+impl<const SLOT: usize> fmt::Debug for Slab<'_, SLOT> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Slab")
+            .field("slot_size", &SLOT)
+            .field("slots", &self.slots)
+            .field("free_slots", &self.free_slots())
+            .field("usage", &self.usage)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<'a, const SLOT: usize> Slab<'a, SLOT> {
@@ -254,6 +265,11 @@ impl<'a, const SLOT: usize> Slab<'a, SLOT> {
     /// [`SlabError::OutOfSlots`] or [`SlabError::TooLarge`].
     pub fn usage(&self) -> Usage {
         self.usage
+    }
+
+    /// Number of live allocations (`allocations - frees`).
+    pub fn live_allocations(&self) -> u64 {
+        self.usage.allocations - self.usage.frees
     }
 
     /// Allocates `data.len()` bytes and copies `data` into them.

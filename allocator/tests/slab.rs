@@ -50,6 +50,12 @@ fn freed_handle_is_stale_and_reuse_does_not_revive_it() {
     assert_eq!(Handle::from_bits(b.to_bits()), b);
     let u = slab.usage();
     assert_eq!((u.allocations, u.frees, u.failed), (2, 1, 0));
+    assert_eq!(slab.live_allocations(), 1);
+    let debug = format!("{slab:?}");
+    assert!(
+        debug.starts_with("Slab { slot_size: 16,") && debug.len() < 400,
+        "{debug}"
+    );
 }
 
 #[test]
