@@ -181,6 +181,8 @@ fn measure_one(bench: &Bench<'_>, allocator: &Allocator, counts: Counts) -> Allo
     // Box<u64>'s baseline: the BASELINE loop (8-byte layout) over the same counts.
     let box_baseline_cu = bench.marginal(pattern::BASELINE, 8, counts.boxes);
     let box_marginal_cu = bench.marginal(pattern::BOX_U64, 0, counts.boxes);
+    let alloc_free_marginal_cu = bench.marginal(pattern::ALLOC_FREE, 64, counts.alloc_free);
+    let alloc_free_baseline_cu = bench.marginal(pattern::BASELINE, 64, counts.alloc_free);
     let first_alloc_cu = (|| {
         let empty = bench.run_ok(pattern::ALLOC, 0, 8)?;
         let one = bench.run_ok(pattern::ALLOC, 1, 8)?;
@@ -196,6 +198,8 @@ fn measure_one(bench: &Bench<'_>, allocator: &Allocator, counts: Counts) -> Allo
         baseline_cu,
         box_marginal_cu,
         box_baseline_cu,
+        alloc_free_marginal_cu,
+        alloc_free_baseline_cu,
         first_alloc_cu,
         vec_push_cu: vec.as_ref().map(|(cu, _)| *cu).map_err(Clone::clone),
         vec_push_run_cu: vec

@@ -11,6 +11,7 @@ the TAKO VM's interpreter with the default prices (syscall base 100 CU; SyscallA
 tako_alloc/tako_free at 1 CU) and a 32 KiB heap. Layouts are hidden from the compiler (black_box). \
 marginal_cu = (CU(N2) - CU(N1)) / (N2 - N1) of N allocations of the size, kept live, same .so; \
 net_cu = marginal_cu - the marginal of the same loop without the allocation (BASELINE), same .so and counts. \
+alloc_free_64_net_cu = marginal of (alloc 64 B, write, dealloc) - the BASELINE marginal (the steady state of a heap that frees). \
 box_u64_net_cu = marginal of Box::new(u64) (layout known at compile time) - the BASELINE marginal with the same \
 counts (BASELINE writes a stack byte where the Box loop writes its block, so loop shapes differ by about one \
 instruction). first_alloc_cu = CU(1 allocation of 8 B) - CU(0), the whole first iteration (compare with \
@@ -36,6 +37,10 @@ pub struct AllocatorFigures {
     pub box_marginal_cu: Measured,
     /// Marginal CU of its baseline loop.
     pub box_baseline_cu: Measured,
+    /// Marginal CU of a 64-byte allocation freed at once.
+    pub alloc_free_marginal_cu: Measured,
+    /// Marginal CU of its baseline loop.
+    pub alloc_free_baseline_cu: Measured,
     /// CU of the first allocation (8 bytes).
     pub first_alloc_cu: Measured,
     /// CU of the `Vec<u64>` pushes.
@@ -70,6 +75,8 @@ impl AllocatorFigures {
             baseline_cu: sizes(),
             box_marginal_cu: no(),
             box_baseline_cu: no(),
+            alloc_free_marginal_cu: no(),
+            alloc_free_baseline_cu: no(),
             first_alloc_cu: no(),
             vec_push_cu: no(),
             vec_push_run_cu: no(),
@@ -97,6 +104,11 @@ impl AllocatorFigures {
         net(&self.box_marginal_cu, &self.box_baseline_cu)
     }
 
+    /// Net CU of a 64-byte allocation and its free.
+    pub fn alloc_free_net_cu(&self) -> Measured {
+        net(&self.alloc_free_marginal_cu, &self.alloc_free_baseline_cu)
+    }
+
     /// Net CU per allocation of `size` bytes.
     pub fn net_at(&self, size: u64) -> Measured {
         self.net_cu()
@@ -118,6 +130,11 @@ impl AllocatorFigures {
         out.push((
             format!("{name}/box_u64_net_cu"),
             self.box_u64_net_cu(),
+            false,
+        ));
+        out.push((
+            format!("{name}/alloc_free_64_net_cu"),
+            self.alloc_free_net_cu(),
             false,
         ));
         out.push((
@@ -308,6 +325,13 @@ impl Report {
                 put(&mut m, "box_u64_net_cu", &a.box_u64_net_cu(), true);
                 put(&mut m, "box_u64_marginal_cu", &a.box_marginal_cu, true);
                 put(&mut m, "box_u64_baseline_cu", &a.box_baseline_cu, true);
+                put(&mut m, "alloc_free_64_net_cu", &a.alloc_free_net_cu(), true);
+                put(
+                    &mut m,
+                    "alloc_free_64_marginal_cu",
+                    &a.alloc_free_marginal_cu,
+                    true,
+                );
                 put(&mut m, "first_alloc_cu", &a.first_alloc_cu, true);
                 let mut vec = Map::new();
                 put(&mut vec, "cu", &a.vec_push_cu, true);
@@ -362,6 +386,7 @@ impl Report {
                 "name": self.counts_name(),
                 "alloc": SIZES.iter().zip(c.alloc).map(|(s, (n1, n2))| json!({"size": s, "n1": n1, "n2": n2})).collect::<Vec<_>>(),
                 "box_u64": {"n1": c.boxes.0, "n2": c.boxes.1},
+                "alloc_free_64": {"n1": c.alloc_free.0, "n2": c.alloc_free.1},
                 "vec_push": c.vec_push,
                 "btreemap": c.btreemap,
                 "random_mix_max_size": c.mix_max_size,
@@ -385,8 +410,8 @@ impl Report {
             ));
         }
         s.push_str("CU per allocation, hidden layout: net (marginal). Ratios: SyscallAllocator or SolanaBump net ÷ this net, at 8 / 64 bytes.\n\n");
-        s.push_str("| Allocator | 8 B | 64 B | 512 B | 4096 B | Box<u64> net (marginal) | first alloc | vs Syscall (8/64 B) | vs SolanaBump (8/64 B) |\n");
-        s.push_str("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        s.push_str("| Allocator | 8 B | 64 B | 512 B | 4096 B | Box<u64> net (marginal) | 64 B alloc+free net (marginal) | first alloc | vs Syscall (8/64 B) | vs SolanaBump (8/64 B) |\n");
+        s.push_str("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for a in &self.allocators {
             let sizes: Vec<String> = a
                 .net_cu()
@@ -402,11 +427,13 @@ impl Report {
                 )
             };
             s.push_str(&format!(
-                "| {} | {} | {} ({}) | {} | {} | {} |\n",
+                "| {} | {} | {} ({}) | {} ({}) | {} | {} | {} |\n",
                 a.name,
                 sizes.join(" | "),
                 cell(&a.box_u64_net_cu()),
                 cell(&a.box_marginal_cu),
+                cell(&a.alloc_free_net_cu()),
+                cell(&a.alloc_free_marginal_cu),
                 cell(&a.first_alloc_cu),
                 pair("SyscallAllocator"),
                 pair("SolanaBump"),

@@ -19,6 +19,8 @@ pub mod pattern {
     pub const ALLOC: u64 = 0;
     /// The same loop without the allocation.
     pub const BASELINE: u64 = 1;
+    /// `count` × (`alloc(size, 8)`, write, `dealloc`): the steady state of a churning heap.
+    pub const ALLOC_FREE: u64 = 2;
     /// `Vec<u64>::new()` then `count` pushes.
     pub const VEC_PUSH: u64 = 3;
     /// `BTreeMap<u64, u64>`: `count` inserts then `count` removes.
@@ -45,6 +47,8 @@ pub struct Counts {
     pub alloc: [(u64, u64); 4],
     /// `(n1, n2)` of the `Box<u64>` loop.
     pub boxes: (u64, u64),
+    /// `(n1, n2)` of the 64-byte alloc-then-free loop.
+    pub alloc_free: (u64, u64),
     /// Pushes of the `Vec<u64>` workload.
     pub vec_push: u64,
     /// Inserts (then removes) of the `BTreeMap` workload.
@@ -60,6 +64,7 @@ impl Counts {
     pub const FULL: Counts = Counts {
         alloc: [(100, 500), (50, 200), (8, 24), (1, 5)],
         boxes: (100, 500),
+        alloc_free: (100, 500),
         vec_push: 1000,
         btreemap: 1000,
         mix_max_size: 512,
@@ -69,6 +74,7 @@ impl Counts {
     pub const QUICK: Counts = Counts {
         alloc: [(10, 20), (10, 20), (2, 6), (1, 3)],
         boxes: (10, 20),
+        alloc_free: (10, 20),
         vec_push: 100,
         btreemap: 50,
         mix_max_size: 512,
@@ -321,7 +327,11 @@ mod tests {
     #[test]
     fn counts_are_increasing_pairs() {
         for counts in [Counts::FULL, Counts::QUICK] {
-            for (n1, n2) in counts.alloc.iter().chain([&counts.boxes]) {
+            for (n1, n2) in counts
+                .alloc
+                .iter()
+                .chain([&counts.boxes, &counts.alloc_free])
+            {
                 assert!(n1 < n2, "{n1} {n2}");
             }
             // Blocks of the largest count fit half the default heap.
