@@ -20,6 +20,7 @@ use core::cell::Cell;
 use core::marker::PhantomData;
 use core::ptr;
 
+use crate::header::Stats;
 use crate::region::Region;
 use crate::usage::Usage;
 use crate::Heap;
@@ -27,11 +28,19 @@ use crate::Heap;
 /// "No chunk": the end of the free list.
 const NONE: u32 = u32::MAX;
 
+/// The first-fit header's first word once the allocator is set up (0 before): the bytes
+/// `ffit.tos`, which tell a first-fit heap from the other strategies' ([`crate::inspect`]).
+pub const FIRST_FIT_MAGIC: usize = u64::from_le_bytes(*b"ffit.tos") as usize;
+
 /// The first-fit state: the first block of the heap. All-zero is a fresh allocator.
+///
+/// After the header, the bump heap holds the block area and nothing else: the bump cursor
+/// is `blocks + count * B`, which is how [`crate::inspect`] learns `B`.
 #[repr(C)]
 #[derive(Debug)]
 pub struct FirstFitHeader {
-    /// 1 once set up (the header and the block area carved).
+    /// [`FIRST_FIT_MAGIC`] once set up (the header and the block area carved), 0 before
+    /// (tested against 0 only).
     ready: Cell<usize>,
     /// Address of block 0.
     blocks: Cell<usize>,
@@ -134,7 +143,7 @@ impl<R: Region, const L: usize, const B: usize> FirstFit<R, L, B> {
                 len: count as u32,
             },
         );
-        h.ready.set(1);
+        h.ready.set(FIRST_FIT_MAGIC);
         true
     }
 
@@ -408,18 +417,7 @@ impl<R: Region, const L: usize, const B: usize> FirstFit<R, L, B> {
 
     /// The heap's figures.
     pub fn stats(&self) -> Usage {
-        let h = self.header();
-        let heap = self.heap.stats();
-        Usage {
-            allocations: h.allocations.get(),
-            frees: h.frees.get(),
-            live_bytes: h.live_blocks.get() as usize * B,
-            peak_live_bytes: Some(h.peak_blocks.get() as usize * B),
-            heap_used: heap.used,
-            heap_peak: heap.peak,
-            capacity: heap.capacity,
-            failed: h.failed.get(),
-        }
+        self.header().usage(self.heap.stats(), B)
     }
 
     /// Free runs of blocks (chunks) and the largest one, in blocks: how fragmented the
@@ -435,6 +433,88 @@ impl<R: Region, const L: usize, const B: usize> FirstFit<R, L, B> {
             cur = c.next;
         }
         (n, largest)
+    }
+}
+
+impl FirstFitHeader {
+    /// The allocator's figures from this header, the figures of the bump heap under it
+    /// and the block size (the same code for the contract's `stats()` and
+    /// [`crate::inspect`]; wrapping arithmetic, so that any header bytes give figures).
+    fn usage(&self, heap: Stats, block_size: usize) -> Usage {
+        Usage {
+            allocations: self.allocations.get(),
+            frees: self.frees.get(),
+            live_bytes: (self.live_blocks.get() as usize).wrapping_mul(block_size),
+            peak_live_bytes: Some((self.peak_blocks.get() as usize).wrapping_mul(block_size)),
+            heap_used: heap.used,
+            heap_peak: heap.peak,
+            capacity: heap.capacity,
+            failed: self.failed.get(),
+        }
+    }
+}
+
+/// Decoding a first-fit header from a snapshot of heap bytes ([`crate::inspect`]).
+#[cfg(not(loom))]
+impl FirstFitHeader {
+    /// A copy of the header stored at the start of `bytes`, read at its own field offsets;
+    /// `None` when `bytes` is shorter than [`FIRST_FIT_HEADER_SIZE`].
+    fn from_bytes(bytes: &[u8]) -> Option<FirstFitHeader> {
+        use crate::inspect::le::{u32_at, u64_at, usize_at};
+        use core::mem::offset_of;
+        let bytes = bytes.get(..FIRST_FIT_HEADER_SIZE)?;
+        // In range: `bytes` holds a whole header.
+        let word = |at| Cell::new(usize_at(bytes, at).unwrap_or(0));
+        let half = |at| Cell::new(u32_at(bytes, at).unwrap_or(0));
+        let long = |at| Cell::new(u64_at(bytes, at).unwrap_or(0));
+        Some(FirstFitHeader {
+            ready: word(offset_of!(FirstFitHeader, ready)),
+            blocks: word(offset_of!(FirstFitHeader, blocks)),
+            count: half(offset_of!(FirstFitHeader, count)),
+            first_free: half(offset_of!(FirstFitHeader, first_free)),
+            allocations: long(offset_of!(FirstFitHeader, allocations)),
+            frees: long(offset_of!(FirstFitHeader, frees)),
+            failed: long(offset_of!(FirstFitHeader, failed)),
+            live_blocks: half(offset_of!(FirstFitHeader, live_blocks)),
+            peak_blocks: half(offset_of!(FirstFitHeader, peak_blocks)),
+        })
+    }
+
+    /// `(B, blocks, usage)` if `heap` is a first-fit heap: `None` without the
+    /// [`FIRST_FIT_MAGIC`] tag, `Some(None)` when the tag is there but the header does not
+    /// fit the heap (the block area must follow the header, end at the bump cursor, and
+    /// hold a whole number of blocks of a power of two in 8..=4096 bytes, aligned to it;
+    /// the free list's head and the live and peak block counts must be within it).
+    pub(crate) fn inspect(
+        heap: &crate::inspect::HeapView<'_>,
+    ) -> Option<Option<(usize, usize, Usage)>> {
+        let h = FirstFitHeader::from_bytes(heap.from(heap.data_start))?;
+        if h.ready.get() != FIRST_FIT_MAGIC {
+            return None;
+        }
+        let blocks = h.blocks.get();
+        let count = h.count.get();
+        let block_size = heap.cursor.checked_sub(blocks).and_then(|span| {
+            span.checked_div(count as usize)
+                .filter(|b| b * count as usize == span)
+        });
+        let consistent = |b: usize| {
+            b.is_power_of_two()
+                && (8..=4096).contains(&b)
+                && blocks.is_multiple_of(b)
+                && heap
+                    .data_start
+                    .checked_add(FIRST_FIT_HEADER_SIZE)
+                    .is_some_and(|first| first <= blocks)
+                && (h.first_free.get() == NONE || h.first_free.get() < count)
+                && h.live_blocks.get() <= h.peak_blocks.get()
+                && h.peak_blocks.get() <= count
+        };
+        Some(
+            block_size
+                .filter(|&b| consistent(b))
+                .map(|b| (b, count as usize, h.usage(heap.stats, b))),
+        )
     }
 }
 

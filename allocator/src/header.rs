@@ -82,6 +82,57 @@ impl Header {
     }
 }
 
+/// Decoding a header from a snapshot of heap bytes ([`crate::inspect`]).
+#[cfg(not(loom))]
+impl Header {
+    /// A copy of the header stored little-endian at the start of `bytes`, read at its own
+    /// field offsets; `None` when `bytes` is shorter than [`HEADER_SIZE`].
+    pub(crate) fn from_bytes(bytes: &[u8]) -> Option<Header> {
+        use crate::inspect::le::usize_at;
+        use core::mem::offset_of;
+        let word = |at| usize_at(bytes, at).map(AtomicUsize::new);
+        Some(Header {
+            cursor: word(offset_of!(Header, cursor))?,
+            end: word(offset_of!(Header, end))?,
+            high_water: word(offset_of!(Header, high_water))?,
+            allocations: word(offset_of!(Header, allocations))?,
+            failed: word(offset_of!(Header, failed))?,
+        })
+    }
+
+    /// `(cursor, end, high_water)`.
+    pub(crate) fn words(&self) -> (usize, usize, usize) {
+        use core::sync::atomic::Ordering::Relaxed;
+        (
+            self.cursor.load(Relaxed),
+            self.end.load(Relaxed),
+            self.high_water.load(Relaxed),
+        )
+    }
+
+    /// `(allocations, failed)`.
+    pub(crate) fn counters(&self) -> (usize, usize) {
+        use core::sync::atomic::Ordering::Relaxed;
+        (self.allocations.load(Relaxed), self.failed.load(Relaxed))
+    }
+
+    /// The statistics of a heap whose data starts at `data_start`, as
+    /// [`Heap::stats`](crate::Heap::stats) derives them, except that `allocations` is
+    /// `Some` whenever the counter is not zero (from outside, the crate feature the
+    /// allocator was built with is unknown).
+    pub(crate) fn stats(&self, data_start: usize) -> Stats {
+        let (cursor, end, high_water) = self.words();
+        let (allocations, failed) = self.counters();
+        Stats {
+            used: cursor.saturating_sub(data_start),
+            peak: high_water.max(cursor).saturating_sub(data_start),
+            capacity: end.saturating_sub(data_start),
+            allocations: (allocations != 0).then_some(allocations),
+            failed,
+        }
+    }
+}
+
 impl Default for Header {
     fn default() -> Self {
         Self::new()

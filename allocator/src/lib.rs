@@ -27,6 +27,8 @@ mod header;
 mod heap;
 #[cfg(not(loom))]
 mod host;
+#[cfg(not(loom))]
+pub mod inspect;
 pub mod pool;
 mod region;
 pub mod slab;

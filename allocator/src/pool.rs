@@ -26,6 +26,7 @@ use core::marker::PhantomData;
 use core::ptr;
 
 use crate::bump::GRANULE;
+use crate::header::Stats;
 use crate::region::Region;
 use crate::usage::Usage;
 use crate::Heap;
@@ -81,12 +82,17 @@ pub fn is_small(layout: Layout) -> bool {
     layout.size() <= MAX_SMALL && layout.align() <= GRANULE
 }
 
+/// The pool header's first word once the pool is set up (0 before): the bytes `pool.tos`,
+/// which tell a pool's heap from the other strategies' ([`crate::inspect`]).
+pub const POOL_MAGIC: usize = u64::from_le_bytes(*b"pool.tos") as usize;
+
 /// The pool's state: the first block of the heap (right after the bump heap's header).
 /// All-zero is valid (a fresh heap: every list empty, `ready == 0`).
 #[repr(C)]
 #[derive(Debug)]
 pub struct PoolHeader {
-    /// 1 once the header's own block has been carved from the bump heap.
+    /// [`POOL_MAGIC`] once the header's own block has been carved from the bump heap, 0
+    /// before (tested against 0 only).
     ready: Cell<usize>,
     /// Address of the first free block of each class; 0 = empty.
     heads: [Cell<usize>; CLASSES],
@@ -197,7 +203,7 @@ impl<R: Region> Pool<R> {
             // Not ours to write: someone else's block. Leave it, fail every allocation.
             return false;
         }
-        h.ready.set(1);
+        h.ready.set(POOL_MAGIC);
         true
     }
 
@@ -386,13 +392,20 @@ impl<R: Region> Pool<R> {
 
     /// The pool's statistics.
     pub fn stats(&self) -> PoolStats {
-        let h = self.header();
-        let heap = self.heap.stats();
+        self.header().stats(self.heap.stats())
+    }
+}
+
+impl PoolHeader {
+    /// The pool's statistics from this header and the figures of the bump heap under it
+    /// (the same code for the contract's `stats()` and [`crate::inspect`]; wrapping
+    /// arithmetic, so that any header bytes give figures, never an overflow).
+    fn stats(&self, heap: Stats) -> PoolStats {
         let mut classes = [ClassStats::default(); CLASSES];
         let mut usage = Usage {
-            allocations: u64::from(h.large_allocs.get()),
-            frees: u64::from(h.large_frees.get()),
-            live_bytes: h.large_live.get(),
+            allocations: u64::from(self.large_allocs.get()),
+            frees: u64::from(self.large_frees.get()),
+            live_bytes: self.large_live.get(),
             peak_live_bytes: None,
             heap_used: heap.used,
             heap_peak: heap.peak,
@@ -402,15 +415,70 @@ impl<R: Region> Pool<R> {
         for (c, s) in classes.iter_mut().enumerate() {
             *s = ClassStats {
                 size: CLASS_SIZES[c],
-                hits: h.hits[c].get(),
-                misses: h.misses[c].get(),
-                frees: h.frees[c].get(),
+                hits: self.hits[c].get(),
+                misses: self.misses[c].get(),
+                frees: self.frees[c].get(),
             };
             usage.allocations += u64::from(s.hits) + u64::from(s.misses);
             usage.frees += u64::from(s.frees);
-            usage.live_bytes += s.live() as usize * s.size;
+            usage.live_bytes = usage
+                .live_bytes
+                .wrapping_add((s.live() as usize).wrapping_mul(s.size));
         }
         PoolStats { usage, classes }
+    }
+}
+
+/// Decoding a pool header from a snapshot of heap bytes ([`crate::inspect`]).
+#[cfg(not(loom))]
+impl PoolHeader {
+    /// A copy of the pool header stored at the start of `bytes`, read at its own field
+    /// offsets; `None` when `bytes` is shorter than [`POOL_HEADER_SIZE`].
+    fn from_bytes(bytes: &[u8]) -> Option<PoolHeader> {
+        use crate::inspect::le::{u32_at, usize_at};
+        use core::mem::{offset_of, size_of};
+        let bytes = bytes.get(..POOL_HEADER_SIZE)?;
+        // In range: `bytes` holds a whole header.
+        let word = |at| Cell::new(usize_at(bytes, at).unwrap_or(0));
+        let half = |at| Cell::new(u32_at(bytes, at).unwrap_or(0));
+        let words = |at: usize| core::array::from_fn(|c| word(at + c * size_of::<usize>()));
+        let halves = |at: usize| core::array::from_fn(|c| half(at + c * size_of::<u32>()));
+        Some(PoolHeader {
+            ready: word(offset_of!(PoolHeader, ready)),
+            heads: words(offset_of!(PoolHeader, heads)),
+            hits: halves(offset_of!(PoolHeader, hits)),
+            misses: halves(offset_of!(PoolHeader, misses)),
+            frees: halves(offset_of!(PoolHeader, frees)),
+            large_allocs: half(offset_of!(PoolHeader, large_allocs)),
+            large_frees: half(offset_of!(PoolHeader, large_frees)),
+            large_live: word(offset_of!(PoolHeader, large_live)),
+        })
+    }
+
+    /// The pool's statistics if `heap` is a pool's: `None` without the [`POOL_MAGIC`] tag,
+    /// `Some(None)` when the tag is there but the header does not fit the heap (it must lie
+    /// below the bump cursor, and every free-list head must be 0 or a block of its class
+    /// between the header and the cursor).
+    pub(crate) fn inspect(heap: &crate::inspect::HeapView<'_>) -> Option<Option<PoolStats>> {
+        let h = PoolHeader::from_bytes(heap.from(heap.data_start))?;
+        if h.ready.get() != POOL_MAGIC {
+            return None;
+        }
+        let Some(first_block) = heap.data_start.checked_add(POOL_HEADER_SIZE) else {
+            return Some(None);
+        };
+        let in_heap = |head: usize, size: usize| {
+            head == 0
+                || (head.is_multiple_of(GRANULE)
+                    && head >= first_block
+                    && head.checked_add(size).is_some_and(|e| e <= heap.cursor))
+        };
+        let consistent = first_block <= heap.cursor
+            && h.heads
+                .iter()
+                .zip(CLASS_SIZES)
+                .all(|(head, size)| in_heap(head.get(), size));
+        Some(consistent.then(|| h.stats(heap.stats)))
     }
 }
 

@@ -1,0 +1,196 @@
+//! Reading a heap from the outside: [`inspect`] decodes the allocator headers in a snapshot
+//! of heap bytes (the VM heap after a run, or a host buffer a heap ran over) into a
+//! [`HeapReport`]: which strategy set the heap up and its statistics.
+//!
+//! It decodes with the same header types the allocators use (`Header`, `PoolHeader`,
+//! `FirstFitHeader`: each builds a copy of itself from bytes at its own field offsets, and
+//! computes its statistics with the same code as the contract's `stats()`), so the layout is
+//! written once. It tells the strategies apart by the tag word that starts the pool and
+//! first-fit headers ([`POOL_MAGIC`](crate::pool::POOL_MAGIC),
+//! [`FIRST_FIT_MAGIC`](crate::first_fit::FIRST_FIT_MAGIC)).
+//!
+//! Safe, `core`-only, and total: any bytes give a report or `None`, never a panic or an
+//! out-of-bounds index. Words are read little-endian with the width of `usize`, the layout
+//! of the 64-bit little-endian VM (and of the usual hosts).
+//!
+//! ```
+//! use tos_alloc::inspect::{inspect, Strategy};
+//! use tos_alloc::pool::PoolHeap;
+//! use core::alloc::Layout;
+//!
+//! let mut words = vec![0u64; 1024]; // 8 KiB, 8-aligned
+//! let len = words.len() * 8;
+//! // SAFETY: the words' bytes; `words` is not used otherwise while `buf` lives.
+//! let buf = unsafe { std::slice::from_raw_parts_mut(words.as_mut_ptr().cast::<u8>(), len) };
+//! let base = buf.as_ptr().addr();
+//! {
+//!     let pool = PoolHeap::over(buf).unwrap();
+//!     let p = pool.alloc(Layout::new::<[u64; 4]>());
+//!     assert!(!p.is_null());
+//! }
+//! let report = inspect(buf, base).unwrap();
+//! assert_eq!(report.name(), "PoolAllocator");
+//! let Strategy::Pool(stats) = report.strategy else { panic!() };
+//! assert_eq!(stats.usage.allocations, 1);
+//! assert_eq!(stats.usage.live_bytes, 32);
+//! ```
+
+use crate::header::{Header, Stats, HEADER_SIZE};
+use crate::pool::PoolStats;
+use crate::usage::Usage;
+
+/// What [`inspect`] found in a heap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HeapReport {
+    /// The bump heap's figures, from the header at the heap start (every strategy carves
+    /// its memory from the bump heap). `allocations` is `Some(n)` when the header's counter
+    /// is not zero: the contract was built with `count-allocations` (a counted heap with no
+    /// allocation reads as `None` too).
+    pub bump: Stats,
+    /// The strategy that set the heap up, with its own figures.
+    pub strategy: Strategy,
+}
+
+/// The allocation strategy a heap belongs to.
+// A report made once per run: being `Copy` matters more than its size.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strategy {
+    /// The bump heap alone (`TosAllocator`): [`HeapReport::bump`] is all there is.
+    Bump,
+    /// `PoolAllocator`: its usage and per-class figures.
+    Pool(PoolStats),
+    /// `FirstFitAllocator<L, B>`.
+    FirstFit {
+        /// `B`, the block size in bytes.
+        block_size: usize,
+        /// Blocks in the block area (at most `L`).
+        blocks: usize,
+        /// Its usage.
+        usage: Usage,
+    },
+}
+
+impl HeapReport {
+    /// The allocator's type name: `TosAllocator`, `PoolAllocator` or `FirstFitAllocator`.
+    pub fn name(&self) -> &'static str {
+        match self.strategy {
+            Strategy::Bump => "TosAllocator",
+            Strategy::Pool(_) => "PoolAllocator",
+            Strategy::FirstFit { .. } => "FirstFitAllocator",
+        }
+    }
+
+    /// The strategy's [`Usage`] (`None` for the bump heap, whose figures are
+    /// [`bump`](Self::bump)).
+    pub fn usage(&self) -> Option<Usage> {
+        match self.strategy {
+            Strategy::Bump => None,
+            Strategy::Pool(p) => Some(p.usage),
+            Strategy::FirstFit { usage, .. } => Some(usage),
+        }
+    }
+}
+
+/// A snapshot of a heap whose bump header is consistent: what the strategy decoders get.
+pub(crate) struct HeapView<'a> {
+    /// The heap's bytes, from its start (the bump header).
+    pub(crate) bytes: &'a [u8],
+    /// The address the heap had (of `bytes[0]`).
+    pub(crate) base: usize,
+    /// The bump heap's first data address (`base + HEADER_SIZE`): where a strategy's header is.
+    pub(crate) data_start: usize,
+    /// The bump cursor.
+    pub(crate) cursor: usize,
+    /// The bump heap's figures.
+    pub(crate) stats: Stats,
+}
+
+impl HeapView<'_> {
+    /// The bytes from address `addr` on (empty when `addr` is outside the snapshot).
+    pub(crate) fn from(&self, addr: usize) -> &[u8] {
+        addr.checked_sub(self.base)
+            .and_then(|off| self.bytes.get(off..))
+            .unwrap_or(&[])
+    }
+}
+
+/// Decodes the heap whose bytes are `heap`, `heap[0]` having been at address `base` while
+/// the allocator ran (the headers hold absolute addresses).
+///
+/// `None` when no tos-alloc allocator set the heap up (an all-zero header: a fresh heap, or
+/// one another allocator used without touching its first 40 bytes) or when the header is
+/// not consistent (not a tos-alloc heap: cursor or end unaligned or outside the heap,
+/// cursor past the end; a pool or first-fit tag whose header does not add up).
+pub fn inspect(heap: &[u8], base: usize) -> Option<HeapReport> {
+    let header = Header::from_bytes(heap)?;
+    let data_start = base.checked_add(HEADER_SIZE)?;
+    let (cursor, end, high_water) = header.words();
+    if cursor == 0 && end == 0 && high_water == 0 && header.counters() == (0, 0) {
+        return None;
+    }
+    let limit = base.checked_add(heap.len())?;
+    let granule = |a: usize| a.is_multiple_of(crate::bump::GRANULE);
+    let placed = |a: usize| granule(a) && data_start <= a && a <= end;
+    if !(granule(end) && data_start <= end && end <= limit && placed(cursor)) {
+        return None;
+    }
+    if high_water != 0 && !placed(high_water) {
+        return None;
+    }
+    let stats = header.stats(data_start);
+    let view = HeapView {
+        bytes: heap,
+        base,
+        data_start,
+        cursor,
+        stats,
+    };
+    let strategy = if let Some(pool) = crate::pool::PoolHeader::inspect(&view) {
+        Strategy::Pool(pool?)
+    } else if let Some(ff) = crate::first_fit::FirstFitHeader::inspect(&view) {
+        let (block_size, blocks, usage) = ff?;
+        Strategy::FirstFit {
+            block_size,
+            blocks,
+            usage,
+        }
+    } else {
+        Strategy::Bump
+    };
+    Some(HeapReport {
+        bump: stats,
+        strategy,
+    })
+}
+
+/// [`inspect`] for the VM heap: `heap` is the heap region's bytes, which start at
+/// `MM_HEAP_START` (`0x3_0000_0000`).
+pub fn inspect_vm(heap: &[u8]) -> Option<HeapReport> {
+    let base = usize::try_from(tako_abi::MM_HEAP_START).ok()?;
+    inspect(heap, base)
+}
+
+/// Little-endian reads from a byte slice, `None` past its end.
+pub(crate) mod le {
+    use core::mem::size_of;
+
+    fn read<const N: usize>(bytes: &[u8], at: usize) -> Option<[u8; N]> {
+        bytes.get(at..at.checked_add(N)?)?.try_into().ok()
+    }
+
+    /// The `usize` at byte offset `at`.
+    pub(crate) fn usize_at(bytes: &[u8], at: usize) -> Option<usize> {
+        read::<{ size_of::<usize>() }>(bytes, at).map(usize::from_le_bytes)
+    }
+
+    /// The `u64` at byte offset `at`.
+    pub(crate) fn u64_at(bytes: &[u8], at: usize) -> Option<u64> {
+        read::<8>(bytes, at).map(u64::from_le_bytes)
+    }
+
+    /// The `u32` at byte offset `at`.
+    pub(crate) fn u32_at(bytes: &[u8], at: usize) -> Option<u32> {
+        read::<4>(bytes, at).map(u32::from_le_bytes)
+    }
+}
