@@ -28,22 +28,29 @@ pub const fn align_up(addr: usize, align: usize) -> Option<usize> {
     }
 }
 
+/// The highest heap end the fast path supports: `isize::MAX` rounded down to the granule.
+/// Every real heap ends far below it (the VM's at `0x3_0004_0000` at most; host regions
+/// are checked when created), and it is what lets [`bump_small`] skip overflow checks.
+pub const MAX_END: usize = isize::MAX as usize & !(GRANULE - 1);
+
 /// The fast path: the cursor after a block of `size` bytes with an alignment of at most
 /// [`GRANULE`] is placed at `cursor`, or `None` when it does not fit before `end`.
 ///
-/// Requires `cursor <= end`, both multiples of [`GRANULE`] (the heap's invariants; a
-/// fresh heap is `(0, 0)`, where nothing fits). Then nothing here can overflow: the room
-/// `end - cursor` is a multiple of the granule, so `size <= room` implies that `size`
-/// rounded up to the granule still fits. This costs one subtraction, one comparison and
-/// the rounding: no overflow checks are needed.
+/// Requires the heap's invariants, `cursor <= end <= MAX_END`, both multiples of
+/// [`GRANULE`] (a fresh heap is `(0, 0)`, where nothing but a zero-sized block fits), and
+/// `size <= isize::MAX`, which every `Layout` guarantees. Then nothing here can overflow:
+/// `size` rounded up to the granule is at most `2^63`, and `cursor < 2^63`, so their sum
+/// is below `2^64`. That saves the subtraction a room check would need: an add, a mask, an
+/// add and one comparison with the end (one instruction fewer than `size > end - cursor`).
 #[inline(always)]
 pub const fn bump_small(cursor: usize, end: usize, size: usize) -> Option<usize> {
-    debug_assert!(cursor <= end && cursor.is_multiple_of(GRANULE) && end.is_multiple_of(GRANULE));
-    let room = end - cursor;
-    if size > room {
+    debug_assert!(cursor <= end && end <= MAX_END && size <= isize::MAX as usize);
+    debug_assert!(cursor.is_multiple_of(GRANULE) && end.is_multiple_of(GRANULE));
+    let new = cursor + ((size + (GRANULE - 1)) & !(GRANULE - 1));
+    if new > end {
         return None;
     }
-    Some(cursor + ((size + (GRANULE - 1)) & !(GRANULE - 1)))
+    Some(new)
 }
 
 /// The general placement: where a block of `size` bytes aligned to `align` (a power of
@@ -118,13 +125,14 @@ pub const fn dirty_len(block: usize, size: usize, watermark: usize) -> usize {
 /// The end address of a heap whose region starts at `base` and whose blocks start at
 /// `data_start`, given the size it was declared with and the size really mapped: the
 /// smaller of the two, rounded down to the granule, never below `data_start` (a region
-/// too small for its header has no room at all) and never past the address space.
+/// too small for its header has no room at all) and never past [`MAX_END`] (the region's
+/// creator checks that `data_start` is not past it either).
 #[inline]
 pub const fn heap_end(base: usize, data_start: usize, declared: usize, mapped: usize) -> usize {
     let size = if declared < mapped { declared } else { mapped };
     let end = match base.checked_add(size) {
-        Some(e) => e & !(GRANULE - 1),
-        None => usize::MAX & !(GRANULE - 1),
+        Some(e) if e <= MAX_END => e & !(GRANULE - 1),
+        _ => MAX_END,
     };
     if end < data_start {
         data_start
@@ -163,7 +171,9 @@ mod tests {
         assert_eq!(round_size(usize::MAX), None);
         assert_eq!(resize_top(usize::MAX - 7, usize::MAX & !7, 64), None);
         assert_eq!(resize_top(64, usize::MAX & !7, usize::MAX), None);
-        assert_eq!(bump_small(64, usize::MAX & !7, usize::MAX), None);
+        assert_eq!(bump_small(64, MAX_END, isize::MAX as usize), None);
+        assert_eq!(bump_small(MAX_END - 8, MAX_END, isize::MAX as usize), None);
+        assert_eq!(bump_small(MAX_END - 8, MAX_END, 8), Some(MAX_END));
         assert!(!is_top(usize::MAX - 7, 64, usize::MAX & !7));
     }
 
@@ -214,6 +224,7 @@ mod tests {
         );
         assert_eq!(heap_end(0x1000, 0x1028, 1027, 4096), 0x1000 + 1024);
         assert_eq!(heap_end(0x1000, 0x1028, 8, 4096), 0x1028);
+        assert_eq!(heap_end(MAX_END - 64, MAX_END - 24, 128, 128), MAX_END);
         assert_eq!(
             heap_end(usize::MAX - 15, usize::MAX - 7, 64, 64),
             usize::MAX - 7
@@ -274,13 +285,17 @@ mod tests {
         }
 
         #[test]
-        fn the_fast_path_never_passes_the_end_near_the_top_of_the_address_space(
+        fn the_fast_path_never_passes_the_end_near_the_highest_end(
             back in 0usize..1 << 12,
             room in (0usize..1 << 9).prop_map(|r| r * GRANULE),
-            size in prop_oneof![0usize..1 << 13, (usize::MAX - (1 << 13))..=usize::MAX],
+            size in prop_oneof![0usize..1 << 13, (isize::MAX as usize - (1 << 13))..=isize::MAX as usize],
         ) {
-            let end = (usize::MAX & !(GRANULE - 1)) - back * GRANULE;
-            let cursor = end - room.min(end);
+            let end = MAX_END - back * GRANULE;
+            let cursor = end - room;
+            let checked = round_size(size)
+                .and_then(|r| cursor.checked_add(r))
+                .filter(|&n| n <= end);
+            prop_assert_eq!(bump_small(cursor, end, size), checked);
             if let Some(new) = bump_small(cursor, end, size) {
                 prop_assert!(new <= end);
                 prop_assert!(new - cursor >= size);

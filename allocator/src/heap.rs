@@ -80,10 +80,10 @@ impl<R: Region> Heap<R> {
                     Ok(_) => {
                         count_allocation(h);
                         if layout.size() != 0 {
-                            // SAFETY: the block fitted, so `end - cursor >= size > 0`: the
-                            // end is not 0, so the header is initialised and the cursor is
-                            // at least `data_start`, a real (non-null) address. Lets the
-                            // caller's null check fold away.
+                            // SAFETY: the block fitted, so `cursor + size <= end` with
+                            // `size > 0`: the end is not 0, so the header is initialised and
+                            // the cursor is at least `data_start`, a real (non-null)
+                            // address. Lets the caller's null check fold away.
                             unsafe { core::hint::assert_unchecked(cursor != 0) };
                         }
                         return Some((cursor, cursor));

@@ -23,6 +23,13 @@ pub enum RegionError {
         /// Bytes needed for the header (plus up to 7 bytes of alignment).
         needed: usize,
     },
+    /// The slice ends above [`bump::MAX_END`](crate::bump::MAX_END) (`isize::MAX`), past
+    /// the addresses the bump fast path's arithmetic supports. No platform Rust runs on
+    /// places memory there; the check makes the fast path's no-overflow argument hold.
+    AddressTooHigh {
+        /// One past the slice's last address.
+        end: usize,
+    },
 }
 
 impl fmt::Display for RegionError {
@@ -31,6 +38,11 @@ impl fmt::Display for RegionError {
             RegionError::TooSmall { len, needed } => write!(
                 f,
                 "a heap region of {len} bytes cannot hold the {needed}-byte allocator header"
+            ),
+            RegionError::AddressTooHigh { end } => write!(
+                f,
+                "a heap region ending at {end:#x} is above the highest heap end the allocator supports ({:#x})",
+                crate::bump::MAX_END
             ),
         }
     }
@@ -71,6 +83,10 @@ impl<'a> HostRegion<'a> {
             .align_offset(GRANULE.max(align_of::<Header>()));
         if skip > len || len - skip < needed {
             return Err(RegionError::TooSmall { len, needed });
+        }
+        let end = region.as_ptr().addr().saturating_add(len);
+        if end > crate::bump::MAX_END {
+            return Err(RegionError::AddressTooHigh { end });
         }
         region.fill(0);
         let region = &mut region[skip..];

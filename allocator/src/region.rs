@@ -28,7 +28,8 @@ pub unsafe trait Region {
     fn header(&self) -> &Header;
     /// The first address blocks may occupy.
     fn data_start(&self) -> usize;
-    /// One past the last address blocks may occupy. Called when the header is fresh, to
+    /// One past the last address blocks may occupy, at most
+    /// [`bump::MAX_END`](crate::bump::MAX_END). Called when the header is fresh, to
     /// initialise it (in the VM: once per run, on the first allocation).
     fn learn_end(&self) -> usize;
     /// A pointer to `addr`, an address in `[data_start(), learn_end()]`, that may be used

@@ -10,6 +10,8 @@ use crate::region::Region;
 use crate::{Heap, TosAllocator};
 
 const BASE: usize = tako_abi::MM_HEAP_START as usize;
+// The bump fast path needs every heap end at or below `MAX_END`.
+const _: () = assert!(BASE + crate::MAX_HEAP_SIZE <= bump::MAX_END);
 
 /// `x`, through an empty instruction the optimizer cannot see into. Applied to the heap's
 /// address it makes every header word an offset from one register (one `lddw`, hoisted
