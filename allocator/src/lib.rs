@@ -42,6 +42,8 @@ pub use heap::Heap;
 pub use host::{HostRegion, RegionError, TosHeap};
 pub use region::Region;
 #[cfg(target_arch = "bpf")]
+pub use vm::vm_heap_bytes;
+#[cfg(target_arch = "bpf")]
 pub use vm::{stats, VmRegion};
 
 /// The default heap size, 32 KiB: what the VM maps unless told otherwise.

@@ -65,6 +65,27 @@ unsafe impl<const HEAP: usize> Region for VmRegion<HEAP> {
     }
 }
 
+/// The VM's whole mapped heap as one byte slice, for a contract that manages the heap
+/// itself (e.g. lends it to a [`crate::slab::Slab`]) and has no global allocator. The
+/// length is the size the VM really mapped (one `tako_heap_size` syscall, 100 CU), capped
+/// at [`crate::MAX_HEAP_SIZE`]; the bytes are zero at the start of the run.
+///
+/// # Safety
+/// - Nothing else uses the VM heap during the run: no `#[global_allocator]` over it
+///   ([`TosAllocator`] or the strategies of this crate, whose headers live there), no
+///   other pointer into it.
+/// - It is called at most once per run: two calls would hand out aliasing `&mut` slices.
+pub unsafe fn vm_heap_bytes() -> &'static mut [u8] {
+    // SAFETY: `tako_heap_size` takes no arguments and only reports a number.
+    let mapped = unsafe { tako_abi::sys::tako_heap_size() } as usize;
+    let len = mapped.min(crate::MAX_HEAP_SIZE);
+    // SAFETY: the VM maps `mapped` bytes at `MM_HEAP_START` (non-null, 8-aligned),
+    // zero-filled, readable and writable, for the whole run (so for `'static` as the
+    // contract sees it), and `len <= mapped <= isize::MAX`. The caller guarantees that
+    // nothing else refers to them and that this is the only slice over them.
+    unsafe { core::slice::from_raw_parts_mut(core::ptr::with_exposed_provenance_mut(BASE), len) }
+}
+
 impl<const HEAP: usize> TosAllocator<HEAP> {
     #[inline(always)]
     const fn heap(&self) -> Heap<VmRegion<HEAP>> {
