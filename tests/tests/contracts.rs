@@ -57,6 +57,19 @@ const BENCH_LINKED_LIST: Variant = (
         "alloc_bench_linked_list_allocator",
     ],
 );
+const BENCH_RLSF: Variant = (
+    "alloc-bench",
+    &["--features", "rlsf", "--as", "alloc_bench_rlsf"],
+);
+const BENCH_EMBEDDED_ALLOC: Variant = (
+    "alloc-bench",
+    &[
+        "--features",
+        "embedded-alloc",
+        "--as",
+        "alloc_bench_embedded_alloc",
+    ],
+);
 const BENCH_POOL: Variant = (
     "alloc-bench",
     &["--features", "pool", "--as", "alloc_bench_pool"],
@@ -357,13 +370,15 @@ mod alloc_bench {
     const CHURN: u64 = 7;
 
     /// Every allocator variant measured here.
-    const ALLOCATORS: [Variant; 8] = [
+    const ALLOCATORS: [Variant; 10] = [
         BENCH_TOS,
         BENCH_SYSCALL,
         BENCH_SOLANA,
         BENCH_PINOCCHIO,
         BENCH_TALC,
         BENCH_LINKED_LIST,
+        BENCH_RLSF,
+        BENCH_EMBEDDED_ALLOC,
         BENCH_POOL,
         BENCH_FIRST_FIT,
     ];

@@ -1,6 +1,6 @@
 //! `alloc-bench`: performs exactly the allocations its input asks for, under the global
-//! allocator chosen by a cargo feature: `solana-bump`, `pinocchio-bump`, `talc` or
-//! `linked-list-allocator`, `pool`, `first-fit` if one is on, else `syscall` if on, else `tos` (the default). Built once per allocator:
+//! allocator chosen by a cargo feature: `solana-bump`, `pinocchio-bump`, `talc`,
+//! `linked-list-allocator`, `rlsf`, `embedded-alloc`, `pool`, `first-fit` if one is on, else `syscall` if on, else `tos` (the default). Built once per allocator:
 //! `./build-example.sh alloc-bench --features syscall --as alloc_bench_syscall`.
 //!
 //! Input: three `u64` LE, `(pattern, count, size)`; layouts go through `black_box` so the
@@ -32,7 +32,12 @@ extern crate alloc;
 
 #[cfg(any(feature = "solana-bump", feature = "pinocchio-bump"))]
 mod bump;
-#[cfg(any(feature = "talc", feature = "linked-list-allocator"))]
+#[cfg(any(
+    feature = "talc",
+    feature = "linked-list-allocator",
+    feature = "rlsf",
+    feature = "embedded-alloc"
+))]
 mod peers;
 mod workloads;
 
@@ -41,10 +46,12 @@ const _: () = assert!(
         + cfg!(feature = "pinocchio-bump") as u8
         + cfg!(feature = "talc") as u8
         + cfg!(feature = "linked-list-allocator") as u8
+        + cfg!(feature = "rlsf") as u8
+        + cfg!(feature = "embedded-alloc") as u8
         + cfg!(feature = "pool") as u8
         + cfg!(feature = "first-fit") as u8
         <= 1,
-    "alloc-bench: solana-bump, pinocchio-bump, talc, linked-list-allocator, pool and first-fit exclude each other"
+    "alloc-bench: solana-bump, pinocchio-bump, talc, linked-list-allocator, rlsf, embedded-alloc, pool and first-fit exclude each other"
 );
 const _: () = assert!(
     cfg!(any(
@@ -54,10 +61,12 @@ const _: () = assert!(
         feature = "pinocchio-bump",
         feature = "talc",
         feature = "linked-list-allocator",
+        feature = "rlsf",
+        feature = "embedded-alloc",
         feature = "pool",
         feature = "first-fit"
     )),
-    "alloc-bench: enable an allocator feature: tos, syscall, solana-bump, pinocchio-bump, talc, linked-list-allocator, pool, first-fit"
+    "alloc-bench: enable an allocator feature: tos, syscall, solana-bump, pinocchio-bump, talc, linked-list-allocator, rlsf, embedded-alloc, pool, first-fit"
 );
 
 #[cfg(all(
@@ -68,6 +77,8 @@ const _: () = assert!(
         feature = "pinocchio-bump",
         feature = "talc",
         feature = "linked-list-allocator",
+        feature = "rlsf",
+        feature = "embedded-alloc",
         feature = "pool",
         feature = "first-fit"
     ))
@@ -82,6 +93,8 @@ static ALLOCATOR: tos_alloc::TosAllocator = tos_alloc::TosAllocator::new();
         feature = "pinocchio-bump",
         feature = "talc",
         feature = "linked-list-allocator",
+        feature = "rlsf",
+        feature = "embedded-alloc",
         feature = "pool",
         feature = "first-fit"
     ))
@@ -105,6 +118,14 @@ static ALLOCATOR: peers::TalcInHeap = peers::TalcInHeap;
 #[global_allocator]
 static ALLOCATOR: peers::LinkedListInHeap = peers::LinkedListInHeap;
 
+#[cfg(feature = "rlsf")]
+#[global_allocator]
+static ALLOCATOR: peers::RlsfInHeap = peers::RlsfInHeap;
+
+#[cfg(feature = "embedded-alloc")]
+#[global_allocator]
+static ALLOCATOR: peers::EmbeddedAllocInHeap = peers::EmbeddedAllocInHeap;
+
 #[cfg(feature = "pool")]
 #[global_allocator]
 static ALLOCATOR: tos_alloc::pool::PoolAllocator = tos_alloc::pool::PoolAllocator::new();
@@ -124,6 +145,8 @@ fn heap_stats() -> (u64, u64) {
             feature = "pinocchio-bump",
             feature = "talc",
             feature = "linked-list-allocator",
+            feature = "rlsf",
+            feature = "embedded-alloc",
             feature = "pool",
             feature = "first-fit"
         ))
@@ -139,6 +162,8 @@ fn heap_stats() -> (u64, u64) {
             feature = "pinocchio-bump",
             feature = "talc",
             feature = "linked-list-allocator",
+            feature = "rlsf",
+            feature = "embedded-alloc",
             feature = "pool",
             feature = "first-fit"
         ))
@@ -161,6 +186,16 @@ fn heap_stats() -> (u64, u64) {
     #[cfg(feature = "linked-list-allocator")]
     {
         (peers::linked_list_used(), u64::MAX)
+    }
+    #[cfg(feature = "rlsf")]
+    {
+        // rlsf keeps no counters: only a walk over every block (`iter_blocks`) could tell,
+        // and its cost would grow with the workload and blur the CU measured.
+        (u64::MAX, u64::MAX)
+    }
+    #[cfg(feature = "embedded-alloc")]
+    {
+        (peers::embedded_alloc_used(), u64::MAX)
     }
     #[cfg(feature = "pool")]
     {

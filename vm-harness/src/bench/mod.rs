@@ -41,7 +41,7 @@ impl Allocator {
 }
 
 /// Every row, in report order.
-pub const ALLOCATORS: [Allocator; 9] = [
+pub const ALLOCATORS: [Allocator; 11] = [
     Allocator {
         name: "TosAllocator",
         feature: "tos",
@@ -81,6 +81,18 @@ pub const ALLOCATORS: [Allocator; 9] = [
     Allocator {
         name: "linked_list_allocator",
         feature: "linked-list-allocator",
+        alloc_price: None,
+        heap_in_vm: false,
+    },
+    Allocator {
+        name: "rlsf",
+        feature: "rlsf",
+        alloc_price: None,
+        heap_in_vm: false,
+    },
+    Allocator {
+        name: "embedded-alloc",
+        feature: "embedded-alloc",
         alloc_price: None,
         heap_in_vm: false,
     },
@@ -250,7 +262,9 @@ mod tests {
         assert_eq!(syscall[1].alloc_price, Some(1));
         assert_eq!(ALLOCATORS[5].so_name(), "alloc_bench_talc");
         assert_eq!(ALLOCATORS[6].so_name(), "alloc_bench_linked_list_allocator");
-        assert_eq!(ALLOCATORS[8].so_name(), "alloc_bench_first_fit");
+        assert_eq!(ALLOCATORS[7].so_name(), "alloc_bench_rlsf");
+        assert_eq!(ALLOCATORS[8].so_name(), "alloc_bench_embedded_alloc");
+        assert_eq!(ALLOCATORS[10].so_name(), "alloc_bench_first_fit");
     }
 
     #[test]

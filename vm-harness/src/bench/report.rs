@@ -24,6 +24,18 @@ null when the allocator runs out of heap before the end. heap_efficiency = bytes
 under a fixed-seed alloc/free/realloc mix of 8..=512-byte blocks (the mix's own slot table counts as live). \
 Ratios: reference / this (how many times fewer CU than the reference).";
 
+/// Peers from crates.io that were tried as `alloc-bench` features and could not be made to
+/// work, with what was observed: `(name, reason)`. Rendered in the markdown and as the
+/// JSON's `peers_not_working`.
+pub const PEERS_NOT_WORKING: &[(&str, &str)] = &[(
+    "embedded-alloc (TlsfHeap)",
+    "embedded-alloc 0.7.0 fixes rlsf's parameters at Tlsf<usize, usize, 64, 64>: its 64 x 64 \
+     free-list heads alone take 32 KiB, so the heap object (about 33.3 KB) is larger than the \
+     32 KiB heap it would have to live in; placed in the heap header, its initialisation faults \
+     (`tako_memset: Access violation writing 33296 bytes at address 0x300000010 (in heap \
+     region)`). The embedded-alloc row is its LlffHeap.",
+)];
+
 /// Every figure of one allocator (the derived ones, net and ratios, are computed on demand).
 #[derive(Debug, Clone, PartialEq)]
 pub struct AllocatorFigures {
@@ -393,6 +405,10 @@ impl Report {
                 "churn": {"ops": c.churn.0, "max_live_keys": c.churn.1},
             },
             "allocators": allocators,
+            "peers_not_working": PEERS_NOT_WORKING
+                .iter()
+                .map(|(name, reason)| json!({"name": name, "reason": reason}))
+                .collect::<Vec<_>>(),
         })
     }
 
@@ -489,6 +505,12 @@ impl Report {
                 efficiency_cell(&a.heap_efficiency),
             ));
         }
+        if !PEERS_NOT_WORKING.is_empty() {
+            s.push_str("\nPeers that could not be made to work:\n\n");
+            for (name, reason) in PEERS_NOT_WORKING {
+                s.push_str(&format!("- {name}: {reason}\n"));
+            }
+        }
         let missing: Vec<String> = self
             .allocators
             .iter()
@@ -550,6 +572,13 @@ mod tests {
         ] {
             assert!(sys.get(key).is_some(), "{key}");
         }
+        let peers = j["peers_not_working"].as_array().unwrap();
+        assert_eq!(peers.len(), PEERS_NOT_WORKING.len());
+        for (peer, (name, reason)) in peers.iter().zip(PEERS_NOT_WORKING) {
+            assert_eq!(peer["name"], *name);
+            assert_eq!(peer["reason"], *reason);
+            assert!(!reason.is_empty(), "{name}: a reason is required");
+        }
     }
 
     #[test]
@@ -569,5 +598,9 @@ mod tests {
             md.contains("- `TosAllocator/heap_efficiency`: not run"),
             "{md}"
         );
+        assert!(md.contains("Peers that could not be made to work:"), "{md}");
+        for (name, reason) in PEERS_NOT_WORKING {
+            assert!(md.contains(&format!("- {name}: {reason}\n")), "{md}");
+        }
     }
 }
