@@ -226,6 +226,13 @@ fn random_sequences_match_the_model_interpreter_and_jit() {
         let jit = check(&ops, true, DEFAULT_HEAP_SIZE);
         assert_eq!(interpreted.cu_consumed, jit.cu_consumed, "seed {seed}");
         let w = words(&interpreted.return_data);
+        eprintln!(
+            "seed {seed}: {} operations, {} B of input, {} CU; [hash, popped, max_queue_len, \
+             live_bytes, log_len, log_hash] = {w:x?}",
+            ops.len(),
+            encode(&ops).len(),
+            interpreted.cu_consumed
+        );
         assert!(w[1] >= 250, "seed {seed}: only {} messages popped", w[1]);
         assert!(w[2] >= 10, "seed {seed}: the queue never grew ({})", w[2]);
     }
