@@ -33,7 +33,9 @@ pub const PEERS_NOT_WORKING: &[(&str, &str)] = &[(
      free-list heads alone take 32 KiB, so the heap object (about 33.3 KB) is larger than the \
      32 KiB heap it would have to live in; placed in the heap header, its initialisation faults \
      (`tako_memset: Access violation writing 33296 bytes at address 0x300000010 (in heap \
-     region)`). The embedded-alloc row is its LlffHeap.",
+     region)`). In a 64 KiB heap it initialises, but its `used()` panics at once (embedded-alloc \
+     src/tlsf.rs:114:35: `free_with_cs` borrows the RefCell that `used` still holds), so it \
+     cannot report its heap use either. The embedded-alloc row is its LlffHeap.",
 )];
 
 /// Every figure of one allocator (the derived ones, net and ratios, are computed on demand).
