@@ -31,7 +31,7 @@ pub use config::{validate_heap_size, Config, SyscallPrices, DEFAULT_CU_LIMIT};
 pub use context::TakoContext;
 pub use elf_check::{preflight, EM_BPF, EM_SBPF};
 pub use error::{FaultKind, RuntimeError, VmError};
-pub use outcome::Outcome;
+pub use outcome::{allocator_json, Outcome};
 pub use profile::{profile, render as render_profile, FunctionCost, Profile};
 pub use runner::{input_region, sbpf_config};
 

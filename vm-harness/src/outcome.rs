@@ -5,6 +5,7 @@ use std::fmt;
 use std::time::Duration;
 
 use serde_json::json;
+use tos_alloc::inspect::{HeapReport, Strategy};
 
 use crate::error::RuntimeError;
 
@@ -25,6 +26,11 @@ pub struct Outcome {
     /// highest non-zero heap byte after the run (the heap starts zero-filled) and (b) the
     /// high-water mark of the `tako_alloc` bump allocator.
     pub heap_used: u64,
+    /// The tos-alloc allocator found in the heap after the run (`TosAllocator`,
+    /// `PoolAllocator` or `FirstFitAllocator`) and its figures, decoded from its headers
+    /// by `tos_alloc::inspect`; `None` when the heap holds no tos-alloc header (another
+    /// allocator, or none).
+    pub allocator: Option<HeapReport>,
     /// The fault that ended the run, if any.
     pub error: Option<RuntimeError>,
     /// Wall-clock time of the execution itself (not loading or verifying).
@@ -33,8 +39,9 @@ pub struct Outcome {
 
 impl Outcome {
     /// The CLI's `--json` object: exactly `return_value` (u64, `null` after a fault),
-    /// `cu_consumed`, `logs`, `return_data` (lowercase hex), `heap_used` and `error`
-    /// (`null` or `{"kind", "message"}`).
+    /// `cu_consumed`, `logs`, `return_data` (lowercase hex), `heap_used`, `error`
+    /// (`null` or `{"kind", "message"}`) and `allocator` (`null` or the object of
+    /// [`allocator_json`]).
     pub fn to_json(&self) -> serde_json::Value {
         json!({
             "return_value": self.return_value,
@@ -46,8 +53,112 @@ impl Outcome {
                 "kind": e.kind.as_str(),
                 "message": e.message,
             })),
+            "allocator": self.allocator.as_ref().map(allocator_json),
         })
     }
+}
+
+/// The JSON of a decoded allocator: `strategy` (`"bump"`, `"pool"`, `"first_fit"`), `name`
+/// (`"TosAllocator"`, `"PoolAllocator"`, `"FirstFitAllocator"`), `bump` (the bump heap's
+/// `used`, `peak`, `capacity`, `failed` and `allocations`, `null` unless counted), `usage`
+/// (`null` for the bump heap, else `allocations`, `frees`, `live_bytes`,
+/// `peak_live_bytes` (`null` for the pool), `heap_used`, `heap_peak`, `capacity`,
+/// `failed`), `classes` (the pool's 13 size classes: `size`, `hits`, `misses`, `frees`;
+/// else `null`) and `block_size` (first fit's `B`; else `null`).
+pub fn allocator_json(report: &HeapReport) -> serde_json::Value {
+    let b = report.bump;
+    let (strategy, classes, block_size) = match &report.strategy {
+        Strategy::Bump => ("bump", None, None),
+        Strategy::Pool(p) => (
+            "pool",
+            Some(
+                p.classes
+                    .iter()
+                    .map(|c| json!({"size": c.size, "hits": c.hits, "misses": c.misses, "frees": c.frees}))
+                    .collect::<Vec<_>>(),
+            ),
+            None,
+        ),
+        Strategy::FirstFit { block_size, .. } => ("first_fit", None, Some(*block_size)),
+    };
+    json!({
+        "strategy": strategy,
+        "name": report.name(),
+        "bump": {
+            "used": b.used,
+            "peak": b.peak,
+            "capacity": b.capacity,
+            "failed": b.failed,
+            "allocations": b.allocations,
+        },
+        "usage": report.usage().map(|u| json!({
+            "allocations": u.allocations,
+            "frees": u.frees,
+            "live_bytes": u.live_bytes,
+            "peak_live_bytes": u.peak_live_bytes,
+            "heap_used": u.heap_used,
+            "heap_peak": u.heap_peak,
+            "capacity": u.capacity,
+            "failed": u.failed,
+        })),
+        "classes": classes,
+        "block_size": block_size,
+    })
+}
+
+/// The summary's allocator lines (each ending in a newline): `allocator:    NAME — figures`,
+/// then, for the pool, one line per size class used (`  class 192 B: 812 hits, 40 misses,
+/// 830 frees`).
+fn write_allocator(f: &mut fmt::Formatter<'_>, report: Option<&HeapReport>) -> fmt::Result {
+    let Some(r) = report else {
+        return writeln!(f, "allocator:    none recognised");
+    };
+    write!(f, "allocator:    {}", r.name())?;
+    if let Strategy::FirstFit {
+        block_size, blocks, ..
+    } = r.strategy
+    {
+        write!(f, " ({blocks} blocks of {block_size} B)")?;
+    }
+    match r.usage() {
+        None => {
+            let b = r.bump;
+            write!(f, " — ")?;
+            if let Some(n) = b.allocations {
+                write!(f, "{n} allocations, ")?;
+            }
+            writeln!(
+                f,
+                "{} B used, {} B peak, {} B capacity, {} failed",
+                b.used, b.peak, b.capacity, b.failed
+            )?;
+        }
+        Some(u) => {
+            write!(
+                f,
+                " — {} allocations, {} frees, {} B live, ",
+                u.allocations, u.frees, u.live_bytes
+            )?;
+            if let Some(peak) = u.peak_live_bytes {
+                write!(f, "{peak} B live peak, ")?;
+            }
+            writeln!(f, "{} B heap peak, {} failed", u.heap_peak, u.failed)?;
+        }
+    }
+    if let Strategy::Pool(p) = &r.strategy {
+        for c in p
+            .classes
+            .iter()
+            .filter(|c| c.hits != 0 || c.misses != 0 || c.frees != 0)
+        {
+            writeln!(
+                f,
+                "  class {} B: {} hits, {} misses, {} frees",
+                c.size, c.hits, c.misses, c.frees
+            )?;
+        }
+    }
+    Ok(())
 }
 
 impl fmt::Display for Outcome {
@@ -60,6 +171,7 @@ impl fmt::Display for Outcome {
         }
         writeln!(f, "CU consumed:  {}", self.cu_consumed)?;
         writeln!(f, "heap used:    {} bytes", self.heap_used)?;
+        write_allocator(f, self.allocator.as_ref())?;
         if self.return_data.is_empty() {
             writeln!(f, "return data:  none")?;
         } else {

@@ -158,6 +158,7 @@ pub(crate) fn execute(
         logs: std::mem::take(&mut ctx.logs),
         return_data: std::mem::take(&mut ctx.return_data),
         heap_used: touched.max(ctx.bump_next),
+        allocator: tos_alloc::inspect::inspect_vm(heap.as_slice()),
         error,
         run_time,
     };

@@ -30,6 +30,7 @@ fn run_json_has_exactly_the_documented_keys() {
     assert_eq!(
         keys,
         [
+            "allocator",
             "cu_consumed",
             "error",
             "heap_used",
@@ -44,6 +45,28 @@ fn run_json_has_exactly_the_documented_keys() {
     assert!(json["logs"].is_array());
     assert!(json["return_data"].is_string());
     assert!(json["heap_used"].as_u64().unwrap() > 0);
+    // `basic` allocates with TosAllocator: the bump heap's figures, no strategy usage.
+    let allocator = &json["allocator"];
+    let mut keys: Vec<&str> = allocator
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        ["block_size", "bump", "classes", "name", "strategy", "usage"]
+    );
+    assert_eq!(allocator["strategy"], "bump");
+    assert_eq!(allocator["name"], "TosAllocator");
+    assert!(allocator["bump"]["peak"].as_u64().unwrap() > 0);
+    assert_eq!(allocator["bump"]["capacity"], 32 * 1024 - 40);
+    assert_eq!(allocator["bump"]["failed"], 0);
+    assert!(allocator["bump"]["allocations"].is_null());
+    assert!(allocator["usage"].is_null());
+    assert!(allocator["classes"].is_null());
+    assert!(allocator["block_size"].is_null());
 }
 
 #[test]
@@ -100,6 +123,8 @@ fn the_summary_names_every_figure() {
         "return value: 0",
         "CU consumed:",
         "heap used:    72 bytes",
+        // vm-faults has no tos-alloc allocator.
+        "allocator:    none recognised",
         "return data:  16 bytes: ab68",
         "run time:",
         "logs:",
