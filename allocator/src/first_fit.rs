@@ -488,7 +488,7 @@ impl FirstFitHeader {
     pub(crate) fn inspect(
         heap: &crate::inspect::HeapView<'_>,
     ) -> Option<Option<(usize, usize, Usage)>> {
-        let h = FirstFitHeader::from_bytes(heap.from(heap.data_start))?;
+        let h = FirstFitHeader::from_bytes(heap.bytes_at(heap.data_start))?;
         if h.ready.get() != FIRST_FIT_MAGIC {
             return None;
         }

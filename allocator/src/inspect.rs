@@ -108,7 +108,7 @@ pub(crate) struct HeapView<'a> {
 
 impl HeapView<'_> {
     /// The bytes from address `addr` on (empty when `addr` is outside the snapshot).
-    pub(crate) fn from(&self, addr: usize) -> &[u8] {
+    pub(crate) fn bytes_at(&self, addr: usize) -> &[u8] {
         addr.checked_sub(self.base)
             .and_then(|off| self.bytes.get(off..))
             .unwrap_or(&[])

@@ -460,7 +460,7 @@ impl PoolHeader {
     /// below the bump cursor, and every free-list head must be 0 or a block of its class
     /// between the header and the cursor).
     pub(crate) fn inspect(heap: &crate::inspect::HeapView<'_>) -> Option<Option<PoolStats>> {
-        let h = PoolHeader::from_bytes(heap.from(heap.data_start))?;
+        let h = PoolHeader::from_bytes(heap.bytes_at(heap.data_start))?;
         if h.ready.get() != POOL_MAGIC {
             return None;
         }
