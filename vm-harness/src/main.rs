@@ -10,6 +10,35 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
+
+/// Exit code when stdout closes before everything was written (`tako-vm ... | head`): the
+/// shell's code for a process ended by SIGPIPE, so it is never mistaken for success.
+const EXIT_BROKEN_PIPE: i32 = 141;
+
+/// Writes to stdout; a closed pipe ends the process quietly with [`EXIT_BROKEN_PIPE`]
+/// (instead of `print!`'s panic), any other write error with a message and exit code 2.
+fn write_out(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout.write_fmt(args).and_then(|()| stdout.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(EXIT_BROKEN_PIPE);
+        }
+        eprintln!("tako-vm: error: cannot write to stdout: {e}");
+        std::process::exit(i32::from(EXIT_USAGE));
+    }
+}
+
+/// `print!` through [`write_out`].
+macro_rules! out {
+    ($($arg:tt)*) => { write_out(format_args!($($arg)*)) };
+}
+
+/// `println!` through [`write_out`].
+macro_rules! outln {
+    () => { write_out(format_args!("\n")) };
+    ($($arg:tt)*) => { write_out(format_args!("{}\n", format_args!($($arg)*))) };
+}
 use vm_harness::{Config, Outcome, VmError};
 
 /// Exit code of a run that completed.
@@ -87,6 +116,10 @@ struct RunArgs {
     /// Print the outcome as one JSON object.
     #[arg(long)]
     json: bool,
+    /// With --json: add an `allocator` key, the tos-alloc allocator's figures decoded from
+    /// the heap after the run (the readable summary always shows them).
+    #[arg(long, requires = "json")]
+    allocator_stats: bool,
 }
 
 /// A failure before the contract ran: printed, exit code 2.
@@ -137,10 +170,12 @@ fn run(args: &RunArgs) -> Result<u8, Refused> {
     let (so, input, config) = args.prepare().map_err(Refused)?;
     let outcome =
         vm_harness::run(&so, &input, &config).map_err(|e| Refused(loading(e, &args.so)))?;
-    if args.json {
-        println!("{}", outcome.to_json());
+    if args.json && args.allocator_stats {
+        outln!("{}", outcome.to_json_with_allocator());
+    } else if args.json {
+        outln!("{}", outcome.to_json());
     } else {
-        print!("{outcome}");
+        out!("{outcome}");
     }
     Ok(exit_code(&outcome))
 }
@@ -165,11 +200,11 @@ fn profile(args: &RunArgs) -> Result<u8, Refused> {
             .collect();
         let mut value = profile.outcome.to_json();
         value["functions"] = serde_json::Value::Array(functions);
-        println!("{value}");
+        outln!("{value}");
     } else {
-        print!("{}", profile.outcome);
-        println!();
-        print!("{}", vm_harness::render_profile(&profile));
+        out!("{}", profile.outcome);
+        outln!();
+        out!("{}", vm_harness::render_profile(&profile));
     }
     Ok(exit_code(&profile.outcome))
 }
@@ -225,26 +260,26 @@ fn bench(args: &BenchArgs) -> Result<u8, Refused> {
             .compare(&report)
             .with_context(|| format!("{}", args.baseline.display()))
             .map_err(Refused)?;
-        println!("## CU baseline check against {}\n", args.baseline.display());
-        print!("{}", comparison.markdown());
+        outln!("## CU baseline check against {}\n", args.baseline.display());
+        out!("{}", comparison.markdown());
         let failures = comparison.failures();
         if failures.is_empty() {
-            println!("\nCheck passed: no figure of TosAllocator, PoolAllocator or FirstFitAllocator got worse.\n");
+            outln!("\nCheck passed: no figure of TosAllocator, PoolAllocator or FirstFitAllocator got worse.\n");
         } else {
-            println!("\nCheck FAILED: figures of tos-alloc's allocators got worse (update the baseline with `tako-vm bench --update-baseline` if intended):");
+            outln!("\nCheck FAILED: figures of tos-alloc's allocators got worse (update the baseline with `tako-vm bench --update-baseline` if intended):");
             for f in &failures {
-                println!("- {f}");
+                outln!("- {f}");
             }
-            println!();
+            outln!();
             code = EXIT_WORSE;
         }
     }
-    println!(
+    outln!(
         "Report files: {}/cu-report.{{json,svg,md}}\n",
         args.out.display()
     );
     // The report is the last thing printed (CI's log ends with it).
-    print!("{markdown}");
+    out!("{markdown}");
     Ok(code)
 }
 

@@ -39,9 +39,8 @@ pub struct Outcome {
 
 impl Outcome {
     /// The CLI's `--json` object: exactly `return_value` (u64, `null` after a fault),
-    /// `cu_consumed`, `logs`, `return_data` (lowercase hex), `heap_used`, `error`
-    /// (`null` or `{"kind", "message"}`) and `allocator` (`null` or the object of
-    /// [`allocator_json`]).
+    /// `cu_consumed`, `logs`, `return_data` (lowercase hex), `heap_used` and `error`
+    /// (`null` or `{"kind", "message"}`).
     pub fn to_json(&self) -> serde_json::Value {
         json!({
             "return_value": self.return_value,
@@ -53,8 +52,18 @@ impl Outcome {
                 "kind": e.kind.as_str(),
                 "message": e.message,
             })),
-            "allocator": self.allocator.as_ref().map(allocator_json),
         })
+    }
+
+    /// [`Outcome::to_json`] plus `allocator` (`null` or the object of [`allocator_json`]):
+    /// the CLI's `--json --allocator-stats`.
+    pub fn to_json_with_allocator(&self) -> serde_json::Value {
+        let mut value = self.to_json();
+        value["allocator"] = self
+            .allocator
+            .as_ref()
+            .map_or(serde_json::Value::Null, allocator_json);
+        value
     }
 }
 

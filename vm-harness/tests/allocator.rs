@@ -94,7 +94,7 @@ fn pool_churn_figures_match_the_contracts_own() {
     // Classes never used are not listed.
     assert!(!text.contains("class 512 B"), "{text}");
 
-    let json = out.to_json();
+    let json = out.to_json_with_allocator();
     let a = &json["allocator"];
     assert_eq!(a["strategy"], "pool");
     assert_eq!(a["name"], "PoolAllocator");
@@ -138,7 +138,7 @@ fn first_fit_churn_figures_match_the_contracts_own() {
         u.allocations, u.frees, live, live_peak, u.heap_peak
     );
     assert!(text.contains(&line), "{line:?} missing in\n{text}");
-    let json = out.to_json();
+    let json = out.to_json_with_allocator();
     assert_eq!(json["allocator"]["strategy"], "first_fit");
     assert_eq!(json["allocator"]["block_size"], 16);
     assert_eq!(json["allocator"]["usage"]["peak_live_bytes"], live_peak);
@@ -161,7 +161,7 @@ fn tos_allocator_figures_match_the_contracts_own() {
     let line =
         "allocator:    TosAllocator — 4000 B used, 4000 B peak, 32728 B capacity, 0 failed\n";
     assert!(text.contains(line), "{line:?} missing in\n{text}");
-    let json = out.to_json();
+    let json = out.to_json_with_allocator();
     assert_eq!(json["allocator"]["strategy"], "bump");
     assert_eq!(json["allocator"]["bump"]["used"], 4000);
     assert!(json["allocator"]["usage"].is_null());
@@ -188,7 +188,7 @@ fn other_allocators_are_not_recognised() {
         let out = bench(feature, ALLOC, 500, 8, &Config::default());
         assert_eq!(out.return_value, Some(SUCCESS), "{feature}: {out}");
         assert_eq!(out.allocator, None, "{feature}: {out}");
-        assert!(out.to_json()["allocator"].is_null());
+        assert!(out.to_json_with_allocator()["allocator"].is_null());
         assert!(out.to_string().contains("allocator:    none recognised\n"));
     }
 }

@@ -30,7 +30,6 @@ fn run_json_has_exactly_the_documented_keys() {
     assert_eq!(
         keys,
         [
-            "allocator",
             "cu_consumed",
             "error",
             "heap_used",
@@ -45,7 +44,12 @@ fn run_json_has_exactly_the_documented_keys() {
     assert!(json["logs"].is_array());
     assert!(json["return_data"].is_string());
     assert!(json["heap_used"].as_u64().unwrap() > 0);
-    // `basic` allocates with TosAllocator: the bump heap's figures, no strategy usage.
+    // `--allocator-stats` adds one key: `basic` allocates with TosAllocator, so the bump
+    // heap's figures and no strategy usage.
+    let out = tako_vm(&["run", so.to_str().unwrap(), "--json", "--allocator-stats"]);
+    assert_eq!(out.status.code(), Some(0));
+    let json = json_of(&out);
+    assert_eq!(json.as_object().unwrap().len(), 7);
     let allocator = &json["allocator"];
     let mut keys: Vec<&str> = allocator
         .as_object()
@@ -204,4 +208,22 @@ fn profile_of_a_faulting_run_still_adds_up() {
             );
         }
     }
+}
+
+#[test]
+fn a_closed_stdout_ends_quietly_not_with_a_panic() {
+    use std::process::{Command, Stdio};
+    let so = contract_path("basic");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tako-vm"))
+        .args(["profile", so.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("tako-vm starts");
+    // The reader goes away before the first line is written (`tako-vm ... | head -0`).
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(141), "{stderr}");
 }
