@@ -1,18 +1,34 @@
 //! [`Slab`]: a handle slab over a caller's byte region (TinyAlloc-style), with
-//! [`ByteBuffer`] and [`ByteBufferDeque`] built on it. No global allocator, no statics,
-//! no `unsafe`: every access is index arithmetic on the borrowed `&mut [u8]`.
+//! [`ByteBuffer`] and [`ByteBufferDeque`] built on it. No global allocator, no statics;
+//! one `unsafe` block ([`Slab::new`] views the table's bytes as aligned `u64` words), the
+//! rest is index arithmetic on the borrowed region.
 //!
 //! The region is cut into a slot table and `slots` fixed-size slots of `SLOT` bytes:
 //!
 //! ```text
-//! [ table: slots × 8 bytes ][ slot 0 | slot 1 | ... | slot slots-1 ][ unused tail ]
+//! [ skip: 0..=7 ][ table: slots × 8 bytes ][ slot 0 | slot 1 | ... | slot slots-1 ][ unused tail ]
 //! ```
 //!
-//! Each table entry is `generation: u16, span: u16, len: u32` (little-endian). `span` is
-//! [`FREE`] (0) for a free slot, the number of slots of the allocation for the first slot
-//! of a live allocation (its *head*), and [`INTERIOR`] for the other slots of a live
-//! allocation. An allocation of `len` bytes takes `max(1, ceil(len / SLOT))` consecutive
-//! slots (first fit, from a hint below which no slot is free).
+//! The table starts at the region's first 8-aligned byte: up to 7 bytes at the start of a
+//! region that is not 8-aligned are skipped (never read nor written; see
+//! [`Slab::align_skip`]), so that each entry is one aligned `u64` word, read and written
+//! with a single load or store (in the VM, one `ldxdw`/`stxdw` rather than a byte at a
+//! time). Each word packs `generation` (bits 0..16), `span` (bits 16..32) and `len` (bits
+//! 32..64). `span` is [`FREE`] (0) for a free slot, the number of slots of the allocation
+//! for the first slot of a live allocation (its *head*), and [`INTERIOR`] for the other
+//! slots of a live allocation. An allocation of `len` bytes takes `max(1, ceil(len / SLOT))`
+//! consecutive slots: the first (lowest) run of that many free slots (first fit).
+//!
+//! The search starts from one of four hints, one per class of run lengths (1, 2..=3,
+//! 4..=7, 8 or more slots): below the hint of the class of `2^c` slots, no run of `2^c`
+//! or more free slots starts. A search for `n` slots starts at the hint of `n`'s class,
+//! moves it to the first run of at least `2^c` slots it saw (past the slots it takes) and
+//! the hints of longer classes past the run taken; a free lowers each hint to where a run
+//! of its class through the freed slots can start. So the placement is exactly first fit
+//! from slot 0 (debug builds check it against a scan from slot 0), but a search does not
+//! rescan the allocations and the holes too short for its class that it already passed: a
+//! queue of two-slot messages behind a one-slot hole allocates in O(1), not in O(queued
+//! messages). [`get`](Slab::get) and every handle check are O(1).
 //!
 //! A [`Handle`] is the head's index and its generation. Freeing an allocation increments
 //! its head's generation (wrapping), so a freed handle, and a handle whose slot was reused,
@@ -65,8 +81,21 @@ pub const INTERIOR: u16 = u16::MAX;
 pub const MAX_SPAN: usize = INTERIOR as usize - 1;
 /// The most slots a slab has (slot indices are 16 bits).
 pub const MAX_SLOTS: usize = 1 << 16;
-/// Bytes of slot-table entry per slot.
+/// Bytes of slot-table entry per slot (one `u64` word).
 pub const TABLE_ENTRY: usize = 8;
+/// The table's alignment: the most bytes [`Slab::new`] skips at the region's start is
+/// `TABLE_ALIGN - 1`.
+pub const TABLE_ALIGN: usize = core::mem::align_of::<u64>();
+
+/// Classes of run lengths with a search hint of their own: class `c` holds lengths
+/// `2^c..2^(c+1)` (the last one, `2^(HINTS-1)` and more).
+const HINTS: usize = 4;
+/// Bit position of `span` in a table word.
+const SPAN_SHIFT: u32 = 16;
+/// Bit position of `len` in a table word.
+const LEN_SHIFT: u32 = 32;
+/// The `span` bits of a table word.
+const SPAN_MASK: u64 = 0xFFFF << SPAN_SHIFT;
 
 /// A generation-checked reference to an allocation in a [`Slab`]: the index of its first
 /// slot and that slot's generation when it was allocated. `Copy`, 4 bytes as
@@ -166,6 +195,22 @@ struct Entry {
     len: u32,
 }
 
+impl Entry {
+    #[inline]
+    fn from_word(w: u64) -> Self {
+        Entry {
+            generation: w as u16,
+            span: (w >> SPAN_SHIFT) as u16,
+            len: (w >> LEN_SHIFT) as u32,
+        }
+    }
+
+    #[inline]
+    fn to_word(self) -> u64 {
+        self.generation as u64 | (self.span as u64) << SPAN_SHIFT | (self.len as u64) << LEN_SHIFT
+    }
+}
+
 /// A slab of fixed-size slots of `SLOT` bytes over a borrowed byte region, handing out
 /// generation-checked [`Handle`]s to byte allocations of one or more consecutive slots.
 ///
@@ -179,13 +224,16 @@ struct Entry {
 /// assert_eq!(slab.get(h), None); // a freed handle reads as None
 /// ```
 pub struct Slab<'a, const SLOT: usize = 32> {
-    region: &'a mut [u8],
+    /// One word per slot (`slots` words): generation, span, len (see the module docs).
+    table: &'a mut [u64],
+    /// The slots' bytes (`slots * SLOT`), right after the table.
+    data: &'a mut [u8],
     /// Number of slots.
     slots: usize,
-    /// Offset of slot 0's bytes in `region` (the table's length).
-    data: usize,
-    /// No slot below `hint` is free.
-    hint: usize,
+    /// Bytes skipped at the region's start to align the table.
+    skip: usize,
+    /// `hints[c]`: no run of `2^c` or more free slots starts below it.
+    hints: [usize; HINTS],
     /// Slots in live allocations.
     used_slots: usize,
     usage: Usage,
@@ -198,31 +246,52 @@ impl<const SLOT: usize> fmt::Debug for Slab<'_, SLOT> {
             .field("slot_size", &SLOT)
             .field("slots", &self.slots)
             .field("free_slots", &self.free_slots())
+            .field("align_skip", &self.skip)
             .field("usage", &self.usage)
             .finish_non_exhaustive()
     }
 }
 
 impl<'a, const SLOT: usize> Slab<'a, SLOT> {
-    /// A slab over `region`: as many slots as `region.len() / (SLOT + 8)` (at most
-    /// [`MAX_SLOTS`]), all free. Only the slot table is written (zeroed); slot bytes are
-    /// written when allocated. `SLOT` must be at least 1 (checked at compile time).
+    /// A slab over `region`: the table starts at the region's first 8-aligned byte (the
+    /// `skip` = 0..=7 bytes before it are left alone: [`align_skip`](Self::align_skip)),
+    /// then as many slots as `(region.len() - skip) / (SLOT + 8)` (at most [`MAX_SLOTS`]),
+    /// all free. Only the slot table is written (zeroed); slot bytes are written when
+    /// allocated. `SLOT` must be at least 1 (checked at compile time).
+    ///
+    /// [`SlabError::RegionTooSmall`] when not one slot fits; its `needed` counts the skipped
+    /// bytes too.
     pub fn new(region: &'a mut [u8]) -> Result<Self, SlabError> {
         const { assert!(SLOT >= 1, "Slab: SLOT must be at least 1 byte") };
-        let slots = (region.len() / (SLOT + TABLE_ENTRY)).min(MAX_SLOTS);
+        let len = region.len();
+        let skip = region.as_ptr().addr().wrapping_neg() % TABLE_ALIGN;
+        let too_small = SlabError::RegionTooSmall {
+            len,
+            needed: skip + SLOT + TABLE_ENTRY,
+        };
+        let slots = (len.saturating_sub(skip) / (SLOT + TABLE_ENTRY)).min(MAX_SLOTS);
         if slots == 0 {
-            return Err(SlabError::RegionTooSmall {
-                len: region.len(),
-                needed: SLOT + TABLE_ENTRY,
-            });
+            return Err(too_small);
         }
-        let data = slots * TABLE_ENTRY;
-        region[..data].fill(0);
+        let (table, rest) = region[skip..].split_at_mut(slots * TABLE_ENTRY);
+        let data = &mut rest[..slots * SLOT];
+        // SAFETY: `align_to_mut` reinterprets only the part of `table` that is aligned for
+        // `u64` (it computes the prefix and suffix itself), and every bit pattern is a valid
+        // `u64`, so the words can be read whatever the region held; the words borrow `table`
+        // mutably for `'a`, exclusively (it is split off from `data`).
+        let (prefix, table, suffix) = unsafe { table.align_to_mut::<u64>() };
+        if !prefix.is_empty() || !suffix.is_empty() || table.len() != slots {
+            // Not reached: `table` starts 8-aligned and is `slots * 8` bytes long. Kept
+            // so that no path of `new` can panic or misplace the table.
+            return Err(too_small);
+        }
+        table.fill(0);
         Ok(Slab {
-            region,
-            slots,
+            table,
             data,
-            hint: 0,
+            slots,
+            skip,
+            hints: [0; HINTS],
             used_slots: 0,
             usage: Usage {
                 capacity: slots * SLOT,
@@ -249,7 +318,14 @@ impl<'a, const SLOT: usize> Slab<'a, SLOT> {
 
     /// Bytes of the region the slot table takes (8 per slot).
     pub fn table_bytes(&self) -> usize {
-        self.data
+        self.slots * TABLE_ENTRY
+    }
+
+    /// Bytes skipped at the region's start so that the table is 8-aligned (0 for an
+    /// 8-aligned region, at most [`TABLE_ALIGN`]` - 1`). The table follows them, then the
+    /// slots.
+    pub fn align_skip(&self) -> usize {
+        self.skip
     }
 
     /// The largest allocation the slab can ever hold, in bytes.
@@ -275,31 +351,31 @@ impl<'a, const SLOT: usize> Slab<'a, SLOT> {
     /// Allocates `data.len()` bytes and copies `data` into them.
     pub fn alloc(&mut self, data: &[u8]) -> Result<Handle, SlabError> {
         let h = self.alloc_len(data.len(), 0)?;
-        let start = self.offset(h.index());
-        self.region[start..start + data.len()].copy_from_slice(data);
+        let start = Self::offset(h.index());
+        self.data[start..start + data.len()].copy_from_slice(data);
         Ok(h)
     }
 
     /// Allocates `len` zeroed bytes.
     pub fn alloc_zeroed(&mut self, len: usize) -> Result<Handle, SlabError> {
         let h = self.alloc_len(len, 0)?;
-        let start = self.offset(h.index());
-        self.region[start..start + len].fill(0);
+        let start = Self::offset(h.index());
+        self.data[start..start + len].fill(0);
         Ok(h)
     }
 
     /// The allocation's bytes, or `None` for a stale handle.
     pub fn get(&self, h: Handle) -> Option<&[u8]> {
         let e = self.live(h)?;
-        let start = self.offset(h.index());
-        Some(&self.region[start..start + e.len as usize])
+        let start = Self::offset(h.index());
+        self.data.get(start..start + e.len as usize)
     }
 
     /// The allocation's bytes, writable, or `None` for a stale handle.
     pub fn get_mut(&mut self, h: Handle) -> Option<&mut [u8]> {
         let e = self.live(h)?;
-        let start = self.offset(h.index());
-        Some(&mut self.region[start..start + e.len as usize])
+        let start = Self::offset(h.index());
+        self.data.get_mut(start..start + e.len as usize)
     }
 
     /// Whether `h` refers to a live allocation.
@@ -337,44 +413,37 @@ impl<'a, const SLOT: usize> Slab<'a, SLOT> {
 
     // ---- internals -------------------------------------------------------------------
 
-    /// Offset in `region` of slot `i`'s first byte.
-    fn offset(&self, i: usize) -> usize {
-        self.data + i * SLOT
+    /// Offset in `data` of slot `i`'s first byte.
+    #[inline]
+    fn offset(i: usize) -> usize {
+        i * SLOT
     }
 
+    #[inline]
     fn entry(&self, i: usize) -> Entry {
-        let b = &self.region[i * TABLE_ENTRY..(i + 1) * TABLE_ENTRY];
-        Entry {
-            generation: u16::from_le_bytes([b[0], b[1]]),
-            span: u16::from_le_bytes([b[2], b[3]]),
-            len: u32::from_le_bytes([b[4], b[5], b[6], b[7]]),
-        }
+        Entry::from_word(self.table[i])
     }
 
+    #[inline]
     fn set_entry(&mut self, i: usize, e: Entry) {
-        let b = &mut self.region[i * TABLE_ENTRY..(i + 1) * TABLE_ENTRY];
-        b[0..2].copy_from_slice(&e.generation.to_le_bytes());
-        b[2..4].copy_from_slice(&e.span.to_le_bytes());
-        b[4..8].copy_from_slice(&e.len.to_le_bytes());
+        self.table[i] = e.to_word();
     }
 
+    #[inline]
     fn set_span(&mut self, i: usize, span: u16) {
-        let at = i * TABLE_ENTRY + 2;
-        self.region[at..at + 2].copy_from_slice(&span.to_le_bytes());
+        let w = &mut self.table[i];
+        *w = (*w & !SPAN_MASK) | (span as u64) << SPAN_SHIFT;
     }
 
+    #[inline]
     fn span(&self, i: usize) -> u16 {
-        let at = i * TABLE_ENTRY + 2;
-        u16::from_le_bytes([self.region[at], self.region[at + 1]])
+        (self.table[i] >> SPAN_SHIFT) as u16
     }
 
     /// The head entry of `h`'s allocation, if `h` is live.
+    #[inline]
     fn live(&self, h: Handle) -> Option<Entry> {
-        let i = h.index();
-        if i >= self.slots {
-            return None;
-        }
-        let e = self.entry(i);
+        let e = Entry::from_word(*self.table.get(h.index())?);
         (e.span != FREE && e.span != INTERIOR && e.generation == h.generation).then_some(e)
     }
 
@@ -391,25 +460,63 @@ impl<'a, const SLOT: usize> Slab<'a, SLOT> {
         Ok(n)
     }
 
-    /// First fit: the first run of `n` free slots at or after the hint. Moves the hint to
-    /// the first free slot seen (none below it).
+    /// The hint class of a run of `n >= 1` slots: `min(floor(log2(n)), HINTS - 1)`.
+    #[inline]
+    fn class(n: usize) -> usize {
+        if n >= 8 {
+            3
+        } else if n >= 4 {
+            2
+        } else if n >= 2 {
+            1
+        } else {
+            0
+        }
+    }
+
+    /// First fit: the lowest run of `n` free slots, which the caller then takes whole.
+    /// The scan starts at the hint of `n`'s class `c` (no run of `2^c` or more slots starts
+    /// below it) and skips a live allocation in one step (its head's span). Afterwards:
+    /// - `hints[c]` moves to the first run of `2^c` or more slots the scan saw, or past the
+    ///   run taken if that was the first (its rest starts there), or to the end;
+    /// - every run the scan passed is shorter than `n < 2^(c+1)`, so the hints of the longer
+    ///   classes move past the run taken (or to the end when there is none).
     fn find_run(&mut self, n: usize) -> Option<usize> {
-        let mut i = self.hint;
+        // One slot, and the hint of class 0 (no free slot below it) is free: it is the
+        // first fit, with no scan.
+        if n == 1 {
+            let i = self.hints[0];
+            if i < self.slots && self.span(i) == FREE {
+                #[cfg(debug_assertions)]
+                debug_assert_eq!(Some(i), self.first_fit_from_zero(1));
+                for h in &mut self.hints {
+                    if *h <= i {
+                        *h = i + 1;
+                    }
+                }
+                return Some(i);
+            }
+        }
+        let class = Self::class(n);
+        let t = 1usize << class;
+        let mut i = self.hints[class];
         let mut run_start = i;
         let mut run = 0;
-        let mut first_free = None;
+        let mut first_t = self.slots;
         while i < self.slots {
             match self.span(i) {
                 FREE => {
-                    first_free.get_or_insert(i);
                     if run == 0 {
                         run_start = i;
                     }
                     run += 1;
+                    i += 1;
+                    if run == t && first_t == self.slots {
+                        first_t = run_start;
+                    }
                     if run == n {
                         break;
                     }
-                    i += 1;
                 }
                 INTERIOR => {
                     // Not reached from a head or a free slot; kept total for robustness.
@@ -422,8 +529,43 @@ impl<'a, const SLOT: usize> Slab<'a, SLOT> {
                 }
             }
         }
-        self.hint = first_free.unwrap_or(self.slots);
-        (run == n).then_some(run_start)
+        let found = (run == n).then_some(run_start);
+        #[cfg(debug_assertions)]
+        debug_assert_eq!(
+            found,
+            self.first_fit_from_zero(n),
+            "slab: the hinted search for {n} slots disagrees with first fit from slot 0"
+        );
+        let past = found.map_or(self.slots, |at| at + n);
+        self.hints[class] = if found == Some(first_t) {
+            past
+        } else {
+            first_t
+        };
+        // A fixed trip count: unrolled, no bounds checks.
+        for (c, h) in self.hints.iter_mut().enumerate() {
+            if c > class && *h < past {
+                *h = past;
+            }
+        }
+        found
+    }
+
+    /// The reference the hinted search must agree with: first fit scanning from slot 0.
+    #[cfg(debug_assertions)]
+    fn first_fit_from_zero(&self, n: usize) -> Option<usize> {
+        let mut run = 0;
+        for i in 0..self.slots {
+            if self.span(i) == FREE {
+                run += 1;
+                if run == n {
+                    return Some(i + 1 - n);
+                }
+            } else {
+                run = 0;
+            }
+        }
+        None
     }
 
     /// Marks slots `from..to` as interior slots of a live allocation.
@@ -443,6 +585,10 @@ impl<'a, const SLOT: usize> Slab<'a, SLOT> {
         }
     }
 
+    /// Frees slots `from..to`. The run of free slots they join starts at `from` or, if
+    /// free slots precede `from`, lower: if the free slots just below `from` were a run of
+    /// `2^c` or more, it started at or above `hints[c]`; otherwise they are fewer than
+    /// `2^c`, so the joined run starts at `from - (2^c - 1)` at the lowest.
     fn give_slots(&mut self, from: usize, to: usize) {
         for i in from..to {
             self.set_span(i, FREE);
@@ -450,7 +596,12 @@ impl<'a, const SLOT: usize> Slab<'a, SLOT> {
         self.used_slots -= to - from;
         self.usage.live_bytes = self.used_slots * SLOT;
         self.usage.heap_used = self.usage.live_bytes;
-        self.hint = self.hint.min(from);
+        for (c, h) in self.hints.iter_mut().enumerate() {
+            let low = from.saturating_sub((1 << c) - 1);
+            if *h > low {
+                *h = low;
+            }
+        }
     }
 
     /// A new allocation of `len` bytes (contents not written) in a run of
@@ -476,9 +627,6 @@ impl<'a, const SLOT: usize> Slab<'a, SLOT> {
             },
         );
         self.mark_interior(at + 1, at + n);
-        if self.hint == at {
-            self.hint = at + n;
-        }
         self.take_slots(n);
         self.usage.allocations += 1;
         Ok(Handle {
@@ -510,9 +658,9 @@ impl<'a, const SLOT: usize> Slab<'a, SLOT> {
 
     /// Sets the length of a live allocation to `new_len <= capacity`, zeroing new bytes.
     fn set_len_in_place(&mut self, i: usize, e: Entry, new_len: usize) {
-        let start = self.offset(i);
+        let start = Self::offset(i);
         if new_len > e.len as usize {
-            self.region[start + e.len as usize..start + new_len].fill(0);
+            self.data[start + e.len as usize..start + new_len].fill(0);
         }
         self.set_entry(
             i,
@@ -543,11 +691,15 @@ impl<'a, const SLOT: usize> Slab<'a, SLOT> {
             );
             return Ok(h);
         }
-        // Grow in place into the free slots right after the run.
+        // Grow in place into the free slots right after the run. They are the start of a
+        // free run (slot `i + old - 1` is the allocation's), which now starts at `i + need`:
+        // a hint inside the slots taken moves there.
         if i + need <= self.slots && (i + old..i + need).all(|j| self.span(j) == FREE) {
             self.mark_interior(i + old, i + need);
-            if (i + old..i + need).contains(&self.hint) {
-                self.hint = i + need;
+            for hint in &mut self.hints {
+                if (i + old..i + need).contains(hint) {
+                    *hint = i + need;
+                }
             }
             self.take_slots(need - old);
             self.set_len_in_place(
@@ -562,10 +714,10 @@ impl<'a, const SLOT: usize> Slab<'a, SLOT> {
         }
         // Move: the old run stays taken while the new one is found, so they are disjoint.
         let moved = self.alloc_len(new_len, want)?;
-        let (from, to) = (self.offset(i), self.offset(moved.index()));
+        let (from, to) = (Self::offset(i), Self::offset(moved.index()));
         let kept = (e.len as usize).min(new_len);
-        self.region.copy_within(from..from + kept, to);
-        self.region[to + kept..to + new_len].fill(0);
+        self.data.copy_within(from..from + kept, to);
+        self.data[to + kept..to + new_len].fill(0);
         self.release(i, e);
         self.usage.frees += 1;
         Ok(moved)
@@ -688,8 +840,8 @@ impl ByteBuffer {
         })?;
         let h = slab.resize_to(h, new_len, 2 * e.span as usize)?;
         self.handle = Some(h);
-        let start = slab.offset(h.index()) + old;
-        slab.region[start..start + bytes.len()].copy_from_slice(bytes);
+        let start = Slab::<SLOT>::offset(h.index()) + old;
+        slab.data[start..start + bytes.len()].copy_from_slice(bytes);
         Ok(())
     }
 

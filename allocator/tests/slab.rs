@@ -6,18 +6,24 @@ mod slab_model;
 
 use proptest::prelude::*;
 use slab_model::SlabOp;
-use tos_alloc::slab::{ByteBuffer, ByteBufferDeque, Handle, Slab, SlabError, TABLE_ENTRY};
+use tos_alloc::slab::{
+    ByteBuffer, ByteBufferDeque, Handle, Slab, SlabError, TABLE_ALIGN, TABLE_ENTRY,
+};
+
+/// An 8-aligned byte array: the slab skips nothing at its start, so slot counts are exact.
+#[repr(C, align(8))]
+struct Aligned<const N: usize>([u8; N]);
 
 #[test]
 fn geometry_and_region_too_small() {
-    let mut region = [0u8; 1000];
-    let slab = Slab::<32>::new(&mut region).unwrap();
+    let mut region = Aligned([0u8; 1000]);
+    let slab = Slab::<32>::new(&mut region.0).unwrap();
     assert_eq!(slab.slots(), 1000 / (32 + TABLE_ENTRY));
     assert_eq!(slab.table_bytes(), slab.slots() * TABLE_ENTRY);
     assert_eq!(slab.usage().capacity, slab.slots() * 32);
     assert_eq!(slab.free_slots(), slab.slots());
-    let mut tiny = [0u8; 39];
-    let e = Slab::<32>::new(&mut tiny).unwrap_err();
+    let mut tiny = Aligned([0u8; 39]);
+    let e = Slab::<32>::new(&mut tiny.0).unwrap_err();
     assert_eq!(
         e,
         SlabError::RegionTooSmall {
@@ -28,10 +34,88 @@ fn geometry_and_region_too_small() {
     assert!(e.to_string().contains("39 bytes"));
 }
 
+/// A region that is not 8-aligned: the slab skips the bytes before its first 8-aligned
+/// byte (never writing them), puts the table there and the slots right after it.
+#[test]
+fn unaligned_region_skips_to_the_first_aligned_byte() {
+    let mut backing = Aligned([0xAAu8; 1000 + TABLE_ALIGN]);
+    for start in 0..TABLE_ALIGN {
+        backing.0.fill(0xAA);
+        let region = &mut backing.0[start..start + 1000];
+        let base = region.as_ptr().addr();
+        let skip = (TABLE_ALIGN - start) % TABLE_ALIGN;
+        let mut slab = Slab::<32>::new(region).unwrap();
+        assert_eq!(slab.align_skip(), skip, "start {start}");
+        assert_eq!(
+            slab.slots(),
+            (1000 - skip) / (32 + TABLE_ENTRY),
+            "start {start}"
+        );
+        let h = slab.alloc(&[1; 40]).unwrap();
+        assert_eq!(h.index(), 0);
+        // Slot 0 follows the skipped bytes and the table.
+        let slot0 = slab.get(h).unwrap().as_ptr().addr();
+        assert_eq!(slot0, base + skip + slab.table_bytes(), "start {start}");
+        let all = slab.alloc_zeroed(slab.max_len() - 64).unwrap();
+        assert_eq!(slab.get(all).unwrap().len(), slab.max_len() - 64);
+        assert_eq!(slab.free_slots(), 0);
+        // The skipped bytes are untouched.
+        assert!(backing.0[start..start + skip].iter().all(|&b| b == 0xAA));
+    }
+    // Too small once the skip is taken off: `needed` counts the skip.
+    let mut backing = Aligned([0u8; 48]);
+    let e = Slab::<32>::new(&mut backing.0[1..41]).unwrap_err();
+    assert_eq!(
+        e,
+        SlabError::RegionTooSmall {
+            len: 40,
+            needed: 47
+        }
+    );
+}
+
+/// Placement is first fit from slot 0 whatever the hints skipped: a one-slot hole below a
+/// queue of two-slot allocations is not used by them, and is reused by the first one-slot
+/// allocation; holes opened anywhere are found again.
+#[test]
+fn placement_is_first_fit() {
+    let mut region = Aligned([0u8; 40 * 64]);
+    let mut slab = Slab::<32>::new(&mut region.0).unwrap(); // 64 slots
+    let hole = slab.alloc(&[0; 1]).unwrap(); // slot 0
+    let pairs: Vec<Handle> = (0..20).map(|_| slab.alloc(&[2; 64]).unwrap()).collect();
+    slab.free(hole).unwrap();
+    for (k, h) in pairs.iter().enumerate() {
+        assert_eq!(h.index(), 1 + 2 * k);
+    }
+    // The hole is one slot: two-slot allocations go after the queue.
+    let next = slab.alloc(&[3; 64]).unwrap();
+    assert_eq!(next.index(), 41);
+    // A one-slot allocation takes the hole.
+    let one = slab.alloc(&[4; 3]).unwrap();
+    assert_eq!(one.index(), 0);
+    // Free two neighbours in the middle: a four-slot run at 11..15, found first.
+    slab.free(pairs[5]).unwrap();
+    slab.free(pairs[6]).unwrap();
+    let four = slab.alloc(&[5; 100]).unwrap();
+    assert_eq!(four.index(), 11);
+    // A run freed below a hint that moved past it: found again.
+    slab.free(pairs[0]).unwrap();
+    let two = slab.alloc(&[6; 33]).unwrap();
+    assert_eq!(two.index(), 1);
+    // A long run (more than 8 slots) at the end, then one freed below it.
+    let long = slab.alloc(&[7; 32 * 10]).unwrap();
+    assert_eq!(long.index(), 43);
+    for h in &pairs[10..15] {
+        slab.free(*h).unwrap();
+    }
+    let long2 = slab.alloc(&[8; 32 * 9]).unwrap();
+    assert_eq!(long2.index(), 21);
+}
+
 #[test]
 fn freed_handle_is_stale_and_reuse_does_not_revive_it() {
-    let mut region = [0u8; 1024];
-    let mut slab = Slab::<16>::new(&mut region).unwrap();
+    let mut region = Aligned([0u8; 1024]);
+    let mut slab = Slab::<16>::new(&mut region.0).unwrap();
     let a = slab.alloc(b"alpha").unwrap();
     assert_eq!(slab.get(a), Some(&b"alpha"[..]));
     slab.free(a).unwrap();
@@ -60,8 +144,8 @@ fn freed_handle_is_stale_and_reuse_does_not_revive_it() {
 
 #[test]
 fn generation_wraps_safely() {
-    let mut region = [0u8; 256];
-    let mut slab = Slab::<8>::new(&mut region).unwrap();
+    let mut region = Aligned([0u8; 256]);
+    let mut slab = Slab::<8>::new(&mut region.0).unwrap();
     let first = slab.alloc(b"x").unwrap();
     assert_eq!((first.index(), first.generation()), (0, 0));
     slab.free(first).unwrap();
@@ -86,8 +170,8 @@ fn generation_wraps_safely() {
 
 #[test]
 fn out_of_memory_is_an_error_not_a_panic() {
-    let mut region = [0u8; 400];
-    let mut slab = Slab::<32>::new(&mut region).unwrap(); // 10 slots
+    let mut region = Aligned([0u8; 400]);
+    let mut slab = Slab::<32>::new(&mut region.0).unwrap(); // 10 slots
     assert_eq!(slab.slots(), 10);
     let mut hs = Vec::new();
     while let Ok(h) = slab.alloc(&[7; 32]) {
@@ -124,8 +208,8 @@ fn out_of_memory_is_an_error_not_a_panic() {
 
 #[test]
 fn multi_slot_allocations_and_resize() {
-    let mut region = [0u8; 2000];
-    let mut slab = Slab::<16>::new(&mut region).unwrap();
+    let mut region = Aligned([0u8; 2000]);
+    let mut slab = Slab::<16>::new(&mut region.0).unwrap();
     let data: Vec<u8> = (0..50).collect();
     let a = slab.alloc(&data).unwrap(); // 4 slots
     assert_eq!(slab.capacity_of(a), Some(64));
@@ -190,8 +274,8 @@ fn byte_buffer_growth_keeps_contents() {
 
 #[test]
 fn byte_buffer_with_capacity_and_errors() {
-    let mut region = [0u8; 24 * 10];
-    let mut slab = Slab::<16>::new(&mut region).unwrap(); // 10 slots
+    let mut region = Aligned([0u8; 24 * 10]);
+    let mut slab = Slab::<16>::new(&mut region.0).unwrap(); // 10 slots
     let mut buf = ByteBuffer::with_capacity(&mut slab, 40).unwrap();
     assert_eq!((buf.len(&slab), buf.capacity(&slab)), (0, 48));
     buf.extend_from_slice(&mut slab, &[1; 48]).unwrap();
@@ -253,8 +337,8 @@ fn deque_is_fifo_and_grows_its_ring() {
 
 #[test]
 fn deque_full_slab_is_an_error_and_the_queue_is_unchanged() {
-    let mut region = [0u8; 40 * 8];
-    let mut slab = Slab::<32>::new(&mut region).unwrap(); // 8 slots
+    let mut region = Aligned([0u8; 40 * 8]);
+    let mut slab = Slab::<32>::new(&mut region.0).unwrap(); // 8 slots
     let mut q = ByteBufferDeque::new();
     let mut n = 0;
     let err = loop {
