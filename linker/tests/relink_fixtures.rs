@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use object::elf;
-use object::read::elf::{FileHeader, SectionHeader as _, Sym as _};
+use object::read::elf::{FileHeader, ProgramHeader as _, SectionHeader as _, Sym as _};
 use object::LittleEndian as LE;
 use solana_sbpf::elf::Executable;
 use solana_sbpf::program::{BuiltinFunctionDefinition, BuiltinProgram, SBPFVersion};
@@ -74,6 +74,7 @@ fn inspect(bytes: Vec<u8>) -> Image {
         );
     }
     assert_eq!(texts, 1, "exactly one .text");
+    check_segments(header, &bytes);
     let symbols = sections.symbols(LE, &*bytes, elf::SHT_SYMTAB).unwrap();
     let mut functions = BTreeSet::new();
     for sym in symbols.iter() {
@@ -88,6 +89,50 @@ fn inspect(bytes: Vec<u8>) -> Image {
         rodata,
         functions,
         dyn_rel_offsets,
+    }
+}
+
+/// Program headers: ascending `PT_LOAD`s with offset == address that cover every allocated
+/// section (so ELF tools resolve the dynamic table's addresses), a `PT_DYNAMIC` that is
+/// exactly `.dynamic` when there is one, and a table that overlaps no section.
+fn check_segments(header: &elf::FileHeader64<LE>, bytes: &[u8]) {
+    let segments = header.program_headers(LE, bytes).expect("program headers parse");
+    assert!(!segments.is_empty(), "program headers");
+    let phdrs = (
+        header.e_phoff(LE),
+        header.e_phoff(LE) + u64::from(header.e_phnum(LE)) * 56,
+    );
+    let loads: Vec<(u64, u64)> = segments
+        .iter()
+        .filter(|p| p.p_type(LE) == elf::PT_LOAD)
+        .map(|p| {
+            assert_eq!(p.p_offset(LE), p.p_vaddr(LE));
+            assert_eq!(p.p_filesz(LE), p.p_memsz(LE));
+            (p.p_offset(LE), p.p_offset(LE) + p.p_filesz(LE))
+        })
+        .collect();
+    assert!(loads.windows(2).all(|w| w[0].1 <= w[1].0), "{loads:?}");
+    let sections = header.sections(LE, bytes).unwrap();
+    for sh in sections.iter() {
+        let range = (sh.sh_offset(LE), sh.sh_offset(LE) + sh.sh_size(LE));
+        assert!(range.1 <= phdrs.0 || range.0 >= phdrs.1, "phdrs overlap a section");
+        if sh.sh_flags(LE) & u64::from(elf::SHF_ALLOC) != 0 {
+            assert!(
+                loads.iter().any(|l| l.0 <= range.0 && range.1 <= l.1),
+                "{} outside every PT_LOAD",
+                String::from_utf8_lossy(sections.section_name(LE, sh).unwrap())
+            );
+        }
+        if sh.sh_type(LE) == elf::SHT_DYNAMIC {
+            let dynamic = segments
+                .iter()
+                .find(|p| p.p_type(LE) == elf::PT_DYNAMIC)
+                .expect("PT_DYNAMIC");
+            assert_eq!(
+                (dynamic.p_offset(LE), dynamic.p_filesz(LE)),
+                (range.0, range.1 - range.0)
+            );
+        }
     }
 }
 

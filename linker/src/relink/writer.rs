@@ -1,5 +1,5 @@
 //! Writes the output ELF: header, `.text`, `.rodata`, the dynamic tables for syscalls, a
-//! `.symtab` of functions (for profiles) and the section headers.
+//! `.symtab` of functions (for profiles), the program headers and the section headers.
 
 use object::elf;
 
@@ -131,6 +131,9 @@ pub fn write(image: Image) -> Vec<u8> {
         });
     }
 
+    // File ranges of the dynamic tables (`.dynsym` to the end of `.rel.dyn`) and of
+    // `.dynamic`, for the program headers.
+    let mut dynamic_tables: Option<((u64, u64), (u64, u64))> = None;
     if !syscalls.is_empty() {
         // .dynsym: one undefined global per distinct syscall.
         let mut dynstr = Strings::new();
@@ -173,6 +176,10 @@ pub fn write(image: Image) -> Vec<u8> {
             bytes.extend_from_slice(&tag.to_le_bytes());
             bytes.extend_from_slice(&value.to_le_bytes());
         }
+        dynamic_tables = Some((
+            (dynsym_off, rel_off + rel_size),
+            (dynamic_off, bytes.len() as u64),
+        ));
         let dynsym_index = headers.len() as u32;
         let dynstr_index = dynsym_index + 1;
         headers.push(SectionHeader {
@@ -284,6 +291,38 @@ pub fn write(image: Image) -> Vec<u8> {
         entsize: 0,
     });
 
+    // Program headers (after every section, so they overlap none): V0's loader reads the
+    // sections, but ELF tools (readelf, objdump) resolve the DT_* addresses through the
+    // segments. Read-only code, read-only data and dynamic tables, the writable `.dynamic`
+    // (as in upstream SBF V0 output), and PT_DYNAMIC. Ascending addresses, offset == vaddr.
+    let mut segments: Vec<(u32, u32, (u64, u64))> =
+        vec![(elf::PT_LOAD, elf::PF_R | elf::PF_X, text)];
+    let read_only_start = if rodata.1 > rodata.0 {
+        Some(rodata.0)
+    } else {
+        dynamic_tables.map(|(tables, _)| tables.0)
+    };
+    let read_only_end = dynamic_tables.map_or(rodata.1, |(tables, _)| tables.1);
+    if let Some(start) = read_only_start {
+        segments.push((elf::PT_LOAD, elf::PF_R, (start, read_only_end)));
+    }
+    if let Some((_, dynamic)) = dynamic_tables {
+        segments.push((elf::PT_LOAD, elf::PF_R | elf::PF_W, dynamic));
+        segments.push((elf::PT_DYNAMIC, elf::PF_R | elf::PF_W, dynamic));
+    }
+    pad_to(&mut bytes, 8);
+    let phoff = bytes.len() as u64;
+    for (kind, flags, (start, end)) in &segments {
+        bytes.extend_from_slice(&kind.to_le_bytes());
+        bytes.extend_from_slice(&flags.to_le_bytes());
+        bytes.extend_from_slice(&start.to_le_bytes()); // p_offset
+        bytes.extend_from_slice(&start.to_le_bytes()); // p_vaddr
+        bytes.extend_from_slice(&start.to_le_bytes()); // p_paddr
+        bytes.extend_from_slice(&(end - start).to_le_bytes()); // p_filesz
+        bytes.extend_from_slice(&(end - start).to_le_bytes()); // p_memsz
+        bytes.extend_from_slice(&8u64.to_le_bytes()); // p_align
+    }
+
     pad_to(&mut bytes, 8);
     let shoff = bytes.len() as u64;
     for h in &headers {
@@ -316,12 +355,12 @@ pub fn write(image: Image) -> Vec<u8> {
     ehdr.extend_from_slice(&elf::EM_BPF.to_le_bytes());
     ehdr.extend_from_slice(&1u32.to_le_bytes()); // e_version
     ehdr.extend_from_slice(&entry.to_le_bytes());
-    ehdr.extend_from_slice(&0u64.to_le_bytes()); // e_phoff: V0 needs no program headers
+    ehdr.extend_from_slice(&phoff.to_le_bytes()); // e_phoff
     ehdr.extend_from_slice(&shoff.to_le_bytes());
     ehdr.extend_from_slice(&0u32.to_le_bytes()); // e_flags 0 = SBPF V0
     ehdr.extend_from_slice(&64u16.to_le_bytes()); // e_ehsize
     ehdr.extend_from_slice(&56u16.to_le_bytes()); // e_phentsize
-    ehdr.extend_from_slice(&0u16.to_le_bytes()); // e_phnum
+    ehdr.extend_from_slice(&(segments.len() as u16).to_le_bytes()); // e_phnum
     ehdr.extend_from_slice(&64u16.to_le_bytes()); // e_shentsize
     ehdr.extend_from_slice(&(headers.len() as u16).to_le_bytes());
     ehdr.extend_from_slice(&shstrtab_index.to_le_bytes());
