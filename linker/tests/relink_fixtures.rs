@@ -96,7 +96,9 @@ fn inspect(bytes: Vec<u8>) -> Image {
 /// section (so ELF tools resolve the dynamic table's addresses), a `PT_DYNAMIC` that is
 /// exactly `.dynamic` when there is one, and a table that overlaps no section.
 fn check_segments(header: &elf::FileHeader64<LE>, bytes: &[u8]) {
-    let segments = header.program_headers(LE, bytes).expect("program headers parse");
+    let segments = header
+        .program_headers(LE, bytes)
+        .expect("program headers parse");
     assert!(!segments.is_empty(), "program headers");
     let phdrs = (
         header.e_phoff(LE),
@@ -115,7 +117,10 @@ fn check_segments(header: &elf::FileHeader64<LE>, bytes: &[u8]) {
     let sections = header.sections(LE, bytes).unwrap();
     for sh in sections.iter() {
         let range = (sh.sh_offset(LE), sh.sh_offset(LE) + sh.sh_size(LE));
-        assert!(range.1 <= phdrs.0 || range.0 >= phdrs.1, "phdrs overlap a section");
+        assert!(
+            range.1 <= phdrs.0 || range.0 >= phdrs.1,
+            "phdrs overlap a section"
+        );
         if sh.sh_flags(LE) & u64::from(elf::SHF_ALLOC) != 0 {
             assert!(
                 loads.iter().any(|l| l.0 <= range.0 && range.1 <= l.1),
