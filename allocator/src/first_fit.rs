@@ -25,8 +25,10 @@ use crate::region::Region;
 use crate::usage::Usage;
 use crate::Heap;
 
-/// "No chunk": the end of the free list.
-const NONE: u32 = u32::MAX;
+/// "No chunk": the end of the free list. Above every block offset (`L * B` is below it),
+/// so a walk for the chunks before an offset stops at it with one compare, and an
+/// immediate operand in BPF (`u32::MAX` would need an `lddw` for every compare).
+const NONE: usize = i32::MAX as usize;
 
 /// The first-fit header's first word once the allocator is set up (0 before): the bytes
 /// `ffit.tos`, which tell a first-fit heap from the other strategies' ([`crate::inspect`]).
@@ -42,11 +44,12 @@ pub struct FirstFitHeader {
     /// [`FIRST_FIT_MAGIC`] once set up (the header and the block area carved), 0 before
     /// (tested against 0 only).
     ready: Cell<usize>,
-    /// Address of block 0.
+    /// Address of block 0; 0 until set up (the allocation fast path tests this word, which
+    /// it reads anyway, instead of `ready`).
     blocks: Cell<usize>,
     /// Number of blocks.
     count: Cell<u32>,
-    /// Index of the first free chunk, or `NONE`.
+    /// Byte offset (from `blocks`) of the first free chunk, or `NONE`.
     first_free: Cell<u32>,
     allocations: Cell<u64>,
     frees: Cell<u64>,
@@ -66,17 +69,73 @@ pub struct FirstFit<R, const L: usize, const B: usize> {
     _one_thread: PhantomData<Cell<()>>,
 }
 
-/// A free chunk's header, in its first block.
-#[derive(Debug, Clone, Copy)]
-struct Chunk {
-    next: u32,
-    len: u32,
+/// `x`, through an empty instruction the optimizer cannot see into. Applied to the
+/// header's address it makes every header word an offset from one register (one `lddw`
+/// instead of one per word).
+#[cfg(target_arch = "bpf")]
+#[inline(always)]
+fn opaque(mut x: usize) -> usize {
+    // SAFETY: the template is empty: no instruction, no memory access, `x` keeps its
+    // value (an explicit register needs no mention in the template).
+    unsafe {
+        core::arch::asm!(
+            "",
+            inout("r9") x,
+            options(pure, nomem, nostack, preserves_flags)
+        )
+    };
+    x
+}
+
+#[cfg(not(target_arch = "bpf"))]
+#[inline(always)]
+fn opaque(x: usize) -> usize {
+    x
+}
+
+/// A free chunk's header, the first 8 bytes of its first block: two `u32`, the byte offset
+/// (from block 0) of the next free chunk (or `NONE`) and the chunk's length in bytes. Each
+/// is one `ldxw` (which zero-extends: no masking) and is used as a `usize`.
+#[derive(Clone, Copy)]
+struct Chunk(*mut u32);
+
+impl Chunk {
+    #[inline(always)]
+    fn next(self) -> usize {
+        // SAFETY: `self` points at a free chunk's header, inside the block area (8-aligned,
+        // blocks are at least 8 bytes).
+        unsafe { self.0.read() as usize }
+    }
+
+    #[inline(always)]
+    fn len(self) -> usize {
+        // SAFETY: as in `next`.
+        unsafe { self.0.add(1).read() as usize }
+    }
+
+    #[inline(always)]
+    fn set_next(self, next: usize) {
+        // SAFETY: as in `next`; the chunk is free (or being made free): its header is ours.
+        unsafe { self.0.write(next as u32) }
+    }
+
+    #[inline(always)]
+    fn set_len(self, len: usize) {
+        // SAFETY: as in `set_next`.
+        unsafe { self.0.add(1).write(len as u32) }
+    }
+
+    #[inline(always)]
+    fn set(self, next: usize, len: usize) {
+        self.set_next(next);
+        self.set_len(len);
+    }
 }
 
 impl<R: Region, const L: usize, const B: usize> FirstFit<R, L, B> {
     const CHECK: () = assert!(
-        B.is_power_of_two() && B >= 8 && B <= 4096 && L > 0 && L < NONE as usize,
-        "FirstFitAllocator<L, B>: B must be a power of two in 8..=4096 and L in 1..u32::MAX"
+        B.is_power_of_two() && B >= 8 && B <= 4096 && L > 0 && L < NONE / B,
+        "FirstFitAllocator<L, B>: B must be a power of two in 8..=4096 and L * B below 2^31 - 1"
     );
 
     /// A first-fit heap over `region`, set up on its first allocation. The region's heap
@@ -102,7 +161,7 @@ impl<R: Region, const L: usize, const B: usize> FirstFit<R, L, B> {
         // SAFETY: the header is the heap's first block, at `data_start` (8-aligned),
         // carved by `ready_up` before anything else; before that the memory is zero, a
         // valid all-zero `FirstFitHeader`. One thread (`FirstFit` is `!Sync`).
-        unsafe { &*r.pointer(r.data_start()).cast::<FirstFitHeader>() }
+        unsafe { &*r.pointer(opaque(r.data_start())).cast::<FirstFitHeader>() }
     }
 
     /// Carves the header and the block area from a fresh bump heap; false if impossible.
@@ -110,7 +169,7 @@ impl<R: Region, const L: usize, const B: usize> FirstFit<R, L, B> {
     #[inline(never)]
     pub(crate) fn ready_up(&self) -> bool {
         let h = self.header();
-        if h.ready.get() != 0 {
+        if h.blocks.get() != 0 {
             return true;
         }
         self.heap.init();
@@ -130,187 +189,159 @@ impl<R: Region, const L: usize, const B: usize> FirstFit<R, L, B> {
             return false;
         };
         let a = self.heap.alloc(area);
-        if a.is_null() {
+        if a.is_null() || a.addr() == 0 {
             return false;
         }
-        h.blocks.set(a.addr());
         h.count.set(count as u32);
         h.first_free.set(0);
-        self.write(
-            0,
-            Chunk {
-                next: NONE,
-                len: count as u32,
-            },
-        );
+        self.chunk(a.addr(), 0).set(NONE, count * B);
         h.ready.set(FIRST_FIT_MAGIC);
+        h.blocks.set(a.addr());
         true
     }
 
-    fn block(&self, i: u32) -> *mut u8 {
-        self.heap
-            .region()
-            .pointer(self.header().blocks.get() + i as usize * B)
+    /// The block at byte offset `off` of the block area at `blocks`, as a pointer.
+    #[inline(always)]
+    fn at(&self, blocks: usize, off: usize) -> *mut u8 {
+        self.heap.region().pointer(blocks + off)
     }
 
-    fn read(&self, i: u32) -> Chunk {
-        let p = self.block(i).cast::<u32>();
-        // SAFETY: block `i` starts a free chunk, inside the block area; blocks are at
-        // least 8 bytes and 8-aligned; its first two words are the chunk header.
-        unsafe {
-            Chunk {
-                next: p.read(),
-                len: p.add(1).read(),
-            }
+    /// The header of the free chunk at byte offset `off`.
+    #[inline(always)]
+    fn chunk(&self, blocks: usize, off: usize) -> Chunk {
+        Chunk(self.at(blocks, off).cast())
+    }
+
+    /// Bytes of the blocks for `size` bytes (at least one block).
+    #[inline(always)]
+    fn bytes_for(size: usize) -> usize {
+        // No overflow: a layout's size is at most `isize::MAX`.
+        ((size + (B - 1)) & !(B - 1)).max(B)
+    }
+
+    #[inline(always)]
+    fn grow_live(h: &FirstFitHeader, bytes: usize) {
+        let live = h.live_blocks.get() as usize + bytes / B;
+        h.live_blocks.set(live as u32);
+        if live > h.peak_blocks.get() as usize {
+            h.peak_blocks.set(live as u32);
         }
     }
 
-    fn write(&self, i: u32, c: Chunk) {
-        let p = self.block(i).cast::<u32>();
-        // SAFETY: block `i` starts a free chunk (or one being made free), inside the area.
-        unsafe {
-            p.write(c.next);
-            p.add(1).write(c.len);
-        }
+    #[inline(always)]
+    fn shrink_live(h: &FirstFitHeader, bytes: usize) {
+        h.live_blocks
+            .set((h.live_blocks.get() as usize - bytes / B) as u32);
     }
 
-    fn set_next(&self, prev: u32, next: u32) {
-        if prev == NONE {
-            self.header().first_free.set(next);
-        } else {
-            let c = self.read(prev);
-            self.write(prev, Chunk { next, ..c });
-        }
-    }
-
-    /// Blocks for `size` bytes (at least one).
-    fn blocks_for(size: usize) -> usize {
-        size.div_ceil(B).max(1)
-    }
-
-    fn index_of(&self, ptr: *mut u8) -> u32 {
-        ((ptr.addr() - self.header().blocks.get()) / B) as u32
-    }
-
-    fn count_alloc(&self, n: u32) {
-        let h = self.header();
-        h.allocations.set(h.allocations.get() + 1);
-        let live = h.live_blocks.get() + n;
-        h.live_blocks.set(live);
-        if live > h.peak_blocks.get() {
-            h.peak_blocks.set(live);
-        }
-    }
-
-    fn count_free(&self, n: u32) {
-        let h = self.header();
-        h.frees.set(h.frees.get() + 1);
-        h.live_blocks.set(h.live_blocks.get() - n);
-    }
-
+    #[cold]
+    #[inline(never)]
     fn fail(&self) -> *mut u8 {
         let h = self.header();
         h.failed.set(h.failed.get() + 1);
         ptr::null_mut()
     }
 
-    /// Takes `need` blocks aligned to `align` from the first chunk that has them.
-    fn take(&self, need: usize, align: usize) -> Option<u32> {
-        let h = self.header();
-        let mut prev = NONE;
-        let mut cur = h.first_free.get();
-        while cur != NONE {
-            let c = self.read(cur);
+    /// Takes `need` bytes of blocks aligned to `align` from the first chunk that has them;
+    /// returns their address, or 0.
+    #[inline(always)]
+    fn take(&self, h: &FirstFitHeader, blocks: usize, need: usize, align: usize) -> usize {
+        // The link to the chunk under test: the header's `first_free`, then the `next` of
+        // the chunk before it (the first word of a chunk's header).
+        let mut link = Chunk(h.first_free.as_ptr());
+        loop {
+            let cur = link.next();
+            if cur == NONE {
+                return 0;
+            }
+            let c = self.chunk(blocks, cur);
+            let len = c.len();
+            // Bytes to skip at the chunk's start for the alignment: a multiple of B.
             let skip = if align <= B {
                 0
             } else {
-                let addr = self.block(cur).addr();
-                (addr.wrapping_neg() & (align - 1)) / B
+                (blocks + cur).wrapping_neg() & (align - 1)
             };
-            if skip.checked_add(need).is_some_and(|n| n <= c.len as usize) {
-                let need = need as u32;
-                let skip = skip as u32;
+            if skip.checked_add(need).is_some_and(|n| n <= len) {
+                let rest = len - skip - need;
                 let at = cur + skip;
-                let rest = c.len - skip - need;
-                let tail = at + need;
                 let after = if rest > 0 {
-                    self.write(
-                        tail,
-                        Chunk {
-                            next: c.next,
-                            len: rest,
-                        },
-                    );
+                    let tail = at + need;
+                    self.chunk(blocks, tail).set(c.next(), rest);
                     tail
                 } else {
-                    c.next
+                    c.next()
                 };
                 if skip > 0 {
-                    self.write(
-                        cur,
-                        Chunk {
-                            next: after,
-                            len: skip,
-                        },
-                    );
+                    c.set(after, skip);
                 } else {
-                    self.set_next(prev, after);
+                    link.set_next(after);
                 }
-                return Some(at);
+                return blocks + at;
             }
-            prev = cur;
-            cur = c.next;
+            link = c;
         }
-        None
     }
 
-    /// Returns blocks `[i, i + n)` to the free list, merging with free neighbours.
-    fn give_back(&self, i: u32, n: u32) {
-        let h = self.header();
+    /// `take` for an alignment above `B`, out of the common path.
+    #[inline(never)]
+    fn take_aligned(&self, h: &FirstFitHeader, blocks: usize, need: usize, align: usize) -> usize {
+        self.take(h, blocks, need, align)
+    }
+
+    /// Returns the `n` bytes of blocks at byte offset `i` to the free list, merging them
+    /// with the free chunks on either side.
+    #[inline(always)]
+    fn give_back(&self, h: &FirstFitHeader, blocks: usize, i: usize, n: usize) {
+        let mut link = Chunk(h.first_free.as_ptr());
         let mut prev = NONE;
-        let mut cur = h.first_free.get();
-        while cur != NONE && cur < i {
+        let mut cur = link.next();
+        // `NONE` is above every offset: the walk ends there.
+        while cur < i {
             prev = cur;
-            cur = self.read(cur).next;
+            link = self.chunk(blocks, cur);
+            cur = link.next();
         }
-        let mut me = Chunk { next: cur, len: n };
-        if cur != NONE && i + n == cur {
-            let c = self.read(cur);
-            me = Chunk {
-                next: c.next,
-                len: n + c.len,
-            };
+        let (mut next, mut len) = (cur, n);
+        if i + n == cur {
+            let c = self.chunk(blocks, cur);
+            next = c.next();
+            len += c.len();
         }
         if prev != NONE {
-            let p = self.read(prev);
-            if prev + p.len == i {
-                self.write(
-                    prev,
-                    Chunk {
-                        next: me.next,
-                        len: p.len + me.len,
-                    },
-                );
+            // `link` is the previous chunk.
+            let p_len = link.len();
+            if prev + p_len == i {
+                link.set(next, p_len + len);
                 return;
             }
         }
-        self.write(i, me);
-        self.set_next(prev, i);
+        self.chunk(blocks, i).set(next, len);
+        link.set_next(i);
     }
 
     /// Allocates a block for `layout`; null when no free run fits.
     pub fn alloc(&self, layout: Layout) -> *mut u8 {
-        if self.header().ready.get() == 0 && !self.ready_up() {
-            return self.fail_unready();
-        }
-        let need = Self::blocks_for(layout.size());
-        match self.take(need, layout.align()) {
-            Some(at) => {
-                self.count_alloc(need as u32);
-                self.block(at)
+        let h = self.header();
+        let mut blocks = h.blocks.get();
+        if blocks == 0 {
+            if !self.ready_up() {
+                return self.fail_unready();
             }
-            None => self.fail(),
+            blocks = h.blocks.get();
         }
+        let need = Self::bytes_for(layout.size());
+        let at = if layout.align() <= B {
+            self.take(h, blocks, need, 1)
+        } else {
+            self.take_aligned(h, blocks, need, layout.align())
+        };
+        if at == 0 {
+            return self.fail();
+        }
+        h.allocations.set(h.allocations.get() + 1);
+        Self::grow_live(h, need);
+        self.heap.region().pointer(at)
     }
 
     #[cold]
@@ -334,14 +365,17 @@ impl<R: Region, const L: usize, const B: usize> FirstFit<R, L, B> {
     /// # Safety
     /// `ptr` was returned by this heap for `layout` and is not used afterwards.
     pub unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        let n = Self::blocks_for(layout.size()) as u32;
+        let n = Self::bytes_for(layout.size());
         #[cfg(feature = "zero-on-free")]
-        // SAFETY: the block's `n * B` bytes are ours again.
+        // SAFETY: the block's `n` bytes are ours again.
         unsafe {
-            ptr::write_bytes(ptr, 0, n as usize * B)
+            ptr::write_bytes(ptr, 0, n)
         };
-        self.count_free(n);
-        self.give_back(self.index_of(ptr), n);
+        let h = self.header();
+        let blocks = h.blocks.get();
+        h.frees.set(h.frees.get() + 1);
+        Self::shrink_live(h, n);
+        self.give_back(h, blocks, ptr.addr() - blocks, n);
     }
 
     /// Resizes in place when it can (shrinking always; growing into a free chunk that
@@ -350,54 +384,45 @@ impl<R: Region, const L: usize, const B: usize> FirstFit<R, L, B> {
     /// # Safety
     /// As for `GlobalAlloc::realloc`: `ptr` came from this heap for `layout`.
     pub unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let old = Self::blocks_for(layout.size()) as u32;
-        let new = Self::blocks_for(new_size);
-        let i = self.index_of(ptr);
+        let old = Self::bytes_for(layout.size());
+        let new = Self::bytes_for(new_size);
         let h = self.header();
-        if new <= old as usize {
-            let new = new as u32;
+        let blocks = h.blocks.get();
+        let i = ptr.addr() - blocks;
+        if new <= old {
             if new < old {
                 #[cfg(feature = "zero-on-free")]
                 // SAFETY: the tail's blocks are inside the block, ours to give back.
                 unsafe {
-                    ptr::write_bytes(self.block(i + new), 0, (old - new) as usize * B)
+                    ptr::write_bytes(ptr.add(new), 0, old - new)
                 };
-                h.live_blocks.set(h.live_blocks.get() - (old - new));
-                self.give_back(i + new, old - new);
+                Self::shrink_live(h, old - new);
+                self.give_back(h, blocks, i + new, old - new);
             }
             return ptr;
         }
         // Grow into the chunk right after the block, if it is free and large enough.
-        let extra = new - old as usize;
+        let extra = new - old;
         let after = i + old;
-        let mut prev = NONE;
-        let mut cur = h.first_free.get();
-        while cur != NONE && cur < after {
-            prev = cur;
-            cur = self.read(cur).next;
+        let mut link = Chunk(h.first_free.as_ptr());
+        let mut cur = link.next();
+        // `NONE` is above every offset: the walk ends there.
+        while cur < after {
+            link = self.chunk(blocks, cur);
+            cur = link.next();
         }
         if cur == after {
-            let c = self.read(cur);
-            if extra <= c.len as usize {
-                let extra = extra as u32;
-                let next = if extra < c.len {
-                    self.write(
-                        after + extra,
-                        Chunk {
-                            next: c.next,
-                            len: c.len - extra,
-                        },
-                    );
+            let c = self.chunk(blocks, cur);
+            let len = c.len();
+            if extra <= len {
+                let next = if extra < len {
+                    self.chunk(blocks, after + extra).set(c.next(), len - extra);
                     after + extra
                 } else {
-                    c.next
+                    c.next()
                 };
-                self.set_next(prev, next);
-                let live = h.live_blocks.get() + extra;
-                h.live_blocks.set(live);
-                if live > h.peak_blocks.get() {
-                    h.peak_blocks.set(live);
-                }
+                link.set_next(next);
+                Self::grow_live(h, extra);
                 return ptr;
             }
         }
@@ -423,14 +448,16 @@ impl<R: Region, const L: usize, const B: usize> FirstFit<R, L, B> {
     /// Free runs of blocks (chunks) and the largest one, in blocks: how fragmented the
     /// heap is.
     pub fn free_chunks(&self) -> (usize, usize) {
+        let h = self.header();
+        let blocks = h.blocks.get();
         let mut n = 0;
         let mut largest = 0;
-        let mut cur = self.header().first_free.get();
+        let mut cur = h.first_free.get() as usize;
         while cur != NONE {
-            let c = self.read(cur);
+            let c = self.chunk(blocks, cur);
             n += 1;
-            largest = largest.max(c.len as usize);
-            cur = c.next;
+            largest = largest.max(c.len() / B);
+            cur = c.next();
         }
         (n, largest)
     }
@@ -484,7 +511,8 @@ impl FirstFitHeader {
     /// [`FIRST_FIT_MAGIC`] tag, `Some(None)` when the tag is there but the header does not
     /// fit the heap (the block area must follow the header, end at the bump cursor, and
     /// hold a whole number of blocks of a power of two in 8..=4096 bytes, aligned to it;
-    /// the free list's head and the live and peak block counts must be within it).
+    /// the free list's head (a byte offset) and the live and peak block counts must be
+    /// within it).
     pub(crate) fn inspect(
         heap: &crate::inspect::HeapView<'_>,
     ) -> Option<Option<(usize, usize, Usage)>> {
@@ -494,6 +522,7 @@ impl FirstFitHeader {
         }
         let blocks = h.blocks.get();
         let count = h.count.get();
+        let first_free = h.first_free.get() as usize;
         let block_size = heap.cursor.checked_sub(blocks).and_then(|span| {
             span.checked_div(count as usize)
                 .filter(|b| b * count as usize == span)
@@ -506,7 +535,11 @@ impl FirstFitHeader {
                     .data_start
                     .checked_add(FIRST_FIT_HEADER_SIZE)
                     .is_some_and(|first| first <= blocks)
-                && (h.first_free.get() == NONE || h.first_free.get() < count)
+                && (first_free == NONE
+                    || (first_free.is_multiple_of(b)
+                        && (count as usize)
+                            .checked_mul(b)
+                            .is_some_and(|bytes| first_free < bytes)))
                 && h.live_blocks.get() <= h.peak_blocks.get()
                 && h.peak_blocks.get() <= count
         };
