@@ -236,6 +236,10 @@ pub struct Slab<'a, const SLOT: usize = 32> {
     hints: [usize; HINTS],
     /// Slots in live allocations.
     used_slots: usize,
+    /// The most slots ever in live allocations at once.
+    peak_slots: usize,
+    /// Counters (`allocations`, `frees`, `failed`) and `capacity`; the byte figures are
+    /// derived from `used_slots`/`peak_slots` by [`usage`](Self::usage).
     usage: Usage,
 }
 
@@ -247,7 +251,7 @@ impl<const SLOT: usize> fmt::Debug for Slab<'_, SLOT> {
             .field("slots", &self.slots)
             .field("free_slots", &self.free_slots())
             .field("align_skip", &self.skip)
-            .field("usage", &self.usage)
+            .field("usage", &self.usage())
             .finish_non_exhaustive()
     }
 }
@@ -293,6 +297,7 @@ impl<'a, const SLOT: usize> Slab<'a, SLOT> {
             skip,
             hints: [0; HINTS],
             used_slots: 0,
+            peak_slots: 0,
             usage: Usage {
                 capacity: slots * SLOT,
                 peak_live_bytes: Some(0),
@@ -340,7 +345,14 @@ impl<'a, const SLOT: usize> Slab<'a, SLOT> {
     /// `capacity` = slots × `SLOT`, `failed` = allocations (or growths) refused with
     /// [`SlabError::OutOfSlots`] or [`SlabError::TooLarge`].
     pub fn usage(&self) -> Usage {
-        self.usage
+        let (live, peak) = (self.used_slots * SLOT, self.peak_slots * SLOT);
+        Usage {
+            live_bytes: live,
+            heap_used: live,
+            peak_live_bytes: Some(peak),
+            heap_peak: peak,
+            ..self.usage
+        }
     }
 
     /// Number of live allocations (`allocations - frees`).
@@ -350,7 +362,9 @@ impl<'a, const SLOT: usize> Slab<'a, SLOT> {
 
     /// Allocates `data.len()` bytes and copies `data` into them.
     pub fn alloc(&mut self, data: &[u8]) -> Result<Handle, SlabError> {
-        let h = self.alloc_len(data.len(), 0)?;
+        let Some(h) = self.alloc_run(data.len(), 0) else {
+            return Err(self.alloc_error(data.len()));
+        };
         let start = Self::offset(h.index());
         self.data[start..start + data.len()].copy_from_slice(data);
         Ok(h)
@@ -358,7 +372,9 @@ impl<'a, const SLOT: usize> Slab<'a, SLOT> {
 
     /// Allocates `len` zeroed bytes.
     pub fn alloc_zeroed(&mut self, len: usize) -> Result<Handle, SlabError> {
-        let h = self.alloc_len(len, 0)?;
+        let Some(h) = self.alloc_run(len, 0) else {
+            return Err(self.alloc_error(len));
+        };
         let start = Self::offset(h.index());
         self.data[start..start + len].fill(0);
         Ok(h)
@@ -481,6 +497,7 @@ impl<'a, const SLOT: usize> Slab<'a, SLOT> {
     ///   run taken if that was the first (its rest starts there), or to the end;
     /// - every run the scan passed is shorter than `n < 2^(c+1)`, so the hints of the longer
     ///   classes move past the run taken (or to the end when there is none).
+    #[inline(always)]
     fn find_run(&mut self, n: usize) -> Option<usize> {
         // One slot, and the hint of class 0 (no free slot below it) is free: it is the
         // first fit, with no scan.
@@ -577,11 +594,8 @@ impl<'a, const SLOT: usize> Slab<'a, SLOT> {
 
     fn take_slots(&mut self, n: usize) {
         self.used_slots += n;
-        self.usage.live_bytes = self.used_slots * SLOT;
-        self.usage.heap_used = self.usage.live_bytes;
-        if self.usage.live_bytes > self.usage.heap_peak {
-            self.usage.heap_peak = self.usage.live_bytes;
-            self.usage.peak_live_bytes = Some(self.usage.live_bytes);
+        if self.used_slots > self.peak_slots {
+            self.peak_slots = self.used_slots;
         }
     }
 
@@ -593,13 +607,29 @@ impl<'a, const SLOT: usize> Slab<'a, SLOT> {
         for i in from..to {
             self.set_span(i, FREE);
         }
-        self.used_slots -= to - from;
-        self.usage.live_bytes = self.used_slots * SLOT;
-        self.usage.heap_used = self.usage.live_bytes;
-        for (c, h) in self.hints.iter_mut().enumerate() {
-            let low = from.saturating_sub((1 << c) - 1);
-            if *h > low {
-                *h = low;
+        self.gave(from, to - from);
+    }
+
+    /// The accounting and hints of [`give_slots`](Self::give_slots), for `n` slots from
+    /// `from` already marked free.
+    #[inline]
+    fn gave(&mut self, from: usize, n: usize) {
+        self.used_slots -= n;
+        const LONGEST: usize = (1 << (HINTS - 1)) - 1;
+        if from >= LONGEST {
+            // No saturation needed (the usual case: fewer instructions).
+            for (c, h) in self.hints.iter_mut().enumerate() {
+                let low = from - ((1 << c) - 1);
+                if *h > low {
+                    *h = low;
+                }
+            }
+        } else {
+            for (c, h) in self.hints.iter_mut().enumerate() {
+                let low = from.saturating_sub((1 << c) - 1);
+                if *h > low {
+                    *h = low;
+                }
             }
         }
     }
@@ -608,14 +638,25 @@ impl<'a, const SLOT: usize> Slab<'a, SLOT> {
     /// `max(slots_for(len), want)` slots, or of `slots_for(len)` if that larger run is not
     /// free.
     fn alloc_len(&mut self, len: usize, want: usize) -> Result<Handle, SlabError> {
-        let need = self.slots_for(len)?;
+        match self.alloc_run(len, want) {
+            Some(h) => Ok(h),
+            None => Err(self.alloc_error(len)),
+        }
+    }
+
+    /// [`alloc_len`](Self::alloc_len) without the error: `None` when the request is too
+    /// large or no run is free, nothing counted ([`alloc_error`](Self::alloc_error) says
+    /// which and counts it). A `Handle` (4 bytes) comes back in a register, where a
+    /// `Result<Handle, SlabError>` goes through memory.
+    fn alloc_run(&mut self, len: usize, want: usize) -> Option<Handle> {
+        let need = len.div_ceil(SLOT).max(1);
+        if need > self.slots || need > MAX_SPAN || len > u32::MAX as usize {
+            return None;
+        }
         let (at, n) = match self.find_run(need.max(want)) {
             Some(at) => (at, need.max(want)),
-            None if want > need => match self.find_run(need) {
-                Some(at) => (at, need),
-                None => return Err(self.out_of_slots(need)),
-            },
-            None => return Err(self.out_of_slots(need)),
+            None if want > need => (self.find_run(need)?, need),
+            None => return None,
         };
         let generation = self.entry(at).generation;
         self.set_entry(
@@ -629,10 +670,20 @@ impl<'a, const SLOT: usize> Slab<'a, SLOT> {
         self.mark_interior(at + 1, at + n);
         self.take_slots(n);
         self.usage.allocations += 1;
-        Ok(Handle {
+        Some(Handle {
             index: at as u16,
             generation,
         })
+    }
+
+    /// Why [`alloc_run`](Self::alloc_run) refused `len` bytes, counted as a failure:
+    /// `TooLarge`, or `OutOfSlots` for the slots `len` needs.
+    #[cold]
+    fn alloc_error(&mut self, len: usize) -> SlabError {
+        match self.slots_for(len) {
+            Ok(need) => self.out_of_slots(need),
+            Err(e) => e,
+        }
     }
 
     fn out_of_slots(&mut self, needed: usize) -> SlabError {
@@ -653,7 +704,12 @@ impl<'a, const SLOT: usize> Slab<'a, SLOT> {
                 len: 0,
             },
         );
-        self.give_slots(i, i + e.span as usize);
+        // The head is marked free above; its interior slots here.
+        let span = e.span as usize;
+        for j in i + 1..i + span {
+            self.set_span(j, FREE);
+        }
+        self.gave(i, span);
     }
 
     /// Sets the length of a live allocation to `new_len <= capacity`, zeroing new bytes.
