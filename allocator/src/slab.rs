@@ -25,10 +25,11 @@
 //! moves it to the first run of at least `2^c` slots it saw (past the slots it takes) and
 //! the hints of longer classes past the run taken; a free lowers each hint to where a run
 //! of its class through the freed slots can start. So the placement is exactly first fit
-//! from slot 0 (debug builds check it against a scan from slot 0), but a search does not
-//! rescan the allocations and the holes too short for its class that it already passed: a
-//! queue of two-slot messages behind a one-slot hole allocates in O(1), not in O(queued
-//! messages). [`get`](Slab::get) and every handle check are O(1).
+//! from slot 0 (debug builds check every search against a scan from slot 0, so there an
+//! allocation costs O(slots)), but a search does not rescan the allocations and the holes
+//! too short for its class that it already passed: a queue of two-slot messages behind a
+//! one-slot hole allocates in O(1), not in O(queued messages). [`get`](Slab::get) and
+//! every handle check are O(1).
 //!
 //! A [`Handle`] is the head's index and its generation. Freeing an allocation increments
 //! its head's generation (wrapping), so a freed handle, and a handle whose slot was reused,
@@ -978,13 +979,25 @@ impl ByteBufferDeque {
         self.ring.and_then(|r| slab.len_of(r)).unwrap_or(0) / 4
     }
 
-    /// The handle at ring position `pos`.
-    fn slot_handle<const SLOT: usize>(&self, slab: &Slab<'_, SLOT>, pos: usize) -> Option<Handle> {
+    /// The handle `i` places after the head, and the ring's capacity: one generation
+    /// check of the ring (`None` if it was freed behind the queue's back).
+    #[inline]
+    fn ring_handle<const SLOT: usize>(
+        &self,
+        slab: &Slab<'_, SLOT>,
+        i: usize,
+    ) -> Option<(Handle, usize)> {
         let ring = slab.get(self.ring?)?;
+        let cap = ring.len() / 4;
+        if cap == 0 {
+            return None;
+        }
+        let pos = (self.head + i) % cap;
         let b = ring.get(pos * 4..pos * 4 + 4)?;
-        Some(Handle::from_bits(u32::from_le_bytes([
-            b[0], b[1], b[2], b[3],
-        ])))
+        Some((
+            Handle::from_bits(u32::from_le_bytes(b.try_into().ok()?)),
+            cap,
+        ))
     }
 
     /// The `i`-th message's handle (0 = front).
@@ -992,11 +1005,7 @@ impl ByteBufferDeque {
         if i >= self.len {
             return None;
         }
-        let cap = self.ring_cap(slab);
-        if cap == 0 {
-            return None;
-        }
-        self.slot_handle(slab, (self.head + i) % cap)
+        self.ring_handle(slab, i).map(|(h, _)| h)
     }
 
     /// The `i`-th message (0 = front).
@@ -1044,11 +1053,16 @@ impl ByteBufferDeque {
     ) -> Result<(), SlabError> {
         self.reserve_one(slab)?;
         let h = slab.alloc(message)?;
-        let cap = self.ring_cap(slab);
-        let pos = (self.head + self.len) % cap;
-        let ring = self.ring.and_then(|r| slab.get_mut(r));
+        // (A live ring is at least 4 handles long; the filter keeps `%` from dividing by 0.)
+        let ring = self
+            .ring
+            .and_then(|r| slab.get_mut(r))
+            .filter(|b| b.len() >= 4);
         match ring {
-            Some(bytes) => bytes[pos * 4..pos * 4 + 4].copy_from_slice(&h.to_bits().to_le_bytes()),
+            Some(bytes) => {
+                let pos = (self.head + self.len) % (bytes.len() / 4);
+                bytes[pos * 4..pos * 4 + 4].copy_from_slice(&h.to_bits().to_le_bytes());
+            }
             None => {
                 // The ring was freed behind the queue's back.
                 let _ = slab.free(h);
@@ -1065,8 +1079,10 @@ impl ByteBufferDeque {
         &mut self,
         slab: &mut Slab<'_, SLOT>,
     ) -> Option<ByteBuffer> {
-        let h = self.handle_at(slab, 0)?;
-        let cap = self.ring_cap(slab);
+        if self.len == 0 {
+            return None;
+        }
+        let (h, cap) = self.ring_handle(slab, 0)?;
         self.head = (self.head + 1) % cap;
         self.len -= 1;
         Some(ByteBuffer::from_handle(h))

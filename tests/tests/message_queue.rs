@@ -397,12 +397,12 @@ fn cu_per_operation() {
 
 // Measured (interpreter, default prices, 32 KiB heap, 2026-11-29, rustc 1.97.0-nightly),
 // with the slab's word-based table and per-class search hints:
-const PUSH_32: f64 = 287.97;
-const DROP_32: f64 = 230.0;
+const PUSH_32: f64 = 288.96;
+const DROP_32: f64 = 233.0;
 const POP_32: f64 = 499.0;
-const NOP: f64 = 24.0;
-const PAIR_64: f64 = 617.32;
-const PUSH_64_LONG: f64 = 380.27;
+const NOP: f64 = 22.0;
+const PAIR_64: f64 = 621.32;
+const PUSH_64_LONG: f64 = 381.26;
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
