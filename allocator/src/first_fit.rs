@@ -215,8 +215,17 @@ impl<R: Region, const L: usize, const B: usize> FirstFit<R, L, B> {
     /// Bytes of the blocks for `size` bytes (at least one block).
     #[inline(always)]
     fn bytes_for(size: usize) -> usize {
-        // No overflow: a layout's size is at most `isize::MAX`.
-        ((size + (B - 1)) & !(B - 1)).max(B)
+        if size == 0 {
+            return B;
+        }
+        Self::bytes_for_nonzero(size)
+    }
+
+    /// [`bytes_for`](Self::bytes_for) a `size` that is not zero (`GlobalAlloc` layouts):
+    /// three instructions, no branch. (0 would give 0.)
+    #[inline(always)]
+    fn bytes_for_nonzero(size: usize) -> usize {
+        (size.wrapping_sub(1) | (B - 1)).wrapping_add(1)
     }
 
     #[inline(always)]
@@ -242,50 +251,86 @@ impl<R: Region, const L: usize, const B: usize> FirstFit<R, L, B> {
         ptr::null_mut()
     }
 
-    /// Takes `need` bytes of blocks aligned to `align` from the first chunk that has them;
-    /// returns their address, or 0.
+    /// Allocates `need` bytes of blocks (a positive multiple of B) aligned to `align` from
+    /// the first chunk that has them, counting it; null (counted as failed) if none has.
     #[inline(always)]
-    fn take(&self, h: &FirstFitHeader, blocks: usize, need: usize, align: usize) -> usize {
-        // The link to the chunk under test: the header's `first_free`, then the `next` of
-        // the chunk before it (the first word of a chunk's header).
-        let mut link = Chunk(h.first_free.as_ptr());
-        loop {
-            let cur = link.next();
-            if cur == NONE {
-                return 0;
-            }
-            let c = self.chunk(blocks, cur);
-            let len = c.len();
-            // Bytes to skip at the chunk's start for the alignment: a multiple of B.
-            let skip = if align <= B {
-                0
-            } else {
-                (blocks + cur).wrapping_neg() & (align - 1)
-            };
-            if skip.checked_add(need).is_some_and(|n| n <= len) {
-                let rest = len - skip - need;
-                let at = cur + skip;
-                let after = if rest > 0 {
-                    let tail = at + need;
-                    self.chunk(blocks, tail).set(c.next(), rest);
-                    tail
-                } else {
-                    c.next()
-                };
-                if skip > 0 {
-                    c.set(after, skip);
-                } else {
-                    link.set_next(after);
-                }
-                return blocks + at;
-            }
-            link = c;
+    fn take(&self, h: &FirstFitHeader, blocks: usize, need: usize, align: usize) -> *mut u8 {
+        // The first chunk, linked from the header (peeled: its link is a header word).
+        let mut cur = h.first_free.get() as usize;
+        if cur == NONE {
+            return self.fail();
         }
+        let mut c = self.chunk(blocks, cur);
+        if let Some(p) = self.split(h, blocks, Chunk(h.first_free.as_ptr()), c, cur, need, align) {
+            return p;
+        }
+        loop {
+            // `c` did not fit: it links the next chunk (its `next` is its first word).
+            let link = c;
+            cur = link.next();
+            if cur == NONE {
+                return self.fail();
+            }
+            c = self.chunk(blocks, cur);
+            if let Some(p) = self.split(h, blocks, link, c, cur, need, align) {
+                return p;
+            }
+        }
+    }
+
+    /// Takes `need` bytes aligned to `align` from chunk `c` at offset `cur` (linked from
+    /// `link`) if it has them, counting the allocation.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn split(
+        &self,
+        h: &FirstFitHeader,
+        blocks: usize,
+        link: Chunk,
+        c: Chunk,
+        cur: usize,
+        need: usize,
+        align: usize,
+    ) -> Option<*mut u8> {
+        let len = c.len();
+        // Bytes to skip at the chunk's start for the alignment: a multiple of B.
+        let skip = if align <= B {
+            0
+        } else {
+            (blocks + cur).wrapping_neg() & (align - 1)
+        };
+        let fits = skip.checked_add(need).is_some_and(|n| n <= len);
+        if !fits {
+            return None;
+        }
+        let rest = len - skip - need;
+        let at = cur + skip;
+        let after = if rest > 0 {
+            let tail = at + need;
+            self.chunk(blocks, tail).set(c.next(), rest);
+            tail
+        } else {
+            c.next()
+        };
+        if skip > 0 {
+            c.set(after, skip);
+        } else {
+            link.set_next(after);
+        }
+        h.allocations.set(h.allocations.get() + 1);
+        Self::grow_live(h, need);
+        Some(self.at(blocks, at))
     }
 
     /// `take` for an alignment above `B`, out of the common path.
     #[inline(never)]
-    fn take_aligned(&self, h: &FirstFitHeader, blocks: usize, need: usize, align: usize) -> usize {
+    fn take_aligned(
+        &self,
+        h: &FirstFitHeader,
+        blocks: usize,
+        need: usize,
+        align: usize,
+    ) -> *mut u8 {
         self.take(h, blocks, need, align)
     }
 
@@ -293,12 +338,13 @@ impl<R: Region, const L: usize, const B: usize> FirstFit<R, L, B> {
     /// with the free chunks on either side.
     #[inline(always)]
     fn give_back(&self, h: &FirstFitHeader, blocks: usize, i: usize, n: usize) {
-        let mut link = Chunk(h.first_free.as_ptr());
-        let mut prev = NONE;
-        let mut cur = link.next();
+        let head = Chunk(h.first_free.as_ptr());
+        // The link to the first chunk after `i`: the header's `first_free` or the chunk
+        // before it (whose `next` is its first word).
+        let mut link = head;
+        let mut cur = h.first_free.get() as usize;
         // `NONE` is above every offset: the walk ends there.
         while cur < i {
-            prev = cur;
             link = self.chunk(blocks, cur);
             cur = link.next();
         }
@@ -308,8 +354,9 @@ impl<R: Region, const L: usize, const B: usize> FirstFit<R, L, B> {
             next = c.next();
             len += c.len();
         }
-        if prev != NONE {
-            // `link` is the previous chunk.
+        if link.0 != head.0 {
+            // `link` is the chunk before `i`.
+            let prev = link.0.addr() - blocks;
             let p_len = link.len();
             if prev + p_len == i {
                 link.set(next, p_len + len);
@@ -322,6 +369,12 @@ impl<R: Region, const L: usize, const B: usize> FirstFit<R, L, B> {
 
     /// Allocates a block for `layout`; null when no free run fits.
     pub fn alloc(&self, layout: Layout) -> *mut u8 {
+        self.alloc_bytes(Self::bytes_for(layout.size()), layout.align())
+    }
+
+    /// Allocates `need` bytes of blocks (a positive multiple of B) aligned to `align`.
+    #[inline]
+    fn alloc_bytes(&self, need: usize, align: usize) -> *mut u8 {
         let h = self.header();
         let mut blocks = h.blocks.get();
         if blocks == 0 {
@@ -330,18 +383,11 @@ impl<R: Region, const L: usize, const B: usize> FirstFit<R, L, B> {
             }
             blocks = h.blocks.get();
         }
-        let need = Self::bytes_for(layout.size());
-        let at = if layout.align() <= B {
+        if align <= B {
             self.take(h, blocks, need, 1)
         } else {
-            self.take_aligned(h, blocks, need, layout.align())
-        };
-        if at == 0 {
-            return self.fail();
+            self.take_aligned(h, blocks, need, align)
         }
-        h.allocations.set(h.allocations.get() + 1);
-        Self::grow_live(h, need);
-        self.heap.region().pointer(at)
     }
 
     #[cold]
@@ -365,7 +411,16 @@ impl<R: Region, const L: usize, const B: usize> FirstFit<R, L, B> {
     /// # Safety
     /// `ptr` was returned by this heap for `layout` and is not used afterwards.
     pub unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        let n = Self::bytes_for(layout.size());
+        // SAFETY: forwarded.
+        unsafe { self.dealloc_bytes(ptr, Self::bytes_for(layout.size())) }
+    }
+
+    /// Frees the `n` bytes of blocks at `ptr`.
+    ///
+    /// # Safety
+    /// `ptr` was returned by this heap for a layout of `n` bytes of blocks.
+    #[inline]
+    unsafe fn dealloc_bytes(&self, ptr: *mut u8, n: usize) {
         #[cfg(feature = "zero-on-free")]
         // SAFETY: the block's `n` bytes are ours again.
         unsafe {
@@ -386,6 +441,23 @@ impl<R: Region, const L: usize, const B: usize> FirstFit<R, L, B> {
     pub unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         let old = Self::bytes_for(layout.size());
         let new = Self::bytes_for(new_size);
+        // SAFETY: forwarded; `old` and `new` are the blocks' bytes for the two sizes.
+        unsafe { self.realloc_bytes(ptr, layout, old, new_size, new) }
+    }
+
+    /// `realloc` with the blocks' bytes `old` for `layout` and `new` for `new_size`.
+    ///
+    /// # Safety
+    /// As for [`realloc`](Self::realloc).
+    #[inline]
+    unsafe fn realloc_bytes(
+        &self,
+        ptr: *mut u8,
+        layout: Layout,
+        old: usize,
+        new_size: usize,
+        new: usize,
+    ) -> *mut u8 {
         let h = self.header();
         let blocks = h.blocks.get();
         let i = ptr.addr() - blocks;
@@ -429,12 +501,13 @@ impl<R: Region, const L: usize, const B: usize> FirstFit<R, L, B> {
         let Ok(new_layout) = Layout::from_size_align(new_size, layout.align()) else {
             return self.fail();
         };
-        let p = self.alloc(new_layout);
+        let p = self.alloc_bytes(new, new_layout.align());
         if !p.is_null() {
-            // SAFETY: distinct live blocks; the old holds `layout.size() < new_size` bytes.
+            // SAFETY: distinct live blocks; the old holds `layout.size() < new_size` bytes
+            // in `old` bytes of blocks.
             unsafe {
                 ptr::copy_nonoverlapping(ptr, p, layout.size());
-                self.dealloc(ptr, layout);
+                self.dealloc_bytes(ptr, old);
             }
         }
         p
@@ -609,6 +682,7 @@ mod vm {
 
     /// The VM heap, declared at its largest: the mapped size bounds it.
     type Vm = crate::VmRegion<{ crate::MAX_HEAP_SIZE }>;
+    type Ff<const L: usize, const B: usize> = FirstFit<Vm, L, B>;
 
     impl<const L: usize, const B: usize> FirstFitAllocator<L, B> {
         #[inline(always)]
@@ -625,19 +699,31 @@ mod vm {
     // SAFETY: delegates to `FirstFit` over the VM heap, which this allocator owns alone
     // (it is the global allocator); one thread.
     unsafe impl<const L: usize, const B: usize> GlobalAlloc for FirstFitAllocator<L, B> {
+        // `GlobalAlloc` sizes are never zero (the trait's contract): the blocks' bytes are
+        // `bytes_for_nonzero`, without `bytes_for`'s branch.
         unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-            self.ff().alloc(layout)
+            self.ff()
+                .alloc_bytes(Ff::<L, B>::bytes_for_nonzero(layout.size()), layout.align())
         }
         unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-            self.ff().alloc_zeroed(layout)
+            // SAFETY: forwarded from the caller.
+            let p = unsafe { self.alloc(layout) };
+            if !p.is_null() {
+                // SAFETY: a fresh block of at least `layout.size()` bytes.
+                unsafe { ptr::write_bytes(p, 0, layout.size()) };
+            }
+            p
         }
         unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-            // SAFETY: forwarded from the caller.
-            unsafe { self.ff().dealloc(ptr, layout) }
+            let n = Ff::<L, B>::bytes_for_nonzero(layout.size());
+            // SAFETY: forwarded from the caller; `n` is the bytes of blocks of `layout`.
+            unsafe { self.ff().dealloc_bytes(ptr, n) }
         }
         unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-            // SAFETY: forwarded from the caller.
-            unsafe { self.ff().realloc(ptr, layout, new_size) }
+            let old = Ff::<L, B>::bytes_for_nonzero(layout.size());
+            let new = Ff::<L, B>::bytes_for_nonzero(new_size);
+            // SAFETY: forwarded from the caller (`new_size` is not zero either).
+            unsafe { self.ff().realloc_bytes(ptr, layout, old, new_size, new) }
         }
     }
 }
