@@ -306,9 +306,9 @@ impl<R: Region, const L: usize, const B: usize> FirstFit<R, L, B> {
         let rest = len - skip - need;
         let at = cur + skip;
         let after = if rest > 0 {
-            let tail = at + need;
-            self.chunk(blocks, tail).set(c.next(), rest);
-            tail
+            // SAFETY: the tail's first block is inside the chunk (`rest > 0`).
+            Chunk(unsafe { c.0.byte_add(skip + need) }).set(c.next(), rest);
+            at + need
         } else {
             c.next()
         };
@@ -322,49 +322,54 @@ impl<R: Region, const L: usize, const B: usize> FirstFit<R, L, B> {
         Some(self.at(blocks, at))
     }
 
-    /// `take` for an alignment above `B`, out of the common path.
+    /// `take` for an alignment above `B`, out of the common path (with the arguments
+    /// `alloc_bytes` has, in the same registers).
     #[inline(never)]
-    fn take_aligned(
-        &self,
-        h: &FirstFitHeader,
-        blocks: usize,
-        need: usize,
-        align: usize,
-    ) -> *mut u8 {
-        self.take(h, blocks, need, align)
+    fn take_aligned(&self, need: usize, align: usize) -> *mut u8 {
+        let h = self.header();
+        self.take(h, h.blocks.get(), need, align)
     }
 
     /// Returns the `n` bytes of blocks at byte offset `i` to the free list, merging them
     /// with the free chunks on either side.
     #[inline(always)]
     fn give_back(&self, h: &FirstFitHeader, blocks: usize, i: usize, n: usize) {
-        let head = Chunk(h.first_free.as_ptr());
-        // The link to the first chunk after `i`: the header's `first_free` or the chunk
-        // before it (whose `next` is its first word).
-        let mut link = head;
-        let mut cur = h.first_free.get() as usize;
-        // `NONE` is above every offset: the walk ends there.
-        while cur < i {
-            link = self.chunk(blocks, cur);
-            cur = link.next();
+        let first = h.first_free.get() as usize;
+        // `i` is a live block, not a free chunk: `first != i`; `NONE` is above every offset.
+        if i < first {
+            // No free chunk before `i` (peeled: the link is the header word).
+            let (next, len) = self.merge_next(blocks, i, n, first);
+            self.chunk(blocks, i).set(next, len);
+            h.first_free.set(i as u32);
+            return;
         }
-        let (mut next, mut len) = (cur, n);
+        // The chunk before `i`: the last one below it.
+        let mut prev = self.chunk(blocks, first);
+        let mut cur = prev.next();
+        while cur < i {
+            prev = self.chunk(blocks, cur);
+            cur = prev.next();
+        }
+        let (next, len) = self.merge_next(blocks, i, n, cur);
+        let p_len = prev.len();
+        if prev.0.addr() - blocks + p_len == i {
+            prev.set(next, p_len + len);
+        } else {
+            self.chunk(blocks, i).set(next, len);
+            prev.set_next(i);
+        }
+    }
+
+    /// The `(next, len)` of a chunk of `n` bytes at `i` followed by the free chunk `cur`
+    /// (or `NONE`): merged with it when it starts right after.
+    #[inline(always)]
+    fn merge_next(&self, blocks: usize, i: usize, n: usize, cur: usize) -> (usize, usize) {
         if i + n == cur {
             let c = self.chunk(blocks, cur);
-            next = c.next();
-            len += c.len();
+            (c.next(), n + c.len())
+        } else {
+            (cur, n)
         }
-        if link.0 != head.0 {
-            // `link` is the chunk before `i`.
-            let prev = link.0.addr() - blocks;
-            let p_len = link.len();
-            if prev + p_len == i {
-                link.set(next, p_len + len);
-                return;
-            }
-        }
-        self.chunk(blocks, i).set(next, len);
-        link.set_next(i);
     }
 
     /// Allocates a block for `layout`; null when no free run fits.
@@ -376,24 +381,26 @@ impl<R: Region, const L: usize, const B: usize> FirstFit<R, L, B> {
     #[inline]
     fn alloc_bytes(&self, need: usize, align: usize) -> *mut u8 {
         let h = self.header();
-        let mut blocks = h.blocks.get();
+        let blocks = h.blocks.get();
         if blocks == 0 {
-            if !self.ready_up() {
-                return self.fail_unready();
-            }
-            blocks = h.blocks.get();
+            return self.alloc_unready(need, align);
         }
-        if align <= B {
-            self.take(h, blocks, need, 1)
-        } else {
-            self.take_aligned(h, blocks, need, align)
+        if align > B {
+            return self.take_aligned(need, align);
         }
+        self.take(h, blocks, need, 1)
     }
 
+    /// The first allocation: sets the heap up, then allocates (out of the common path, so
+    /// that it keeps no register across a call).
     #[cold]
-    fn fail_unready(&self) -> *mut u8 {
-        // The header may not be ours (the setup failed): do not write it.
-        ptr::null_mut()
+    #[inline(never)]
+    fn alloc_unready(&self, need: usize, align: usize) -> *mut u8 {
+        if !self.ready_up() {
+            // The header may not be ours (the setup failed): do not write it.
+            return ptr::null_mut();
+        }
+        self.alloc_bytes(need, align)
     }
 
     /// Allocates a zeroed block for `layout`.
