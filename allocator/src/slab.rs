@@ -91,6 +91,10 @@ pub const TABLE_ALIGN: usize = core::mem::align_of::<u64>();
 /// Classes of run lengths with a search hint of their own: class `c` holds lengths
 /// `2^c..2^(c+1)` (the last one, `2^(HINTS-1)` and more).
 const HINTS: usize = 4;
+const _: () = assert!(
+    HINTS == 4,
+    "Slab::class's thresholds are written for 4 classes"
+);
 /// Bit position of `span` in a table word.
 const SPAN_SHIFT: u32 = 16;
 /// Bit position of `len` in a table word.
