@@ -480,31 +480,74 @@ impl<R: Region, const L: usize, const B: usize> FirstFit<R, L, B> {
             }
             return ptr;
         }
-        // Grow into the chunk right after the block, if it is free and large enough.
-        let extra = new - old;
-        let after = i + old;
-        let mut link = Chunk(h.first_free.as_ptr());
+        if self.grow_in_place(h, blocks, i + old, new - old) {
+            return ptr;
+        }
+        // SAFETY: forwarded.
+        unsafe { self.realloc_move(ptr, layout, old, new_size, new) }
+    }
+
+    /// Grows the block ending at offset `after` by `extra` bytes into the chunk there, if
+    /// it is free and large enough.
+    #[inline(always)]
+    fn grow_in_place(&self, h: &FirstFitHeader, blocks: usize, after: usize, extra: usize) -> bool {
+        let first = h.first_free.get() as usize;
+        // `NONE` is above every offset: the walks end there.
+        if first >= after {
+            // No free chunk before the block (peeled: the link is the header word).
+            return first == after
+                && self.grow_into(h, blocks, Chunk(h.first_free.as_ptr()), after, extra);
+        }
+        let mut link = self.chunk(blocks, first);
         let mut cur = link.next();
-        // `NONE` is above every offset: the walk ends there.
         while cur < after {
             link = self.chunk(blocks, cur);
             cur = link.next();
         }
-        if cur == after {
-            let c = self.chunk(blocks, cur);
-            let len = c.len();
-            if extra <= len {
-                let next = if extra < len {
-                    self.chunk(blocks, after + extra).set(c.next(), len - extra);
-                    after + extra
-                } else {
-                    c.next()
-                };
-                link.set_next(next);
-                Self::grow_live(h, extra);
-                return ptr;
-            }
+        cur == after && self.grow_into(h, blocks, link, after, extra)
+    }
+
+    /// Takes `extra` bytes from the start of the free chunk at `after` (linked from `link`)
+    /// if it has them.
+    #[inline(always)]
+    fn grow_into(
+        &self,
+        h: &FirstFitHeader,
+        blocks: usize,
+        link: Chunk,
+        after: usize,
+        extra: usize,
+    ) -> bool {
+        let c = self.chunk(blocks, after);
+        let len = c.len();
+        if extra > len {
+            return false;
         }
+        let next = if extra < len {
+            // SAFETY: the rest's first block is inside the chunk (`extra < len`).
+            Chunk(unsafe { c.0.byte_add(extra) }).set(c.next(), len - extra);
+            after + extra
+        } else {
+            c.next()
+        };
+        link.set_next(next);
+        Self::grow_live(h, extra);
+        true
+    }
+
+    /// `realloc` by moving: a new block, the bytes copied, the old block freed.
+    ///
+    /// # Safety
+    /// As for [`realloc_bytes`](Self::realloc_bytes).
+    #[inline(never)]
+    unsafe fn realloc_move(
+        &self,
+        ptr: *mut u8,
+        layout: Layout,
+        old: usize,
+        new_size: usize,
+        new: usize,
+    ) -> *mut u8 {
         let Ok(new_layout) = Layout::from_size_align(new_size, layout.align()) else {
             return self.fail();
         };
