@@ -2,11 +2,12 @@
 //!
 //! The heap holds `L` blocks of `B` bytes (`B` a power of two, at least 8), or as many as
 //! the mapped heap holds when that is fewer. Free runs of blocks ("chunks") form a list in
-//! address order; a free chunk's first block holds its header: the index of the next free
-//! chunk and its own length in blocks (two `u32`). An allocation takes the first chunk
-//! that fits (splitting it); a free inserts its blocks in order and merges them with the
-//! chunks on either side; `realloc` shrinks in place (freeing the tail) and grows in place
-//! when the next chunk is free and large enough.
+//! address order; a free chunk's first block holds its header: the byte offset (from block
+//! 0) of the next free chunk and its own length in bytes (two `u32`, each read with one
+//! load and used as a `usize`). An allocation takes the first chunk that fits (splitting
+//! it); a free inserts its blocks in order and merges them with the chunks on either side;
+//! `realloc` shrinks in place (freeing the tail) and grows in place when the next chunk is
+//! free and large enough.
 //!
 //! Every operation walks the free list: O(free chunks). It maximizes reuse (any freed run
 //! serves any request that fits) at that price; the CU table in the crate README shows it.
@@ -54,9 +55,9 @@ pub struct FirstFitHeader {
     allocations: Cell<u64>,
     frees: Cell<u64>,
     failed: Cell<u64>,
-    /// Blocks live now and at most.
-    live_blocks: Cell<u32>,
-    peak_blocks: Cell<u32>,
+    /// Bytes of blocks live now and at most (bytes, not blocks: no shift per operation).
+    live_bytes: Cell<u32>,
+    peak_bytes: Cell<u32>,
 }
 
 /// Bytes of the first-fit header.
@@ -230,17 +231,17 @@ impl<R: Region, const L: usize, const B: usize> FirstFit<R, L, B> {
 
     #[inline(always)]
     fn grow_live(h: &FirstFitHeader, bytes: usize) {
-        let live = h.live_blocks.get() as usize + bytes / B;
-        h.live_blocks.set(live as u32);
-        if live > h.peak_blocks.get() as usize {
-            h.peak_blocks.set(live as u32);
+        let live = h.live_bytes.get() as usize + bytes;
+        h.live_bytes.set(live as u32);
+        if live > h.peak_bytes.get() as usize {
+            h.peak_bytes.set(live as u32);
         }
     }
 
     #[inline(always)]
     fn shrink_live(h: &FirstFitHeader, bytes: usize) {
-        h.live_blocks
-            .set((h.live_blocks.get() as usize - bytes / B) as u32);
+        h.live_bytes
+            .set((h.live_bytes.get() as usize - bytes) as u32);
     }
 
     #[cold]
@@ -565,7 +566,7 @@ impl<R: Region, const L: usize, const B: usize> FirstFit<R, L, B> {
 
     /// The heap's figures.
     pub fn stats(&self) -> Usage {
-        self.header().usage(self.heap.stats(), B)
+        self.header().usage(self.heap.stats())
     }
 
     /// Free runs of blocks (chunks) and the largest one, in blocks: how fragmented the
@@ -587,15 +588,15 @@ impl<R: Region, const L: usize, const B: usize> FirstFit<R, L, B> {
 }
 
 impl FirstFitHeader {
-    /// The allocator's figures from this header, the figures of the bump heap under it
-    /// and the block size (the same code for the contract's `stats()` and
-    /// [`crate::inspect`]; wrapping arithmetic, so that any header bytes give figures).
-    fn usage(&self, heap: Stats, block_size: usize) -> Usage {
+    /// The allocator's figures from this header and the figures of the bump heap under it
+    /// (the same code for the contract's `stats()` and [`crate::inspect`]; any header
+    /// bytes give figures).
+    fn usage(&self, heap: Stats) -> Usage {
         Usage {
             allocations: self.allocations.get(),
             frees: self.frees.get(),
-            live_bytes: (self.live_blocks.get() as usize).wrapping_mul(block_size),
-            peak_live_bytes: Some((self.peak_blocks.get() as usize).wrapping_mul(block_size)),
+            live_bytes: self.live_bytes.get() as usize,
+            peak_live_bytes: Some(self.peak_bytes.get() as usize),
             heap_used: heap.used,
             heap_peak: heap.peak,
             capacity: heap.capacity,
@@ -625,8 +626,8 @@ impl FirstFitHeader {
             allocations: long(offset_of!(FirstFitHeader, allocations)),
             frees: long(offset_of!(FirstFitHeader, frees)),
             failed: long(offset_of!(FirstFitHeader, failed)),
-            live_blocks: half(offset_of!(FirstFitHeader, live_blocks)),
-            peak_blocks: half(offset_of!(FirstFitHeader, peak_blocks)),
+            live_bytes: half(offset_of!(FirstFitHeader, live_bytes)),
+            peak_bytes: half(offset_of!(FirstFitHeader, peak_bytes)),
         })
     }
 
@@ -634,8 +635,8 @@ impl FirstFitHeader {
     /// [`FIRST_FIT_MAGIC`] tag, `Some(None)` when the tag is there but the header does not
     /// fit the heap (the block area must follow the header, end at the bump cursor, and
     /// hold a whole number of blocks of a power of two in 8..=4096 bytes, aligned to it;
-    /// the free list's head (a byte offset) and the live and peak block counts must be
-    /// within it).
+    /// the free list's head (a byte offset) and the live and peak bytes must be within
+    /// it).
     pub(crate) fn inspect(
         heap: &crate::inspect::HeapView<'_>,
     ) -> Option<Option<(usize, usize, Usage)>> {
@@ -663,13 +664,15 @@ impl FirstFitHeader {
                         && (count as usize)
                             .checked_mul(b)
                             .is_some_and(|bytes| first_free < bytes)))
-                && h.live_blocks.get() <= h.peak_blocks.get()
-                && h.peak_blocks.get() <= count
+                && h.live_bytes.get() <= h.peak_bytes.get()
+                && (count as usize)
+                    .checked_mul(b)
+                    .is_some_and(|bytes| h.peak_bytes.get() as usize <= bytes)
         };
         Some(
             block_size
                 .filter(|&b| consistent(b))
-                .map(|b| (b, count as usize, h.usage(heap.stats, b))),
+                .map(|b| (b, count as usize, h.usage(heap.stats))),
         )
     }
 }

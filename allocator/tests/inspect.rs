@@ -266,10 +266,33 @@ fn an_inconsistent_first_fit_header_is_none() {
     *buf.word(count) = good & !0xFFFF_FFFF;
     assert_eq!(buf.report(), None);
     *buf.word(count) = good;
-    // Live blocks above the peak.
+    // The free list's head (the high half of the same word) is a byte offset from block 0:
+    // a multiple of the block size below count * B, or the end of the list (i32::MAX).
+    let blocks_in_area = good & 0xFFFF_FFFF;
+    let with_head = |head: u64| (good & 0xFFFF_FFFF) | (head << 32);
+    for bad in [
+        8,
+        16 * blocks_in_area,
+        16 * blocks_in_area + 16,
+        u64::from(u32::MAX),
+    ] {
+        *buf.word(count) = with_head(bad);
+        assert_eq!(buf.report(), None, "first_free = {bad:#x}");
+    }
+    for ok in [0, 16, 16 * (blocks_in_area - 1), i32::MAX as u64] {
+        *buf.word(count) = with_head(ok);
+        assert!(buf.report().is_some(), "first_free = {ok:#x}");
+    }
+    *buf.word(count) = good;
+    // Live bytes above the peak, a peak above the block area.
     let live = ff + FIRST_FIT_HEADER_SIZE - 8;
     let good = *buf.word(live);
     *buf.word(live) = good + 1;
+    assert_eq!(buf.report(), None);
+    let area = 16 * blocks_in_area;
+    *buf.word(live) = area << 32 | area;
+    assert!(buf.report().is_some());
+    *buf.word(live) = (area + 1) << 32;
     assert_eq!(buf.report(), None);
     *buf.word(live) = good;
     assert!(buf.report().is_some());
