@@ -42,8 +42,8 @@ pub const FIRST_FIT_MAGIC: usize = u64::from_le_bytes(*b"ffit.tos") as usize;
 #[repr(C)]
 #[derive(Debug)]
 pub struct FirstFitHeader {
-    /// [`FIRST_FIT_MAGIC`] once set up (the header and the block area carved), 0 before
-    /// (tested against 0 only).
+    /// [`FIRST_FIT_MAGIC`] once set up (the header and the block area carved), 0 before:
+    /// the tag [`crate::inspect`] looks for (the allocator itself tests `blocks`).
     ready: Cell<usize>,
     /// Address of block 0; 0 until set up (the allocation fast path tests this word, which
     /// it reads anyway, instead of `ready`).
@@ -190,13 +190,14 @@ impl<R: Region, const L: usize, const B: usize> FirstFit<R, L, B> {
             return false;
         };
         let a = self.heap.alloc(area);
-        if a.is_null() || a.addr() == 0 {
+        if a.is_null() {
             return false;
         }
         h.count.set(count as u32);
         h.first_free.set(0);
         self.chunk(a.addr(), 0).set(NONE, count * B);
         h.ready.set(FIRST_FIT_MAGIC);
+        // Last: a non-zero `blocks` is what tells the allocation paths the heap is set up.
         h.blocks.set(a.addr());
         true
     }
