@@ -16,6 +16,7 @@
 //! | 5 | `RANDOM_MIX` | fixed-seed alloc/free/realloc mix (sizes 8..=`size`) until the first failed allocation, or `count` operations when `count` > 0 |
 //! | 6 | `BOX_U64` | `count` × `Box::new(u64)` (layout known at compile time), kept live |
 //! | 7 | `CHURN` | `BTreeMap<u64, u64>`: `count` fixed-seed inserts or removes, at most `size` keys live |
+//! | 8 | `BOX_BASELINE` | `BOX_U64`'s loop without the allocation: the value written to a stack slot |
 //!
 //! Result: `SUCCESS`, `OUT_OF_MEMORY` when an allocation of pattern 0, 2 or 5 returned null
 //! (for pattern 5 that is the expected end), `CHECK_FAILED` when a block's contents were

@@ -12,9 +12,9 @@ tako_alloc/tako_free at 1 CU) and a 32 KiB heap. Layouts are hidden from the com
 marginal_cu = (CU(N2) - CU(N1)) / (N2 - N1) of N allocations of the size, kept live, same .so; \
 net_cu = marginal_cu - the marginal of the same loop without the allocation (BASELINE), same .so and counts. \
 alloc_free_64_net_cu = marginal of (alloc 64 B, write, dealloc) - the BASELINE marginal (the steady state of a heap that frees). \
-box_u64_net_cu = marginal of Box::new(u64) (layout known at compile time) - the BASELINE marginal with the same \
-counts (BASELINE writes a stack byte where the Box loop writes its block, so loop shapes differ by about one \
-instruction). first_alloc_cu = CU(1 allocation of 8 B) - CU(0), the whole first iteration (compare with \
+box_u64_net_cu = marginal of Box::new(black_box(i)) (layout known at compile time) - the marginal of the same \
+loop without the allocation (BOX_BASELINE: the value written to a stack slot whose address goes through black_box), \
+same counts. first_alloc_cu = CU(1 allocation of 8 B) - CU(0), the whole first iteration (compare with \
 marginal_cu[8]). vec_push_1000.cu and btreemap_1000.cu = CU(count) - CU(count 0) of the same .so (the \
 contract's entry and return data excluded; run_cu is the whole run); heap_bytes = bytes the allocator holds at the end (its own count; \
 bumps include their 8-byte cursor word; SyscallAllocator: the VM's tako_alloc high-water mark); \

@@ -29,6 +29,8 @@ pub mod pattern {
     pub const RANDOM_MIX: u64 = 5;
     /// `count` × `Box::new(u64)`, kept live.
     pub const BOX_U64: u64 = 6;
+    /// `BOX_U64`'s loop without the allocation: the value written to a stack slot.
+    pub const BOX_BASELINE: u64 = 8;
     /// `BTreeMap<u64, u64>`: `count` fixed-seed inserts or removes, at most `size` keys live.
     pub const CHURN: u64 = 7;
 }
