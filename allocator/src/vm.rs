@@ -60,10 +60,21 @@ unsafe impl<const HEAP: usize> Region for VmRegion<HEAP> {
     }
 
     #[inline(always)]
+    fn provisional_end(&self) -> Option<usize> {
+        // The VM maps at least `MIN_HEAP_SIZE`: a heap declared larger starts there and
+        // asks for the real size only when a block does not fit below it.
+        (HEAP > MIN_HEAP).then_some(BASE + MIN_HEAP)
+    }
+
+    #[inline(always)]
     fn pointer(&self, addr: usize) -> *mut u8 {
         core::ptr::with_exposed_provenance_mut(addr)
     }
 }
+
+/// The smallest heap the VM maps.
+const MIN_HEAP: usize = tako_abi::MIN_HEAP_SIZE as usize;
+const _: () = assert!(MIN_HEAP.is_multiple_of(bump::GRANULE) && MIN_HEAP > HEADER_SIZE);
 
 /// The VM's whole mapped heap as one byte slice, for a contract that manages the heap
 /// itself (e.g. lends it to a [`crate::slab::Slab`]) and has no global allocator. The
