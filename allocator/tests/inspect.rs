@@ -170,6 +170,26 @@ fn the_tags_are_distinct_and_not_zero() {
 }
 
 #[test]
+fn a_provisional_end_is_reported_as_not_learnt() {
+    let mut buf = Buffer::new(4096);
+    {
+        let heap = TosHeap::over(buf.bytes()).unwrap();
+        assert!(!heap.alloc(layout(64, 8)).is_null());
+    }
+    assert!(buf.report().unwrap().heap_size_learnt);
+    // As the VM leaves it below 1 KiB: the end word at base + 1 KiB, bit 0 set.
+    let provisional = buf.base() as u64 + 1024;
+    *buf.word(8) = provisional | 1;
+    let r = buf.report().unwrap();
+    assert!(!r.heap_size_learnt);
+    assert_eq!(r.bump.capacity, 1024 - HEADER_SIZE);
+    assert_eq!(r.bump.used, 64);
+    // Any other low bit is not a tos-alloc header.
+    *buf.word(8) = provisional | 2;
+    assert_eq!(buf.report(), None);
+}
+
+#[test]
 fn an_inconsistent_bump_header_is_none() {
     let mut buf = Buffer::new(4096);
     {
