@@ -1,5 +1,5 @@
-//! One property-test suite, run against every allocation strategy of the crate (the pool,
-//! the first-fit heap): random alloc / alloc_zeroed / realloc / dealloc sequences against a
+//! One property-test suite, run against every allocation strategy of the crate (the bump
+//! heap, the pool, the first-fit heap): random alloc / alloc_zeroed / realloc / dealloc sequences against a
 //! shadow model (`common/ops.rs`, shared with the `cargo fuzz` target).
 #![cfg(not(loom))]
 
@@ -12,8 +12,31 @@ use proptest::prelude::*;
 use tos_alloc::first_fit::FirstFitHeap;
 use tos_alloc::pool::{PoolHeap, CLASS_SIZES};
 use tos_alloc::usage::Usage;
+use tos_alloc::TosHeap;
 
 const HEAP: usize = if cfg!(miri) { 4096 } else { 16 * 1024 };
+
+/// The bump heap (`TosAllocator`'s logic over a host region): the block checks only, its
+/// cursor being checked exactly by `tests/model.rs`.
+impl Subject for TosHeap<'_> {
+    fn alloc(&self, layout: Layout) -> *mut u8 {
+        TosHeap::alloc(self, layout)
+    }
+    fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        TosHeap::alloc_zeroed(self, layout)
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded.
+        unsafe { TosHeap::dealloc(self, ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: forwarded.
+        unsafe { TosHeap::realloc(self, ptr, layout, new_size) }
+    }
+    fn usage(&self) -> Option<Usage> {
+        None
+    }
+}
 
 impl Subject for PoolHeap<'_> {
     fn alloc(&self, layout: Layout) -> *mut u8 {
@@ -30,8 +53,8 @@ impl Subject for PoolHeap<'_> {
         // SAFETY: forwarded.
         unsafe { PoolHeap::realloc(self, ptr, layout, new_size) }
     }
-    fn usage(&self) -> Usage {
-        self.stats().usage
+    fn usage(&self) -> Option<Usage> {
+        Some(self.stats().usage)
     }
 }
 
@@ -53,8 +76,8 @@ impl Subject for Ff<'_> {
         // SAFETY: forwarded.
         unsafe { Ff::realloc(self, ptr, layout, new_size) }
     }
-    fn usage(&self) -> Usage {
-        self.stats()
+    fn usage(&self) -> Option<Usage> {
+        Some(self.stats())
     }
 }
 
@@ -87,6 +110,14 @@ fn run_pool(list: &[Op]) -> Result<(), String> {
     ops::run(&pool, start, end, list)
 }
 
+fn run_bump(list: &[Op]) -> Result<(), String> {
+    let mut words = region(HEAP);
+    let buf = bytes(&mut words);
+    let (start, end) = (buf.as_ptr().addr(), buf.as_ptr().addr() + HEAP);
+    let heap = TosHeap::over(buf).map_err(|e| e.to_string())?;
+    ops::run(&heap, start, end, list)
+}
+
 fn run_first_fit(list: &[Op]) -> Result<(), String> {
     let mut words = region(HEAP);
     let buf = bytes(&mut words);
@@ -107,6 +138,11 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 4 } else { 256 }))]
 
     #[test]
+    fn bump_keeps_the_shadow_model(list in prop::collection::vec(op(), 1..300)) {
+        run_bump(&list).map_err(TestCaseError::fail)?;
+    }
+
+    #[test]
     fn pool_keeps_the_shadow_model(list in prop::collection::vec(op(), 1..300)) {
         run_pool(&list).map_err(TestCaseError::fail)?;
     }
@@ -124,6 +160,7 @@ fn fuzz_style_decoding_runs_on_the_pool() {
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
         .collect();
     run_pool(&ops::decode(&raw)).unwrap();
+    run_bump(&ops::decode(&raw)).unwrap();
     run_first_fit(&ops::decode(&raw)).unwrap();
 }
 
