@@ -428,6 +428,8 @@ impl Report {
                 "Contracts built with `{t}`; interpreter, default prices, 32 KiB heap.\n\n"
             ));
         }
+        // The notes come before the tables, so that a log ends with the last table.
+        s.push_str(&self.notes());
         s.push_str("CU per allocation, hidden layout: net (marginal). Ratios: SyscallAllocator or SolanaBump net ÷ this net, at 8 / 64 bytes.\n\n");
         s.push_str("| Allocator | 8 B | 64 B | 512 B | 4096 B | Box<u64> net (marginal) | 64 B alloc+free net (marginal) | first alloc | vs Syscall (8/64 B) | vs SolanaBump (8/64 B) |\n");
         s.push_str("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
@@ -508,11 +510,19 @@ impl Report {
                 efficiency_cell(&a.heap_efficiency),
             ));
         }
+        s
+    }
+
+    /// The peers that could not be made to work and the figures that could not be
+    /// measured, with the reasons (each list followed by a blank line; empty when none).
+    fn notes(&self) -> String {
+        let mut s = String::new();
         if !PEERS_NOT_WORKING.is_empty() {
-            s.push_str("\nPeers that could not be made to work:\n\n");
+            s.push_str("Peers that could not be made to work:\n\n");
             for (name, reason) in PEERS_NOT_WORKING {
                 s.push_str(&format!("- {name}: {reason}\n"));
             }
+            s.push('\n');
         }
         let missing: Vec<String> = self
             .allocators
@@ -521,9 +531,9 @@ impl Report {
             .filter_map(|(path, m, _)| m.err().map(|why| format!("- `{path}`: {why}")))
             .collect();
         if !missing.is_empty() {
-            s.push_str("\nNot measured (n/a):\n\n");
+            s.push_str("Not measured (n/a in the tables below):\n\n");
             s.push_str(&missing.join("\n"));
-            s.push('\n');
+            s.push_str("\n\n");
         }
         s
     }
@@ -602,6 +612,8 @@ mod tests {
             "{md}"
         );
         assert!(md.contains("Peers that could not be made to work:"), "{md}");
+        // A log that prints the report ends with its last table.
+        assert!(md.trim_end().lines().last().unwrap().starts_with("| "), "{md}");
         for (name, reason) in PEERS_NOT_WORKING {
             assert!(md.contains(&format!("- {name}: {reason}\n")), "{md}");
         }
