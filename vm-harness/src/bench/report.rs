@@ -613,7 +613,10 @@ mod tests {
         );
         assert!(md.contains("Peers that could not be made to work:"), "{md}");
         // A log that prints the report ends with its last table.
-        assert!(md.trim_end().lines().last().unwrap().starts_with("| "), "{md}");
+        assert!(
+            md.trim_end().lines().last().unwrap().starts_with("| "),
+            "{md}"
+        );
         for (name, reason) in PEERS_NOT_WORKING {
             assert!(md.contains(&format!("- {name}: {reason}\n")), "{md}");
         }
