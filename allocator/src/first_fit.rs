@@ -70,28 +70,11 @@ pub struct FirstFit<R, const L: usize, const B: usize> {
     _one_thread: PhantomData<Cell<()>>,
 }
 
-/// `x`, through an empty instruction the optimizer cannot see into. Applied to the
-/// header's address it makes every header word an offset from one register (one `lddw`
-/// instead of one per word).
-#[cfg(target_arch = "bpf")]
-#[inline(always)]
-fn opaque(mut x: usize) -> usize {
-    // SAFETY: the template is empty: no instruction, no memory access, `x` keeps its
-    // value (an explicit register needs no mention in the template).
-    unsafe {
-        core::arch::asm!(
-            "",
-            inout("r9") x,
-            options(pure, nomem, nostack, preserves_flags)
-        )
-    };
-    x
-}
-
-#[cfg(not(target_arch = "bpf"))]
+/// The first-fit header's address through [`opaque_in`] (register `r9`, beside the bump
+/// header's `r6`).
 #[inline(always)]
 fn opaque(x: usize) -> usize {
-    x
+    opaque_in!("r9", x)
 }
 
 /// A free chunk's header, the first 8 bytes of its first block: two `u32`, the byte offset

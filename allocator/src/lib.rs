@@ -21,6 +21,27 @@
 #![deny(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn)]
 
+/// `$x` (a `usize`), through an empty instruction pinned to register `$reg` that the
+/// optimizer cannot see into (on BPF; elsewhere `$x` itself). Applied to a header's address
+/// it makes every header word an offset from one register (one `lddw`, hoisted out of
+/// loops, instead of one per word), and lets alias analysis see the words as distinct
+/// parts of one object. Each header gets its own register (the bump's `r6`, first fit's
+/// `r9`), so that both can be live at once.
+macro_rules! opaque_in {
+    ($reg:tt, $x:expr) => {{
+        #[allow(unused_mut)]
+        let mut x: usize = $x;
+        #[cfg(target_arch = "bpf")]
+        // SAFETY: the template is empty: no instruction, no memory access, `x` keeps its
+        // value. (An explicit register needs no mention in the template; an empty template
+        // is all the linker's object streamer accepts.)
+        unsafe {
+            core::arch::asm!("", inout($reg) x, options(pure, nomem, nostack, preserves_flags))
+        };
+        x
+    }};
+}
+
 pub mod bump;
 pub mod first_fit;
 mod header;

@@ -13,23 +13,10 @@ const BASE: usize = tako_abi::MM_HEAP_START as usize;
 // The bump fast path needs every heap end at or below `MAX_END`.
 const _: () = assert!(BASE + crate::MAX_HEAP_SIZE <= bump::MAX_END);
 
-/// `x`, through an empty instruction the optimizer cannot see into. Applied to the heap's
-/// address it makes every header word an offset from one register (one `lddw`, hoisted
-/// out of loops, instead of one `lddw` per word), and lets alias analysis see the words as
-/// distinct parts of one object (a store to one does not force a reload of another).
+/// The bump header's address through [`opaque_in`] (register `r6`).
 #[inline(always)]
-fn opaque(mut x: usize) -> usize {
-    // SAFETY: the template is empty: no instruction, no memory access, `x` keeps its
-    // value. (An explicit register needs no mention in the template; an empty template
-    // is all the linker's object streamer accepts.)
-    unsafe {
-        core::arch::asm!(
-            "",
-            inout("r6") x,
-            options(pure, nomem, nostack, preserves_flags)
-        )
-    };
-    x
+fn opaque(x: usize) -> usize {
+    opaque_in!("r6", x)
 }
 
 /// The VM's heap region, declared `HEAP` bytes long. Zero-sized.
