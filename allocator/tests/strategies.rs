@@ -7,90 +7,11 @@ mod common;
 
 use std::alloc::Layout;
 
-use common::ops::{self, Op, Subject};
+use common::ops::{self, bytes, region, Ff, Op};
 use proptest::prelude::*;
-use tos_alloc::first_fit::FirstFitHeap;
 use tos_alloc::pool::{PoolHeap, CLASS_SIZES};
-use tos_alloc::usage::Usage;
-use tos_alloc::TosHeap;
 
 const HEAP: usize = if cfg!(miri) { 4096 } else { 16 * 1024 };
-
-/// The bump heap (`TosAllocator`'s logic over a host region): the block checks only, its
-/// cursor being checked exactly by `tests/model.rs`.
-impl Subject for TosHeap<'_> {
-    fn alloc(&self, layout: Layout) -> *mut u8 {
-        TosHeap::alloc(self, layout)
-    }
-    fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        TosHeap::alloc_zeroed(self, layout)
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: forwarded.
-        unsafe { TosHeap::dealloc(self, ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        // SAFETY: forwarded.
-        unsafe { TosHeap::realloc(self, ptr, layout, new_size) }
-    }
-    fn usage(&self) -> Option<Usage> {
-        None
-    }
-}
-
-impl Subject for PoolHeap<'_> {
-    fn alloc(&self, layout: Layout) -> *mut u8 {
-        PoolHeap::alloc(self, layout)
-    }
-    fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        PoolHeap::alloc_zeroed(self, layout)
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: forwarded.
-        unsafe { PoolHeap::dealloc(self, ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        // SAFETY: forwarded.
-        unsafe { PoolHeap::realloc(self, ptr, layout, new_size) }
-    }
-    fn usage(&self) -> Option<Usage> {
-        Some(self.stats().usage)
-    }
-}
-
-/// The first-fit heap the tests use: 16-byte blocks, as many as the region holds.
-type Ff<'a> = FirstFitHeap<'a, 4096, 16>;
-
-impl Subject for Ff<'_> {
-    fn alloc(&self, layout: Layout) -> *mut u8 {
-        Ff::alloc(self, layout)
-    }
-    fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        Ff::alloc_zeroed(self, layout)
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: forwarded.
-        unsafe { Ff::dealloc(self, ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        // SAFETY: forwarded.
-        unsafe { Ff::realloc(self, ptr, layout, new_size) }
-    }
-    fn usage(&self) -> Option<Usage> {
-        Some(self.stats())
-    }
-}
-
-/// An 8-aligned, zeroed host buffer of `len` bytes.
-fn region(len: usize) -> Vec<u64> {
-    vec![0u64; len / 8]
-}
-
-fn bytes(words: &mut [u64]) -> &mut [u8] {
-    let len = words.len() * 8;
-    // SAFETY: the same allocation viewed as bytes; `words` is not used otherwise meanwhile.
-    unsafe { std::slice::from_raw_parts_mut(words.as_mut_ptr().cast::<u8>(), len) }
-}
 
 fn op() -> impl Strategy<Value = Op> {
     let size = prop_oneof![6 => 1usize..=520, 1 => 1usize..3000];
@@ -102,36 +23,16 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-fn run_pool(list: &[Op]) -> Result<(), String> {
-    let mut words = region(HEAP);
-    let buf = bytes(&mut words);
-    let (start, end) = (buf.as_ptr().addr(), buf.as_ptr().addr() + HEAP);
-    let pool = PoolHeap::over(buf).map_err(|e| e.to_string())?;
-    ops::run(&pool, start, end, list)
+fn run_bump(list: &[Op]) -> Result<(), String> {
+    ops::run_bump(list, HEAP)
 }
 
-fn run_bump(list: &[Op]) -> Result<(), String> {
-    let mut words = region(HEAP);
-    let buf = bytes(&mut words);
-    let (start, end) = (buf.as_ptr().addr(), buf.as_ptr().addr() + HEAP);
-    let heap = TosHeap::over(buf).map_err(|e| e.to_string())?;
-    ops::run(&heap, start, end, list)
+fn run_pool(list: &[Op]) -> Result<(), String> {
+    ops::run_pool(list, HEAP)
 }
 
 fn run_first_fit(list: &[Op]) -> Result<(), String> {
-    let mut words = region(HEAP);
-    let buf = bytes(&mut words);
-    let (start, end) = (buf.as_ptr().addr(), buf.as_ptr().addr() + HEAP);
-    let ff = Ff::over(buf).map_err(|e| e.to_string())?;
-    ops::run(&ff, start, end, list)?;
-    // Everything was freed: coalescing must leave one chunk, the whole area.
-    let (chunks, largest) = ff.free_chunks();
-    if chunks != 1 || largest * 16 < HEAP - 1024 {
-        return Err(format!(
-            "after freeing everything: {chunks} chunks, largest {largest} blocks"
-        ));
-    }
-    Ok(())
+    ops::run_first_fit(list, HEAP)
 }
 
 proptest! {

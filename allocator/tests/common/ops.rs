@@ -6,7 +6,10 @@
 
 use std::alloc::Layout;
 
+use tos_alloc::first_fit::FirstFitHeap;
+use tos_alloc::pool::PoolHeap;
 use tos_alloc::usage::Usage;
+use tos_alloc::TosHeap;
 
 /// One operation on the allocator under test.
 #[derive(Debug, Clone, Copy)]
@@ -91,6 +94,101 @@ pub trait Subject {
     /// The strategy's figures; `None` for one that keeps no [`Usage`] (the bump heap,
     /// whose cursor `tests/model.rs` checks exactly): the block checks still run.
     fn usage(&self) -> Option<Usage>;
+}
+
+/// Implements [`Subject`] by forwarding to the heap type's own methods of the same names,
+/// with `usage` given as a closure over the heap.
+macro_rules! subject {
+    ($ty:ty, $usage:expr) => {
+        impl Subject for $ty {
+            fn alloc(&self, layout: Layout) -> *mut u8 {
+                <$ty>::alloc(self, layout)
+            }
+            fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+                <$ty>::alloc_zeroed(self, layout)
+            }
+            unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+                // SAFETY: forwarded; the caller upholds `GlobalAlloc::dealloc`'s contract.
+                unsafe { <$ty>::dealloc(self, ptr, layout) }
+            }
+            unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+                // SAFETY: forwarded; the caller upholds `GlobalAlloc::realloc`'s contract.
+                unsafe { <$ty>::realloc(self, ptr, layout, new_size) }
+            }
+            fn usage(&self) -> Option<Usage> {
+                let usage: fn(&$ty) -> Option<Usage> = $usage;
+                usage(self)
+            }
+        }
+    };
+}
+
+// The bump heap keeps no `Usage`: the block checks only (tests/model.rs checks its cursor
+// exactly).
+subject!(TosHeap<'_>, |_| None);
+subject!(PoolHeap<'_>, |h| Some(h.stats().usage));
+subject!(Ff<'_>, |h| Some(h.stats()));
+
+/// The first-fit heap of the suite and the fuzz target: 16-byte blocks, as many as the
+/// region holds.
+pub type Ff<'a> = FirstFitHeap<'a, 4096, 16>;
+
+/// An 8-aligned, zeroed host buffer of `len` bytes.
+pub fn region(len: usize) -> Vec<u64> {
+    vec![0u64; len / 8]
+}
+
+/// `words` viewed as bytes.
+pub fn bytes(words: &mut [u64]) -> &mut [u8] {
+    let len = words.len() * 8;
+    // SAFETY: the same allocation viewed as bytes (u8 has no alignment or validity
+    // requirement); `words` is not used otherwise while the byte view lives.
+    unsafe { std::slice::from_raw_parts_mut(words.as_mut_ptr().cast::<u8>(), len) }
+}
+
+/// Runs `ops` on a heap that `make` builds over a fresh `len`-byte buffer, then `after`
+/// on it (more checks once everything is freed).
+fn run_over<'a, S: Subject>(
+    words: &'a mut [u64],
+    make: impl FnOnce(&'a mut [u8]) -> Result<S, String>,
+    ops: &[Op],
+    after: impl FnOnce(&S) -> Result<(), String>,
+) -> Result<(), String> {
+    let buf = bytes(words);
+    let (start, end) = (buf.as_ptr().addr(), buf.as_ptr().addr() + buf.len());
+    let heap = make(buf)?;
+    run(&heap, start, end, ops)?;
+    after(&heap)
+}
+
+/// [`run`] on the bump heap over `len` fresh bytes.
+pub fn run_bump(ops: &[Op], len: usize) -> Result<(), String> {
+    let mut words = region(len);
+    let make = |b| TosHeap::over(b).map_err(|e| e.to_string());
+    run_over(&mut words, make, ops, |_| Ok(()))
+}
+
+/// [`run`] on the pool over `len` fresh bytes.
+pub fn run_pool(ops: &[Op], len: usize) -> Result<(), String> {
+    let mut words = region(len);
+    let make = |b| PoolHeap::over(b).map_err(|e| e.to_string());
+    run_over(&mut words, make, ops, |_| Ok(()))
+}
+
+/// [`run`] on the first-fit heap over `len` fresh bytes; once everything is freed,
+/// coalescing must have left one chunk, the whole area.
+pub fn run_first_fit(ops: &[Op], len: usize) -> Result<(), String> {
+    let mut words = region(len);
+    let make = |b| Ff::over(b).map_err(|e| e.to_string());
+    run_over(&mut words, make, ops, |ff| {
+        let (chunks, largest) = ff.free_chunks();
+        if chunks != 1 || largest * 16 < len - 1024 {
+            return Err(format!(
+                "after freeing everything: {chunks} chunks, largest {largest} blocks"
+            ));
+        }
+        Ok(())
+    })
 }
 
 struct Block {
