@@ -84,10 +84,7 @@ impl<'a> HostRegion<'a> {
         if skip > len || len - skip < needed {
             return Err(RegionError::TooSmall { len, needed });
         }
-        let end = region.as_ptr().addr().saturating_add(len);
-        if end > crate::bump::MAX_END {
-            return Err(RegionError::AddressTooHigh { end });
-        }
+        below_max_end(region.as_ptr().addr(), len)?;
         region.fill(0);
         let region = &mut region[skip..];
         let this = HostRegion {
@@ -142,5 +139,39 @@ impl<'a> Heap<HostRegion<'a>> {
     /// as the VM heap uses the smaller of the declared and the mapped size.
     pub fn over_declared(region: &'a mut [u8], declared: usize) -> Result<Self, RegionError> {
         Ok(Heap::new(HostRegion::new(region, declared)?))
+    }
+}
+
+/// Refuses a region at `start` of `len` bytes that ends above [`bump::MAX_END`]
+/// (`crate::bump::MAX_END`), where the bump fast path's no-overflow argument stops holding.
+fn below_max_end(start: usize, len: usize) -> Result<(), RegionError> {
+    let end = start.saturating_add(len);
+    if end > crate::bump::MAX_END {
+        return Err(RegionError::AddressTooHigh { end });
+    }
+    Ok(())
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    extern crate std;
+    use super::*;
+    use std::string::ToString;
+
+    #[test]
+    fn a_region_ending_above_max_end_is_refused_with_its_end() {
+        let max = crate::bump::MAX_END;
+        assert_eq!(below_max_end(max - 4096, 4096), Ok(()));
+        assert_eq!(
+            below_max_end(max - 4096, 4097),
+            Err(RegionError::AddressTooHigh { end: max + 1 })
+        );
+        let err = below_max_end(usize::MAX - 8, 64).unwrap_err();
+        assert_eq!(err, RegionError::AddressTooHigh { end: usize::MAX });
+        assert_eq!(
+            err.to_string(),
+            "a heap region ending at 0xffffffffffffffff is above the highest heap end the \
+             allocator supports (0x7ffffffffffffff8)"
+        );
     }
 }

@@ -229,3 +229,35 @@ fn a_closed_stdout_ends_quietly_not_with_a_panic() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(out.status.code(), Some(141), "{stderr}");
 }
+
+#[test]
+fn allocator_stats_without_json_is_a_usage_error() {
+    let so = contract_path("basic");
+    let out = tako_vm(&["run", so.to_str().unwrap(), "--allocator-stats"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--allocator-stats") && stderr.contains("--json"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_stdout_that_cannot_be_written_is_an_error_not_a_panic() {
+    use std::process::{Command, Stdio};
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        return; // no /dev/full on this system: nothing to test
+    };
+    let so = contract_path("basic");
+    let out = Command::new(env!("CARGO_BIN_EXE_tako-vm"))
+        .args(["run", so.to_str().unwrap()])
+        .stdout(Stdio::from(full))
+        .output()
+        .expect("tako-vm starts");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("cannot write to stdout") && !stderr.contains("panicked"),
+        "{stderr}"
+    );
+}
