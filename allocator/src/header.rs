@@ -100,6 +100,19 @@ impl Header {
         })
     }
 
+    /// The statistics of a heap whose data starts at `data_start`, as
+    /// [`Heap::stats`](crate::Heap::stats) derives them, except that `allocations` is
+    /// `Some` whenever the counter is not zero (from outside, the crate feature the
+    /// allocator was built with is unknown).
+    pub(crate) fn stats(&self, data_start: usize) -> Stats {
+        let (allocations, _) = self.counters();
+        self.figures(data_start, allocations != 0)
+    }
+}
+
+/// Reading the header's figures: the same code for the contract's `stats()` and for
+/// [`crate::inspect`].
+impl Header {
     /// `(cursor, end, high_water)`.
     pub(crate) fn words(&self) -> (usize, usize, usize) {
         use core::sync::atomic::Ordering::Relaxed;
@@ -116,18 +129,16 @@ impl Header {
         (self.allocations.load(Relaxed), self.failed.load(Relaxed))
     }
 
-    /// The statistics of a heap whose data starts at `data_start`, as
-    /// [`Heap::stats`](crate::Heap::stats) derives them, except that `allocations` is
-    /// `Some` whenever the counter is not zero (from outside, the crate feature the
-    /// allocator was built with is unknown).
-    pub(crate) fn stats(&self, data_start: usize) -> Stats {
+    /// The statistics of a heap whose data starts at `data_start`: `allocations` is
+    /// `Some` when `counted` (the allocations are counted).
+    pub(crate) fn figures(&self, data_start: usize, counted: bool) -> Stats {
         let (cursor, end, high_water) = self.words();
         let (allocations, failed) = self.counters();
         Stats {
             used: cursor.saturating_sub(data_start),
             peak: high_water.max(cursor).saturating_sub(data_start),
             capacity: crate::bump::end_address(end).saturating_sub(data_start),
-            allocations: (allocations != 0).then_some(allocations),
+            allocations: counted.then_some(allocations),
             failed,
         }
     }

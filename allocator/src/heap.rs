@@ -276,21 +276,10 @@ impl<R: Region> Heap<R> {
     /// far: on a heap that never passed its provisional end (in the VM: 1 KiB) it is the
     /// provisional one; [`settle_end`](Self::settle_end) learns the real end first.
     pub fn stats(&self) -> Stats {
-        let h = self.region.header();
-        let start = self.region.data_start();
-        let cursor = h.cursor.load(Relaxed);
-        let high = h.high_water.load(Relaxed).max(cursor);
-        Stats {
-            used: cursor.saturating_sub(start),
-            peak: high.saturating_sub(start),
-            capacity: bump::end_address(h.end.load(Relaxed)).saturating_sub(start),
-            allocations: if cfg!(feature = "count-allocations") {
-                Some(h.allocations.load(Relaxed))
-            } else {
-                None
-            },
-            failed: h.failed.load(Relaxed),
-        }
+        let counted = cfg!(feature = "count-allocations");
+        self.region
+            .header()
+            .figures(self.region.data_start(), counted)
     }
 }
 
