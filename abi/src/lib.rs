@@ -18,6 +18,35 @@ pub const MM_STACK_START: u64 = 0x2_0000_0000;
 pub const MM_HEAP_START: u64 = 0x3_0000_0000;
 /// Start of the input region; `r1` points here at entry.
 pub const MM_INPUT_START: u64 = 0x4_0000_0000;
+/// Start of the environment region: read-only facts about the run, written by the VM before
+/// entry (see [`Env`]). Reading one costs a load, where a syscall costs 100 CU.
+pub const MM_ENV_START: u64 = 0x5_0000_0000;
+
+/// The environment region's contents, at [`MM_ENV_START`]: little-endian `u64` words at fixed
+/// offsets, read-only for the contract (a store there is an access violation). Words are only
+/// ever appended, so an offset keeps its meaning.
+///
+/// | offset | word | meaning |
+/// |-------:|------|---------|
+/// | 0 | `heap_size` | bytes of heap mapped at [`MM_HEAP_START`] for this run (what `tako_heap_size` returns) |
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(C)]
+pub struct Env {
+    /// Bytes of heap the VM mapped at [`MM_HEAP_START`] for this run.
+    pub heap_size: u64,
+}
+
+impl Env {
+    /// Offset of [`Env::heap_size`] in the region.
+    pub const HEAP_SIZE_OFFSET: u64 = core::mem::offset_of!(Env, heap_size) as u64;
+    /// Bytes the region holds.
+    pub const SIZE: usize = core::mem::size_of::<Env>();
+
+    /// The region's bytes, as the VM maps them.
+    pub const fn to_bytes(&self) -> [u8; Self::SIZE] {
+        self.heap_size.to_le_bytes()
+    }
+}
 
 /// Default heap size mapped by the VM (32 KiB), as on Solana.
 pub const DEFAULT_HEAP_SIZE: u64 = 32 * 1024;
@@ -72,6 +101,7 @@ macro_rules! with_syscalls {
             /// Price: base.
             fn tako_free(ptr: u64, size: u64, align: u64) -> u64;
             /// Returns the size in bytes of the heap region the VM mapped. Price: base.
+            /// The same number is in the environment region ([`Env::heap_size`]) for a load.
             fn tako_heap_size() -> u64;
             /// Sets the run's return data to `(ptr, len)` (at most 1024 bytes).
             /// Price: base + 1 CU per 32 bytes.
@@ -168,6 +198,16 @@ mod tests {
         for (libc, sys) in LIBCALLS {
             assert!(syscall(sys).is_some(), "{libc} maps to unknown {sys}");
         }
+    }
+
+    #[test]
+    fn env_words_sit_at_their_documented_offsets() {
+        assert_eq!(Env::HEAP_SIZE_OFFSET, 0);
+        assert_eq!(Env::SIZE, 8);
+        let env = Env {
+            heap_size: 0x0102_0304_0506_0708,
+        };
+        assert_eq!(env.to_bytes(), [8, 7, 6, 5, 4, 3, 2, 1]);
     }
 
     #[test]

@@ -33,19 +33,6 @@ pub const fn align_up(addr: usize, align: usize) -> Option<usize> {
 /// are checked when created), and it is what lets [`bump_small`] skip overflow checks.
 pub const MAX_END: usize = isize::MAX as usize & !(GRANULE - 1);
 
-/// Bit 0 of the header's end word marks a provisional end (see
-/// [`Region::provisional_end`](crate::Region::provisional_end)): the real end has not been
-/// learnt yet. The comparisons of [`bump_small`] and [`resize_top`] (`new > end`, `new` a
-/// multiple of [`GRANULE`]) give the same answer with or without the mark, so the fast
-/// paths never look at it; the slow paths learn the real end when a block does not fit.
-pub const PROVISIONAL: usize = 1;
-
-/// The end address an end word holds, without its [`PROVISIONAL`] mark.
-#[inline(always)]
-pub const fn end_address(word: usize) -> usize {
-    word & !(GRANULE - 1)
-}
-
 /// The fast path: the cursor after a block of `size` bytes with an alignment of at most
 /// [`GRANULE`] is placed at `cursor`, or `None` when it does not fit before `end`.
 ///
@@ -57,8 +44,8 @@ pub const fn end_address(word: usize) -> usize {
 /// add and one comparison with the end (one instruction fewer than `size > end - cursor`).
 #[inline(always)]
 pub const fn bump_small(cursor: usize, end: usize, size: usize) -> Option<usize> {
-    debug_assert!(cursor <= end && end_address(end) <= MAX_END && size <= isize::MAX as usize);
-    debug_assert!(cursor.is_multiple_of(GRANULE) && end % GRANULE <= PROVISIONAL);
+    debug_assert!(cursor <= end && end <= MAX_END && size <= isize::MAX as usize);
+    debug_assert!(cursor.is_multiple_of(GRANULE) && end.is_multiple_of(GRANULE));
     let new = cursor + ((size + (GRANULE - 1)) & !(GRANULE - 1));
     if new > end {
         return None;
@@ -96,13 +83,13 @@ pub const fn place(cursor: usize, end: usize, size: usize, align: usize) -> Opti
 /// `None` if that does not fit before `end`.
 ///
 /// Requires `block <= end <= MAX_END`, `block` a multiple of [`GRANULE`] (every block the
-/// heap hands out starts at a granule-aligned address below its end), `end` one too or
-/// marked [`PROVISIONAL`], and `new_size <= isize::MAX` (`GlobalAlloc::realloc`'s
-/// contract); then, as in [`bump_small`], nothing overflows.
+/// heap hands out starts at a granule-aligned address below its end), `end` one too, and
+/// `new_size <= isize::MAX` (`GlobalAlloc::realloc`'s contract); then, as in
+/// [`bump_small`], nothing overflows.
 #[inline(always)]
 pub const fn resize_top(block: usize, end: usize, new_size: usize) -> Option<usize> {
-    debug_assert!(block <= end && end_address(end) <= MAX_END && new_size <= isize::MAX as usize);
-    debug_assert!(block.is_multiple_of(GRANULE) && end % GRANULE <= PROVISIONAL);
+    debug_assert!(block <= end && end <= MAX_END && new_size <= isize::MAX as usize);
+    debug_assert!(block.is_multiple_of(GRANULE) && end.is_multiple_of(GRANULE));
     let new = block + ((new_size + (GRANULE - 1)) & !(GRANULE - 1));
     if new > end {
         return None;
@@ -187,11 +174,8 @@ mod tests {
         assert_eq!(round_size(usize::MAX), None);
         assert_eq!(resize_top(MAX_END - 8, MAX_END, 64), None);
         assert_eq!(resize_top(64, MAX_END, isize::MAX as usize), None);
-        assert_eq!(resize_top(MAX_END - 8, MAX_END | PROVISIONAL, 9), None);
-        assert_eq!(
-            resize_top(MAX_END - 8, MAX_END | PROVISIONAL, 8),
-            Some(MAX_END)
-        );
+        assert_eq!(resize_top(MAX_END - 8, MAX_END, 9), None);
+        assert_eq!(resize_top(MAX_END - 8, MAX_END, 8), Some(MAX_END));
         assert_eq!(bump_small(64, MAX_END, isize::MAX as usize), None);
         assert_eq!(bump_small(MAX_END - 8, MAX_END, isize::MAX as usize), None);
         assert_eq!(bump_small(MAX_END - 8, MAX_END, 8), Some(MAX_END));
@@ -290,8 +274,6 @@ mod tests {
                 bump_small(cursor, end, size),
                 place(cursor, end, size, 1 << align_log).map(|(_, new)| new)
             );
-            // The provisional mark changes nothing.
-            prop_assert_eq!(bump_small(cursor, end | PROVISIONAL, size), bump_small(cursor, end, size));
         }
 
         #[test]
@@ -299,16 +281,12 @@ mod tests {
             block in (0usize..1 << 20).prop_map(|c| c * GRANULE),
             room in (0usize..1 << 17).prop_map(|r| r * GRANULE),
             new_size in prop_oneof![0usize..1 << 20, (isize::MAX as usize - 16)..=isize::MAX as usize],
-            provisional in any::<bool>(),
         ) {
             let end = block + room;
             let checked = round_size(new_size)
                 .and_then(|r| block.checked_add(r))
                 .filter(|&n| n <= end);
             prop_assert_eq!(resize_top(block, end, new_size), checked);
-            // The provisional mark changes nothing.
-            let marked = end | if provisional { PROVISIONAL } else { 0 };
-            prop_assert_eq!(resize_top(block, marked, new_size), checked);
         }
 
         #[test]

@@ -161,9 +161,7 @@ impl<R: Region, const L: usize, const B: usize> FirstFit<R, L, B> {
         if p.is_null() || p.addr() != self.heap.region().data_start() {
             return false;
         }
-        // As many blocks as fit after aligning to B, at most L: in the real heap, not
-        // below a provisional end.
-        self.heap.settle_end();
+        // As many blocks as fit after aligning to B, at most L.
         let s = self.heap.stats();
         let room = s.capacity - s.used;
         let skip = p.addr().wrapping_add(FIRST_FIT_HEADER_SIZE).wrapping_neg() & (B - 1);

@@ -137,7 +137,7 @@ impl Header {
         Stats {
             used: cursor.saturating_sub(data_start),
             peak: high_water.max(cursor).saturating_sub(data_start),
-            capacity: crate::bump::end_address(end).saturating_sub(data_start),
+            capacity: end.saturating_sub(data_start),
             allocations: counted.then_some(allocations),
             failed,
         }

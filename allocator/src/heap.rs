@@ -46,47 +46,21 @@ impl<R> Heap<R> {
 }
 
 impl<R: Region> Heap<R> {
-    /// Initialises a fresh header (with the region's provisional end, marked
-    /// [`bump::PROVISIONAL`], when it has one; else learning its end); does nothing if it
-    /// is initialised already. Returns the header's end word.
+    /// Initialises a fresh header, learning the region's end; does nothing if it is
+    /// initialised already. Returns the heap's end.
     ///
     /// Not meant to race with allocations on other threads: the allocation fast path
     /// assumes an initialised header (`cursor <= end`). The VM has one thread; host
     /// regions initialise their header before a heap over them can be shared (see the
     /// [`Region`] contract).
     #[cold]
-    #[inline(never)]
     pub fn init(&self) -> usize {
         let h = self.region.header();
         let end = h.end.load(Acquire);
         if end != 0 {
             return end;
         }
-        let start = self.region.data_start();
-        let end = match self.region.provisional_end() {
-            Some(end) => end | bump::PROVISIONAL,
-            None => self.region.learn_end(),
-        };
-        h.initialise(start, end)
-    }
-
-    /// The heap's real end: learns it from the region if the header still holds the
-    /// provisional one (in the VM: one `tako_heap_size` syscall, once per run), and
-    /// returns the end word then in the header (unmarked).
-    #[cold]
-    #[inline(never)]
-    pub fn settle_end(&self) -> usize {
-        let h = self.region.header();
-        let word = h.end.load(Acquire);
-        if word & bump::PROVISIONAL == 0 {
-            return word;
-        }
-        // The real end is never below the provisional one (the region's contract).
-        let learnt = self.region.learn_end().max(bump::end_address(word));
-        match h.end.compare_exchange(word, learnt, Release, Acquire) {
-            Ok(_) => learnt,
-            Err(other) => other,
-        }
+        h.initialise(self.region.data_start(), self.region.learn_end())
     }
 
     /// Bumps the cursor for `layout`: `Some((block, previous cursor))`, or `None`.
@@ -125,41 +99,30 @@ impl<R: Region> Heap<R> {
     #[inline(never)]
     fn bump_slow(&self, layout: Layout) -> Option<(usize, usize)> {
         let h = self.region.header();
-        let mut end = h.end.load(Acquire);
-        if end == 0 {
-            end = self.init();
-        }
+        let end = self.init();
         let mut cursor = h.cursor.load(Relaxed);
-        loop {
-            match bump::place(
-                cursor,
-                bump::end_address(end),
-                layout.size(),
-                layout.align(),
-            ) {
-                Some((block, new)) => {
-                    match h
-                        .cursor
-                        .compare_exchange_weak(cursor, new, Acquire, Relaxed)
-                    {
-                        Ok(_) => {
-                            count_allocation(h);
-                            return Some((block, cursor));
-                        }
-                        Err(current) => cursor = current,
-                    }
+        let fit = |cursor| {
+            if layout.align() <= GRANULE {
+                // The header is initialised now: `bump_small`'s requirements hold.
+                bump::bump_small(cursor, end, layout.size()).map(|new| (cursor, new))
+            } else {
+                bump::place(cursor, end, layout.size(), layout.align())
+            }
+        };
+        while let Some((block, new)) = fit(cursor) {
+            match h
+                .cursor
+                .compare_exchange_weak(cursor, new, Acquire, Relaxed)
+            {
+                Ok(_) => {
+                    count_allocation(h);
+                    return Some((block, cursor));
                 }
-                None if end & bump::PROVISIONAL != 0 => {
-                    // Past the provisional end: learn the real one and try again.
-                    end = self.settle_end();
-                    cursor = h.cursor.load(Relaxed);
-                }
-                None => {
-                    h.failed.fetch_add(1, Relaxed);
-                    return None;
-                }
+                Err(current) => cursor = current,
             }
         }
+        h.failed.fetch_add(1, Relaxed);
+        None
     }
 
     /// Allocates a block for `layout`; null when the heap cannot hold it.
@@ -222,16 +185,9 @@ impl<R: Region> Heap<R> {
         let block = ptr.addr();
         let top = bump::block_end(block, layout.size());
         if h.cursor.load(Relaxed) == top {
-            let end = h.end.load(Relaxed);
-            let fit = match bump::resize_top(block, end, new_size) {
-                // Past the provisional end: learn the real one, then grow in place.
-                None if end & bump::PROVISIONAL != 0 => {
-                    bump::resize_top(block, self.settle_end(), new_size)
-                }
-                fit => fit,
-            };
-            if let Some(new_top) = fit {
+            if let Some(new_top) = bump::resize_top(block, h.end.load(Relaxed), new_size) {
                 if new_top < top {
+                    // Shrinking: raise the mark before the cursor falls (see `dealloc`).
                     h.high_water.fetch_max(top, Relaxed);
                 }
                 if h.cursor
@@ -272,9 +228,8 @@ impl<R: Region> Heap<R> {
         new
     }
 
-    /// The heap's statistics, read from the header. `capacity` is the capacity known so
-    /// far: on a heap that never passed its provisional end (in the VM: 1 KiB) it is the
-    /// provisional one; [`settle_end`](Self::settle_end) learns the real end first.
+    /// The heap's statistics, read from the header (all zero but the counters' presence
+    /// before the first allocation).
     pub fn stats(&self) -> Stats {
         let counted = cfg!(feature = "count-allocations");
         self.region
@@ -329,13 +284,12 @@ mod tests {
 
     /// A region as the VM presents it: a fresh (all-zero) header, initialised lazily on
     /// the first allocation, `declared` bytes declared over `mapped` bytes really there.
-    /// Counts how often it is asked for its size (the VM's `tako_heap_size` syscall).
+    /// Counts how often it is asked for its size (in the VM, a load from the environment
+    /// region).
     struct LazyRegion {
         words: Vec<u64>,
         declared: usize,
         asked: Cell<usize>,
-        /// Bytes the region is sure to have without asking, as the VM's 1 KiB minimum.
-        provisional: Option<usize>,
     }
 
     impl LazyRegion {
@@ -344,13 +298,6 @@ mod tests {
                 words: vec![0; mapped / 8],
                 declared,
                 asked: Cell::new(0),
-                provisional: None,
-            }
-        }
-        fn with_provisional(declared: usize, mapped: usize, sure: usize) -> Self {
-            LazyRegion {
-                provisional: Some(sure),
-                ..LazyRegion::new(declared, mapped)
             }
         }
         fn base(&self) -> usize {
@@ -377,9 +324,6 @@ mod tests {
                 self.declared,
                 self.words.len() * 8,
             )
-        }
-        fn provisional_end(&self) -> Option<usize> {
-            self.provisional.map(|sure| self.base() + sure)
         }
         fn pointer(&self, addr: usize) -> *mut u8 {
             self.words.as_ptr().cast::<u8>().cast_mut().with_addr(addr)
@@ -448,65 +392,18 @@ mod tests {
     }
 
     #[test]
-    fn below_the_provisional_end_the_region_is_never_asked() {
-        // Sure of 1 KiB (the VM's minimum), 32 KiB mapped and declared.
-        let heap = Heap::new(LazyRegion::with_provisional(32 * 1024, 32 * 1024, 1024));
-        for _ in 0..(1024 - HEADER_SIZE) / 16 {
-            assert!(!heap.alloc(layout(16, 8)).is_null());
-        }
-        assert_eq!(heap.region().asked.get(), 0);
-        // The next block passes 1 KiB: the slow path learns the real end once.
-        let p = heap.alloc(layout(64, 8));
-        assert!(!p.is_null());
-        assert_eq!(heap.region().asked.get(), 1);
-        for _ in 0..100 {
-            assert!(!heap.alloc(layout(64, 8)).is_null());
-        }
-        assert_eq!(heap.region().asked.get(), 1);
-        assert_eq!(heap.stats().capacity, 32 * 1024 - HEADER_SIZE);
-    }
-
-    #[test]
-    fn the_top_block_grows_in_place_past_the_provisional_end() {
-        let heap = Heap::new(LazyRegion::with_provisional(32 * 1024, 32 * 1024, 1024));
+    fn the_top_block_grows_and_shrinks_in_place() {
+        let heap = Heap::new(LazyRegion::new(32 * 1024, 32 * 1024));
         let p = heap.alloc(layout(512, 8));
         // SAFETY: `p` is the top block of 512 bytes; growing it is the realloc under test.
         let q = unsafe { heap.realloc(p, layout(512, 8), 8192) };
         assert_eq!(q, p, "grown in place, not moved");
-        assert_eq!(heap.region().asked.get(), 1);
         assert_eq!(heap.stats().used, 8192);
-    }
-
-    #[test]
-    fn a_provisional_end_above_the_mapped_heap_still_ends_at_the_mapped_end() {
-        // Declared 256 KiB, mapped 4 KiB, sure of 1 KiB: null at 4 KiB, asked once.
-        let heap = Heap::new(LazyRegion::with_provisional(256 * 1024, 4096, 1024));
-        let end = heap.region().base() + 4096;
-        let mut last = 0;
-        loop {
-            let p = heap.alloc(layout(100, 8));
-            if p.is_null() {
-                break;
-            }
-            last = p.addr() + 100;
-        }
-        assert!(last <= end && last + 104 > end);
-        assert!(heap.alloc(layout(8, 4096)).is_null());
-        assert_eq!(heap.region().asked.get(), 1);
-        assert_eq!(heap.stats().failed, 2);
-        assert_eq!(heap.stats().capacity, 4096 - HEADER_SIZE);
-    }
-
-    #[test]
-    fn stats_report_the_capacity_known_so_far_and_settling_learns_the_real_one() {
-        let heap = Heap::new(LazyRegion::with_provisional(32 * 1024, 16 * 1024, 1024));
-        assert!(!heap.alloc(layout(8, 8)).is_null());
-        assert_eq!(heap.stats().capacity, 1024 - HEADER_SIZE);
-        assert_eq!(heap.region().asked.get(), 0);
-        let end = heap.settle_end();
-        assert_eq!(end, heap.region().base() + 16 * 1024);
-        assert_eq!(heap.stats().capacity, 16 * 1024 - HEADER_SIZE);
-        assert_eq!(heap.settle_end(), end);
+        // SAFETY: `q` is the top block, now of 8192 bytes.
+        let r = unsafe { heap.realloc(q, layout(8192, 8), 16) };
+        assert_eq!(r, p, "shrunk in place");
+        assert_eq!(heap.stats().used, 16);
+        assert_eq!(heap.stats().peak, 8192);
         assert_eq!(heap.region().asked.get(), 1);
     }
 

@@ -47,11 +47,6 @@ pub struct HeapReport {
     /// is not zero: the contract was built with `count-allocations` (a counted heap with no
     /// allocation reads as `None` too).
     pub bump: Stats,
-    /// Whether the allocator has learnt the heap's real size. `false` while it still runs
-    /// below its provisional end (in the VM, the 1 KiB every heap has: it asks the VM for
-    /// the real size only when a block does not fit below it); `bump.capacity` is then
-    /// the provisional capacity.
-    pub heap_size_learnt: bool,
     /// The strategy that set the heap up, with its own figures.
     pub strategy: Strategy,
 }
@@ -130,13 +125,8 @@ impl HeapView<'_> {
 pub fn inspect(heap: &[u8], base: usize) -> Option<HeapReport> {
     let header = Header::from_bytes(heap)?;
     let data_start = base.checked_add(HEADER_SIZE)?;
-    let (cursor, end_word, high_water) = header.words();
-    if cursor == 0 && end_word == 0 && high_water == 0 && header.counters() == (0, 0) {
-        return None;
-    }
-    // The end word may carry the provisional mark, and nothing else below the granule.
-    let end = crate::bump::end_address(end_word);
-    if end_word - end > crate::bump::PROVISIONAL {
+    let (cursor, end, high_water) = header.words();
+    if cursor == 0 && end == 0 && high_water == 0 && header.counters() == (0, 0) {
         return None;
     }
     let limit = base.checked_add(heap.len())?;
@@ -170,7 +160,6 @@ pub fn inspect(heap: &[u8], base: usize) -> Option<HeapReport> {
     };
     Some(HeapReport {
         bump: stats,
-        heap_size_learnt: end_word & crate::bump::PROVISIONAL == 0,
         strategy,
     })
 }

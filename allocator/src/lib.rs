@@ -8,8 +8,8 @@
 //! The heap is the VM's heap region at `MM_HEAP_START`; the allocator's state (cursor, end,
 //! high-water mark, counters) lives in a [`Header`] at its start, because contracts cannot
 //! have writable statics. An all-zero header is a fresh heap. On the first allocation the
-//! allocator asks the VM for the mapped heap size (one `tako_heap_size` syscall) and uses
-//! the smaller of that and the size it was declared with, so a contract declared for
+//! allocator reads the mapped heap size from the VM's read-only environment region (one
+//! load, `tako_abi::Env`) and uses the smaller of that and the size it was declared with, so a contract declared for
 //! 256 KiB that runs in a 32 KiB heap gets null (the alloc-error path), never an access
 //! violation.
 //!
@@ -63,7 +63,7 @@ pub use heap::Heap;
 pub use host::{HostRegion, RegionError, TosHeap};
 pub use region::Region;
 #[cfg(target_arch = "bpf")]
-pub use vm::vm_heap_bytes;
+pub use vm::{mapped_heap_size, vm_heap_bytes};
 #[cfg(target_arch = "bpf")]
 pub use vm::{stats, VmRegion};
 

@@ -30,17 +30,9 @@ pub unsafe trait Region {
     fn data_start(&self) -> usize;
     /// One past the last address blocks may occupy, at most
     /// [`bump::MAX_END`](crate::bump::MAX_END). Called when the header is fresh, to
-    /// initialise it (in the VM: once per run, on the first allocation).
+    /// initialise it (in the VM: once per run, on the first allocation, as one load from
+    /// the environment region).
     fn learn_end(&self) -> usize;
-    /// An end the region is sure to reach without asking (`None`: ask at once). The heap
-    /// starts with it and calls [`learn_end`](Region::learn_end) only when a block does
-    /// not fit below it: in the VM, whose heap is at least 1 KiB, a contract that never
-    /// needs more than 1 KiB never pays the `tako_heap_size` syscall. Must be a multiple of
-    /// [`GRANULE`](crate::bump::GRANULE), at least `data_start()` and at most
-    /// `learn_end()`.
-    fn provisional_end(&self) -> Option<usize> {
-        None
-    }
     /// A pointer to `addr`, an address in `[data_start(), learn_end()]`, that may be used
     /// to access the region's memory.
     fn pointer(&self, addr: usize) -> *mut u8;

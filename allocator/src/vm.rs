@@ -1,6 +1,6 @@
 //! The VM heap: the region at `MM_HEAP_START`, sized by the smaller of the declared heap
-//! size and the one the VM really mapped (learnt with one `tako_heap_size` syscall on the
-//! first allocation). Only on the BPF target.
+//! size and the one the VM really mapped (read from the environment region on the first
+//! allocation). Only on the BPF target.
 
 use core::alloc::{GlobalAlloc, Layout};
 
@@ -25,7 +25,8 @@ pub struct VmRegion<const HEAP: usize>;
 
 // SAFETY: the VM maps at least `MIN_HEAP_SIZE` (1 KiB, more than `HEADER_SIZE`) zero-filled
 // bytes at `MM_HEAP_START` for each run and nothing else uses them; `learn_end` never
-// passes the mapped size; the VM runs one thread, so the lazy initialisation has no race.
+// passes the mapped size (the VM's own figure, in a region the contract cannot write); the
+// VM runs one thread, so the lazy initialisation has no race.
 unsafe impl<const HEAP: usize> Region for VmRegion<HEAP> {
     #[inline(always)]
     fn header(&self) -> &Header {
@@ -39,18 +40,9 @@ unsafe impl<const HEAP: usize> Region for VmRegion<HEAP> {
         BASE + HEADER_SIZE
     }
 
-    #[cold]
-    fn learn_end(&self) -> usize {
-        // SAFETY: `tako_heap_size` takes no arguments and only reports a number.
-        let mapped = unsafe { tako_abi::sys::tako_heap_size() } as usize;
-        bump::heap_end(BASE, BASE + HEADER_SIZE, HEAP, mapped)
-    }
-
     #[inline(always)]
-    fn provisional_end(&self) -> Option<usize> {
-        // The VM maps at least `MIN_HEAP_SIZE`: a heap declared larger starts there and
-        // asks for the real size only when a block does not fit below it.
-        (HEAP > MIN_HEAP).then_some(BASE + MIN_HEAP)
+    fn learn_end(&self) -> usize {
+        bump::heap_end(BASE, BASE + HEADER_SIZE, HEAP, mapped_heap_size())
     }
 
     #[inline(always)]
@@ -63,10 +55,21 @@ unsafe impl<const HEAP: usize> Region for VmRegion<HEAP> {
 const MIN_HEAP: usize = tako_abi::MIN_HEAP_SIZE as usize;
 const _: () = assert!(MIN_HEAP.is_multiple_of(bump::GRANULE) && MIN_HEAP > HEADER_SIZE);
 
+/// The size of the heap the VM mapped for this run, from the environment region
+/// ([`tako_abi::Env::heap_size`]): one load, where the `tako_heap_size` syscall costs 100 CU.
+#[inline(always)]
+pub fn mapped_heap_size() -> usize {
+    const AT: u64 = tako_abi::MM_ENV_START + tako_abi::Env::HEAP_SIZE_OFFSET;
+    // SAFETY: the VM maps the environment region, read-only and 8-aligned, at
+    // `MM_ENV_START` for the whole run, with the heap size as a `u64` at this offset; the
+    // contract cannot write it, so a plain read sees the VM's figure.
+    unsafe { core::ptr::with_exposed_provenance::<u64>(AT as usize).read() as usize }
+}
+
 /// The VM's whole mapped heap as one byte slice, for a contract that manages the heap
 /// itself (e.g. lends it to a [`crate::slab::Slab`]) and has no global allocator. The
-/// length is the size the VM really mapped (one `tako_heap_size` syscall, 100 CU), capped
-/// at [`crate::MAX_HEAP_SIZE`]; the bytes are zero at the start of the run.
+/// length is the size the VM really mapped ([`mapped_heap_size`]), capped at
+/// [`crate::MAX_HEAP_SIZE`]; the bytes are zero at the start of the run.
 ///
 /// # Safety
 /// - Nothing else uses the VM heap during the run: no `#[global_allocator]` over it
@@ -74,8 +77,7 @@ const _: () = assert!(MIN_HEAP.is_multiple_of(bump::GRANULE) && MIN_HEAP > HEADE
 ///   other pointer into it.
 /// - It is called at most once per run: two calls would hand out aliasing `&mut` slices.
 pub unsafe fn vm_heap_bytes() -> &'static mut [u8] {
-    // SAFETY: `tako_heap_size` takes no arguments and only reports a number.
-    let mapped = unsafe { tako_abi::sys::tako_heap_size() } as usize;
+    let mapped = mapped_heap_size();
     let len = mapped.min(crate::MAX_HEAP_SIZE);
     // SAFETY: the VM maps `mapped` bytes at `MM_HEAP_START` (non-null, 8-aligned),
     // zero-filled, readable and writable, for the whole run (so for `'static` as the

@@ -206,14 +206,15 @@ mod collections {
         let input = b"";
         let (tos_cu, tos_syscalls) = base_priced_syscalls(COLLECTIONS, input);
         let (sys_cu, sys_syscalls) = base_priced_syscalls(COLLECTIONS_SYSCALL, input);
-        // TosAllocator: one tako_heap_size (first allocation) and the return data.
-        assert_eq!(tos_syscalls, 2);
+        // TosAllocator: the return data alone (the heap size comes from the environment
+        // region, a load).
+        assert_eq!(tos_syscalls, 1);
         // SyscallAllocator: the return data and one tako_alloc/tako_free per call.
         let allocator_calls = sys_syscalls - 1;
         assert!(allocator_calls > 100, "{allocator_calls} allocator calls");
-        // What TosAllocator spends in the program per allocator call, the one heap-size
-        // syscall aside: (CU_tos - CU_syscall + 100 per replaced syscall - 100) / calls.
-        let per_call = (tos_cu + 100 * allocator_calls - 100) as f64 - sys_cu as f64;
+        // What TosAllocator spends in the program per allocator call:
+        // (CU_tos - CU_syscall + 100 per replaced syscall) / calls.
+        let per_call = (tos_cu + 100 * allocator_calls) as f64 - sys_cu as f64;
         let per_call = per_call / allocator_calls as f64;
         // Issue 4's target is 10 net for a hidden-layout allocation; frees, reallocs and the
         // surrounding code of a real workload are allowed up to 20 per call (measured 16.5).
@@ -532,28 +533,37 @@ mod alloc_bench {
     }
 
     #[test]
-    fn tos_allocator_asks_the_vm_for_the_heap_size_only_past_1_kib() {
+    fn tos_allocator_learns_the_heap_size_with_a_load_not_a_syscall() {
         let config = Config::default();
-        let cu = |n: u64| bench(BENCH_TOS, ALLOC, n, 8, &config).0.cu_consumed as f64;
+        let cheap = Config {
+            prices: vm_harness::SyscallPrices {
+                base: 1,
+                ..Default::default()
+            },
+            ..Config::default()
+        };
+        let cu = |n: u64, config: &Config| {
+            let (out, _) = bench(BENCH_TOS, ALLOC, n, 8, config);
+            assert_eq!(out.return_value, Some(SUCCESS), "{out}");
+            out.cu_consumed as f64
+        };
         let (n1, n2) = counts(8);
         let marginal = marginal_cu(BENCH_TOS, ALLOC, 8, n1, n2, &config);
-        // The first allocation sets the header up without a syscall: at most 80
-        // instructions on top of a later allocation's cost.
-        let first = cu(1) - cu(0);
+        // The first allocation sets the header up, reading the heap size from the
+        // environment region: measured 68 CU against 14 for a later one (the 30-instruction
+        // slow path and the loop's one-time set-up). Bound: 60 over; the 100-CU syscall it
+        // replaced would not fit.
+        let first = cu(1, &config) - cu(0, &config);
         assert!(
-            first > marginal && first <= marginal + 80.0,
+            first > marginal && first <= marginal + 60.0,
             "first {first}, later {marginal}"
         );
-        // 100 blocks of 8 bytes stay below 1 KiB: no syscall. 200 pass it: the slow path
-        // asks once (100 CU) and sets the real end (measured 81 more instructions: the
-        // slow path, the size arithmetic, the end's compare-and-swap; bound 100).
-        let below = cu(100) - cu(1) - 99.0 * marginal;
-        assert!(below.abs() < 1.0, "{below}");
-        let crossing = cu(200) - cu(100) - 100.0 * marginal;
-        assert!(
-            (100.0..=200.0).contains(&crossing),
-            "crossing 1 KiB costs {crossing}"
-        );
+        // Past 1 KiB, past 8 KiB: every later block costs the marginal, nothing once.
+        let later = cu(2000, &config) - cu(1, &config) - 1999.0 * marginal;
+        assert!(later.abs() < 1.0, "{later}");
+        // The only base-priced syscall of the run is the return data.
+        let syscalls = (cu(2000, &config) - cu(2000, &cheap)) / 99.0;
+        assert_eq!(syscalls, 1.0);
         let (_, data) = bench(BENCH_TOS, ALLOC, 1, 8, &config);
         assert_eq!(data[1], 8, "one 8-byte block used");
     }
@@ -567,6 +577,12 @@ mod alloc_bench {
         // that cannot grow in place leaves every smaller buffer behind.
         assert_eq!(data[1], 1024 * 8);
         assert_eq!(data[2], 1024 * 8);
+        // Issue 4's target: at most 9,700 CU for the 1000 pushes (the run without them
+        // subtracted). Measured 9,692: 9,059 in the push loop, about 490 in RawVec's growth
+        // code, 134 in the allocator (first allocation 37, then 13 per in-place doubling).
+        let (empty, _) = bench(BENCH_TOS, VEC_PUSH, 0, 0, &config);
+        let pushes = tos.cu_consumed - empty.cu_consumed;
+        assert!(pushes <= 9_700, "Vec<u64> push x1000: {pushes} CU");
         let (solana, sdata) = bench(BENCH_SOLANA, VEC_PUSH, 1000, 0, &config);
         // Capacities 4, 8, ..., 1024 all left behind, plus the cursor word.
         assert_eq!(sdata[1], (2 * 1024 - 4) * 8 + BUMP_HEADER);

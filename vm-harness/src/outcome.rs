@@ -69,9 +69,7 @@ impl Outcome {
 
 /// The JSON of a decoded allocator: `strategy` (`"bump"`, `"pool"`, `"first_fit"`), `name`
 /// (`"TosAllocator"`, `"PoolAllocator"`, `"FirstFitAllocator"`), `bump` (the bump heap's
-/// `used`, `peak`, `capacity`, `heap_size_learnt` (`false`: `capacity` is the provisional
-/// one, the allocator never needed more), `failed` and `allocations`, `null` unless
-/// counted), `usage`
+/// `used`, `peak`, `capacity`, `failed` and `allocations`, `null` unless counted), `usage`
 /// (`null` for the bump heap, else `allocations`, `frees`, `live_bytes`,
 /// `peak_live_bytes` (`null` for the pool), `heap_used`, `heap_peak`, `capacity`,
 /// `failed`), `classes` (the pool's 13 size classes: `size`, `hits`, `misses`, `frees`;
@@ -99,7 +97,6 @@ pub fn allocator_json(report: &HeapReport) -> serde_json::Value {
             "used": b.used,
             "peak": b.peak,
             "capacity": b.capacity,
-            "heap_size_learnt": report.heap_size_learnt,
             "failed": b.failed,
             "allocations": b.allocations,
         },
@@ -141,16 +138,8 @@ fn write_allocator(f: &mut fmt::Formatter<'_>, report: Option<&HeapReport>) -> f
             }
             writeln!(
                 f,
-                "{} B used, {} B peak, {} B capacity{}, {} failed",
-                b.used,
-                b.peak,
-                b.capacity,
-                if r.heap_size_learnt {
-                    ""
-                } else {
-                    " so far (heap size not asked for yet)"
-                },
-                b.failed
+                "{} B used, {} B peak, {} B capacity, {} failed",
+                b.used, b.peak, b.capacity, b.failed
             )?;
         }
         Some(u) => {

@@ -13,7 +13,7 @@ use solana_sbpf::memory_region::{MemoryMapping, MemoryRegion};
 use solana_sbpf::program::{BuiltinProgram, SBPFVersion};
 use solana_sbpf::verifier::RequisiteVerifier;
 use solana_sbpf::vm::{CallFrame, Config as SbpfConfig, ContextObject, EbpfVm, ExecutionMode};
-use tako_abi::{MM_HEAP_START, MM_INPUT_START, MM_STACK_START};
+use tako_abi::{Env, MM_ENV_START, MM_HEAP_START, MM_INPUT_START, MM_STACK_START};
 
 use crate::config::Config;
 use crate::context::TakoContext;
@@ -104,6 +104,10 @@ pub(crate) fn execute(
     let stack_len = stack.len();
     let mut heap = AlignedMemory::<HOST_ALIGN>::zero_filled(heap_len);
     let mut input_mem = AlignedMemory::<HOST_ALIGN>::from_slice(&input_region(input));
+    let env = Env {
+        heap_size: config.heap_size,
+    };
+    let env_mem = AlignedMemory::<HOST_ALIGN>::from_slice(&env.to_bytes());
     let frame_gap = if version.stack_frame_gaps() && sbpf.enable_stack_frame_gaps {
         sbpf.stack_frame_size as u64
     } else {
@@ -114,10 +118,11 @@ pub(crate) fn execute(
         MemoryRegion::new_gapped(&mut stack, MM_STACK_START, frame_gap),
         MemoryRegion::new(&mut heap, MM_HEAP_START),
         MemoryRegion::new(&mut input_mem, MM_INPUT_START),
+        MemoryRegion::new(&env_mem, MM_ENV_START),
     ];
     // SAFETY: every region points into memory that outlives the mapping's use: the program's
-    // read-only section (owned by `program`) and `stack`, `heap` and `input_mem`, which live
-    // until the end of this function, after the VM is dropped. The writable regions are
+    // read-only section (owned by `program`) and `stack`, `heap`, `input_mem` and `env_mem`,
+    // which live until the end of this function, after the VM is dropped. The writable regions are
     // plain byte buffers: any bytes the guest writes keep them valid.
     let mapping = unsafe { MemoryMapping::new(regions, sbpf, version) }
         .map_err(|e| VmError::Setup(e.to_string()))?;

@@ -57,7 +57,7 @@ fn writes_outside_the_regions_are_access_violations() {
     assert_eq!(error.kind, FaultKind::AccessViolation);
     assert!(
         error.message.starts_with(
-            "access violation writing 8 bytes at address 0x500000000 (in unallocated region)"
+            "access violation writing 8 bytes at address 0x600000000 (in unallocated region)"
         ),
         "{}",
         error.message
@@ -73,6 +73,32 @@ fn writes_outside_the_regions_are_access_violations() {
     );
     assert!(
         error.message.contains("(in program region)"),
+        "{}",
+        error.message
+    );
+}
+
+#[test]
+fn the_environment_region_holds_the_heap_size_and_is_read_only() {
+    let so = contract("vm-faults");
+    for heap in [1024u64, 32 * 1024, 256 * 1024] {
+        let config = Config {
+            heap_size: heap,
+            ..Config::default()
+        };
+        let outcome = run_ok(&so, &word(faults::ENV_HEAP_SIZE), &config);
+        assert_eq!(outcome.return_value, Some(0), "{outcome}");
+        assert_eq!(outcome.return_data, heap.to_le_bytes());
+    }
+    let outcome = fault_run(faults::WRITE_ENV);
+    let error = outcome
+        .error
+        .expect("a store to the environment must fault");
+    assert_eq!(error.kind, FaultKind::AccessViolation);
+    assert!(
+        error
+            .message
+            .starts_with("access violation writing 8 bytes at address 0x500000000"),
         "{}",
         error.message
     );

@@ -5,13 +5,15 @@
 //! |---------|--------------|--------------------|
 //! | 0 `ENDLESS_LOOP` | loops forever (a volatile read per iteration) | `compute_budget_exceeded` with CU consumed = the limit |
 //! | 1 `RECURSION` | recurses without bound (not a tail call) | `call_depth_exceeded` |
-//! | 2 `WRITE_UNMAPPED` | stores 8 bytes at `0x5_0000_0000` | `access_violation` (unallocated region) |
+//! | 2 `WRITE_UNMAPPED` | stores 8 bytes at `0x6_0000_0000`, past the last region | `access_violation` (unallocated region) |
 //! | 3 `WRITE_PROGRAM` | stores 8 bytes over the code of a function (the read-only program region) | `access_violation` (program region) |
 //! | 4 `READ_PAST_HEAP` | loads 8 bytes just past the mapped heap (`tako_heap_size()`) | `access_violation` |
 //! | 5 `ABORT` | `tako_abort()` | `abort` |
 //! | 6 `MEMCPY_OVERLAP` | `tako_memcpy` with overlapping ranges | `syscall_error` |
 //! | 7 `SYSCALL_TOUR` | calls every non-fatal syscall with known arguments, logs the results (see [`tour`]) | `SUCCESS` |
 //! | 8 `STACK_GAP` | stores 8 bytes 4 KiB above a local, into the unmapped gap after its 4 KiB stack frame | `stack_overflow` |
+//! | 9 `WRITE_ENV` | stores 8 bytes over the heap size in the environment region (`MM_ENV_START`) | `access_violation` (read-only region) |
+//! | 10 `ENV_HEAP_SIZE` | reads the heap size from the environment region: return data = it (8 bytes LE), `SUCCESS` when it equals `tako_heap_size()`, else `CHECK_FAILED` | `SUCCESS` |
 //!
 //! Any other input: `INVALID_INPUT`.
 #![no_std]
@@ -19,7 +21,7 @@
 use core::hint::black_box;
 use core::ptr::{read_volatile, write_volatile};
 
-use tako_abi::{sys, MM_HEAP_START, MM_INPUT_START};
+use tako_abi::{sys, Env, MM_ENV_START, MM_HEAP_START, MM_INPUT_START};
 
 tako_sdk::entrypoint!(process);
 tako_sdk::panic_handler!();
@@ -37,13 +39,15 @@ fn process(input: &[u8]) -> u64 {
     match variant {
         0 => endless_loop(),
         1 => recurse(black_box(1)),
-        2 => write_at(0x5_0000_0000),
+        2 => write_at(0x6_0000_0000),
         3 => write_at(endless_loop as *const () as usize as u64),
         4 => read_past_heap(),
         5 => tako_sdk::abort(),
         6 => memcpy_overlap(),
         7 => tour(),
         8 => write_past_frame(),
+        9 => write_at(MM_ENV_START + Env::HEAP_SIZE_OFFSET),
+        10 => env_heap_size(),
         _ => tako_sdk::INVALID_INPUT,
     }
 }
@@ -88,6 +92,21 @@ fn read_past_heap() -> u64 {
     let value = unsafe { read_volatile(black_box(end) as *const u64) };
     black_box(value);
     tako_sdk::CHECK_FAILED
+}
+
+fn env_heap_size() -> u64 {
+    let at = MM_ENV_START + Env::HEAP_SIZE_OFFSET;
+    // SAFETY: the VM maps the environment region, read-only, with the heap size at this
+    // offset.
+    let env = unsafe { read_volatile(black_box(at) as *const u64) };
+    if tako_sdk::set_return_data(&env.to_le_bytes()).is_err() {
+        return tako_sdk::CHECK_FAILED;
+    }
+    if env == tako_sdk::heap_size() {
+        tako_sdk::SUCCESS
+    } else {
+        tako_sdk::CHECK_FAILED
+    }
 }
 
 fn memcpy_overlap() -> u64 {

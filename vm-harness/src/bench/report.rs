@@ -10,13 +10,13 @@ pub const METHOD: &str = "alloc-bench built once per allocator (./build-example.
 the TAKO VM's interpreter with the default prices (syscall base 100 CU; SyscallAllocator1CU: the same .so with \
 tako_alloc/tako_free at 1 CU) and a 32 KiB heap. Layouts are hidden from the compiler (black_box). \
 marginal_cu = (CU(N2) - CU(N1)) / (N2 - N1) of N allocations of the size, kept live, same .so, N1 and N2 on the \
-same side of every one-time cost (TosAllocator asks the VM for the heap size, 100 CU, when its blocks first pass 1 KiB); \
+same side of every one-time cost (the first allocation's set-up; the strategies' pools and chunks); \
 net_cu = marginal_cu - the marginal of the same loop without the allocation (BASELINE), same .so and counts. \
 alloc_free_64_net_cu = marginal of (alloc 64 B, write, dealloc) - the BASELINE marginal (the steady state of a heap that frees). \
 box_u64_net_cu = marginal of Box::new(black_box(i)) (layout known at compile time) - the marginal of the same \
 loop without the allocation (BOX_BASELINE: the value written to a stack slot whose address goes through black_box), \
 same counts. first_alloc_cu = CU(1 allocation of 8 B) - CU(0), the whole first iteration (compare with \
-marginal_cu[8]; TosAllocator sets its header up there, and asks for the heap size only past 1 KiB). vec_push_1000.cu and btreemap_1000.cu = CU(count) - CU(count 0) of the same .so (the \
+marginal_cu[8]; TosAllocator sets its header up there, reading the heap size from the VM's environment region). vec_push_1000.cu and btreemap_1000.cu = CU(count) - CU(count 0) of the same .so (the \
 contract's entry and return data excluded; run_cu is the whole run); heap_bytes = bytes the allocator holds at the end (its own count; \
 bumps include their 8-byte cursor word; SyscallAllocator: the VM's tako_alloc high-water mark); \
 peak_heap_bytes likewise at the peak (PoolAllocator: its bump high-water mark; FirstFitAllocator: its peak of blocks in use). \

@@ -45,9 +45,9 @@ pub const CU_LIMIT: u64 = 20_000_000;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Counts {
     /// `(n1, n2)` allocations of 8, 64, 512 and 4096 bytes (all fit the default 32 KiB heap
-    /// with room for per-block headers), in [`SIZES`] order. `n1` and `n2` are on the same
-    /// side of every one-time cost (TosAllocator learns the heap size when its blocks first
-    /// pass 1 KiB), so the marginal is the steady state.
+    /// with room for per-block headers), in [`SIZES`] order. `n1` and `n2` are past every
+    /// one-time cost (the first allocation sets the heap up), so the marginal is the steady
+    /// state.
     pub alloc: [(u64, u64); 4],
     /// `(n1, n2)` of the `Box<u64>` loop.
     pub boxes: (u64, u64),
