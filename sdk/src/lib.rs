@@ -4,6 +4,8 @@
 //!   safe wrappers over the syscalls of the TAKO ABI. The raw declarations are
 //!   `tako_abi::sys`, generated from the one list in `tako_abi::with_syscalls!`;
 //!   this crate declares no syscall name of its own.
+//! - [`env()`]: the VM's read-only environment region ([`Env`]: the mapped heap size), a
+//!   load instead of a syscall.
 //! - [`copy`], [`copy_within`], [`fill`], [`compare`]: the memory syscalls
 //!   (`tako_memcpy`, `tako_memmove`, `tako_memset`, `tako_memcmp`) over checked slices.
 //! - [`log!`]: `log!("x = {} {:08x}", a, b)`, `core::fmt` into a stack buffer
@@ -32,6 +34,7 @@
 
 mod allocator;
 mod entry;
+mod env;
 pub mod fmt;
 mod input;
 mod mem;
@@ -41,14 +44,15 @@ mod syscalls;
 
 pub use allocator::SyscallAllocator;
 pub use entry::__private;
+pub use env::{env, Env};
 pub use input::{input, parse_input, InputError};
 pub use mem::{compare, copy, copy_within, fill, MemError};
 pub use panic::{alloc_error, report_panic};
 pub use syscalls::{abort, heap_size, log, log_u64, set_return_data, MAX_RETURN_DATA};
 pub use tako_abi::code::*;
 pub use tako_abi::{
-    DEFAULT_HEAP_SIZE, MAX_HEAP_SIZE, MM_HEAP_START, MM_INPUT_START, MM_PROGRAM_START,
-    MM_STACK_START,
+    DEFAULT_HEAP_SIZE, MAX_HEAP_SIZE, MM_ENV_START, MM_HEAP_START, MM_INPUT_START,
+    MM_PROGRAM_START, MM_STACK_START,
 };
 
 /// The ABI crate this SDK is built on (memory map, syscall list, return codes).

@@ -43,9 +43,8 @@ pub fn set_return_data(data: &[u8]) -> Result<(), usize> {
 }
 
 /// Size in bytes of the heap region the VM mapped at [`crate::MM_HEAP_START`] for this run
-/// (32 KiB unless the run asked for more). Costs the syscall base; the same number is one
-/// load away in the VM's environment region (`tako_abi::Env::heap_size` at
-/// `tako_abi::MM_ENV_START`, read by `tos_alloc::mapped_heap_size`).
+/// (32 KiB unless the run asked for more). Costs the syscall base; [`crate::env()`] reads the
+/// same number from the VM's environment region with one load.
 #[inline]
 pub fn heap_size() -> u64 {
     // SAFETY: no arguments, no memory is shared with the VM.

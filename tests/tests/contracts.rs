@@ -739,6 +739,15 @@ mod sdk_calls {
             };
             let out = expect_code(run_with(SDK_CALLS, b"h", &config), SUCCESS);
             assert_eq!(words(&out.return_data), vec![heap]);
+            // The environment region holds the same number, 2 CU away instead of 100.
+            let env = expect_code(run_with(SDK_CALLS, b"v", &config), SUCCESS);
+            assert_eq!(words(&env.return_data), vec![heap]);
+            assert!(
+                env.cu_consumed + 90 <= out.cu_consumed,
+                "env {} vs syscall {} CU",
+                env.cu_consumed,
+                out.cu_consumed
+            );
         }
     }
 

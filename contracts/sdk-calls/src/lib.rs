@@ -9,6 +9,7 @@
 //! | `e` | echoes the argument as return data | `SUCCESS` |
 //! | `l` | logs the argument (UTF-8) with `log`, then its length with `log_u64(len, 1, 2, 3, 4)` | `SUCCESS`, or `INVALID_INPUT` if not UTF-8 |
 //! | `h` | `heap_size()` as 8-byte LE return data | `SUCCESS` |
+//! | `v` | `env().heap_size` as 8-byte LE return data | `SUCCESS` |
 //! | `b` | tries 1025 bytes of return data (refused by the SDK), then sets 1024 | `SUCCESS` if refused with `Err(1025)` |
 //! | `m` | `copy`, `copy_within`, `fill`, `compare` over the argument (at most 256 bytes), return data = the 64-byte result described at `mem_calls` | `SUCCESS`, `CHECK_FAILED` if a refusal or comparison is wrong |
 //! | `a` | `abort()` | the VM's abort error |
@@ -39,6 +40,10 @@ pub extern "C" fn entrypoint() -> u64 {
             Err(_) => tako_sdk::INVALID_INPUT,
         },
         b'h' => match tako_sdk::set_return_data(&tako_sdk::heap_size().to_le_bytes()) {
+            Ok(()) => tako_sdk::SUCCESS,
+            Err(_) => tako_sdk::CHECK_FAILED,
+        },
+        b'v' => match tako_sdk::set_return_data(&tako_sdk::env().heap_size.to_le_bytes()) {
             Ok(()) => tako_sdk::SUCCESS,
             Err(_) => tako_sdk::CHECK_FAILED,
         },
