@@ -123,7 +123,9 @@ impl<R: Region, const L: usize, const B: usize> FirstFit<R, L, B> {
     );
 
     /// A first-fit heap over `region`, set up on its first allocation. The region's heap
-    /// must belong to it alone (as for the pool).
+    /// must belong to it alone, and `region.data_start() + FIRST_FIT_HEADER_SIZE` must be
+    /// inside the region's memory (the VM maps at least 1 KiB; the host constructor
+    /// checks), as for the pool.
     // Under loom only the bump heap is modelled: nothing builds a pool or first-fit heap.
     #[cfg_attr(loom, allow(dead_code))]
     pub(crate) const fn new(region: R) -> Self {
@@ -670,12 +672,18 @@ impl<'a, const L: usize, const B: usize> FirstFit<crate::HostRegion<'a>, L, B> {
     /// A first-fit heap over all of `region` (zero-filled first), set up at once.
     pub fn over(region: &'a mut [u8]) -> Result<Self, crate::RegionError> {
         let len = region.len();
-        let ff = FirstFit::new(crate::HostRegion::new(region, len)?);
+        let too_small = crate::RegionError::TooSmall {
+            len,
+            needed: crate::HEADER_SIZE + FIRST_FIT_HEADER_SIZE + B,
+        };
+        let host = crate::HostRegion::new(region, len)?;
+        // `FirstFit::new`'s requirement: the header's bytes are inside the region.
+        if !host.holds_after_header(FIRST_FIT_HEADER_SIZE) {
+            return Err(too_small);
+        }
+        let ff = FirstFit::new(host);
         if !ff.ready_up() {
-            return Err(crate::RegionError::TooSmall {
-                len,
-                needed: crate::HEADER_SIZE + FIRST_FIT_HEADER_SIZE + B,
-            });
+            return Err(too_small);
         }
         Ok(ff)
     }

@@ -101,6 +101,15 @@ impl<'a> HostRegion<'a> {
     }
 }
 
+impl HostRegion<'_> {
+    /// Whether the region holds `bytes` after the bump header (`data_start() + bytes` is
+    /// inside it). The pool and first-fit heaps read their own header there before they
+    /// carve it, so their host constructors check this first.
+    pub(crate) fn holds_after_header(&self, bytes: usize) -> bool {
+        self.learn_end() - self.data_start() >= bytes
+    }
+}
+
 // SAFETY: `base` is 8-aligned (checked in `new`) and the region is exclusively borrowed,
 // zero-filled, at least `HEADER_SIZE` bytes long; `learn_end` stays inside it; pointers
 // are derived from `base`, keeping its provenance over the whole slice; the header is
