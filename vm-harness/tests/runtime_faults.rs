@@ -5,7 +5,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{contract, fault_run, faults, run_ok, tako_vm, word};
+use common::{contract, fault_run, fault_run_with_heap, faults, run_ok, tako_vm, word};
 use vm_harness::{Config, FaultKind};
 
 #[test]
@@ -82,11 +82,7 @@ fn writes_outside_the_regions_are_access_violations() {
 fn the_environment_region_holds_the_heap_size_and_is_read_only() {
     let so = contract("vm-faults");
     for heap in [1024u64, 32 * 1024, 256 * 1024] {
-        let config = Config {
-            heap_size: heap,
-            ..Config::default()
-        };
-        let outcome = run_ok(&so, &word(faults::ENV_HEAP_SIZE), &config);
+        let outcome = fault_run_with_heap(&so, faults::ENV_HEAP_SIZE, heap);
         assert_eq!(outcome.return_value, Some(0), "{outcome}");
         assert_eq!(outcome.return_data, heap.to_le_bytes());
     }
@@ -123,11 +119,7 @@ fn a_store_past_the_stack_frame_is_a_stack_overflow() {
 fn only_the_configured_heap_is_mapped() {
     let so = contract("vm-faults");
     for heap in [1024u64, 32 * 1024, 256 * 1024] {
-        let config = Config {
-            heap_size: heap,
-            ..Config::default()
-        };
-        let outcome = run_ok(&so, &word(faults::READ_PAST_HEAP), &config);
+        let outcome = fault_run_with_heap(&so, faults::READ_PAST_HEAP, heap);
         let error = outcome.error.expect("must fault");
         assert_eq!(error.kind, FaultKind::AccessViolation);
         let addr = tako_abi::MM_HEAP_START + heap;

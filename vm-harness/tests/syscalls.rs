@@ -3,18 +3,14 @@
 
 mod common;
 
-use common::{contract, faults, run_ok, word};
+use common::{contract, fault_run_with_heap, faults, run_ok, word};
 use vm_harness::{Config, SyscallPrices};
 
 #[test]
 fn the_tour_sees_the_documented_results() {
     let so = contract("vm-faults");
     for heap in [1024u64, 32 * 1024] {
-        let config = Config {
-            heap_size: heap,
-            ..Config::default()
-        };
-        let outcome = run_ok(&so, &word(faults::SYSCALL_TOUR), &config);
+        let outcome = fault_run_with_heap(&so, faults::SYSCALL_TOUR, heap);
         assert_eq!(outcome.error, None);
         assert_eq!(outcome.return_value, Some(tako_abi::code::SUCCESS));
         assert_eq!(

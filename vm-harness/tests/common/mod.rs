@@ -43,6 +43,16 @@ pub fn run_ok(so: &[u8], input: &[u8], config: &Config) -> Outcome {
     vm_harness::run(so, input, config).expect("the program loads and verifies")
 }
 
+/// Runs variant `v` of the `vm-faults` contract `so` with a heap of `heap` bytes (the
+/// other settings default).
+pub fn fault_run_with_heap(so: &[u8], v: u64, heap: u64) -> Outcome {
+    let config = Config {
+        heap_size: heap,
+        ..Config::default()
+    };
+    run_ok(so, &word(v), &config)
+}
+
 /// Runs variant `v` of `vm-faults` with the default config.
 pub fn fault_run(v: u64) -> Outcome {
     run_ok(&contract("vm-faults"), &word(v), &Config::default())
