@@ -63,15 +63,6 @@ impl<R: Region> Heap<R> {
         h.initialise(self.region.data_start(), self.region.learn_end())
     }
 
-    /// Bytes left between the cursor and the end: a block of at most this many bytes with
-    /// an alignment of at most 8 fits (0 on a fresh heap).
-    // Under loom only the bump heap is modelled: the pool, its one caller, is not built.
-    #[cfg_attr(loom, allow(dead_code))]
-    pub(crate) fn room(&self) -> usize {
-        let h = self.region.header();
-        h.end.load(Relaxed).saturating_sub(h.cursor.load(Relaxed))
-    }
-
     /// Bumps the cursor for `layout`: `Some((block, previous cursor))`, or `None`.
     #[inline(always)]
     fn bump(&self, layout: Layout) -> Option<(usize, usize)> {

@@ -3,11 +3,8 @@
 //! Small requests (at most [`MAX_SMALL`] bytes, alignment at most 8) are rounded up to one
 //! of [`CLASS_SIZES`]; each class has a free list whose head lives in the [`PoolHeader`]
 //! (the first block of the heap) and whose links are the first word of each free block.
-//! An allocation pops the head (or, when the list is empty, carves from the bump heap: a
-//! "miss"); a free pushes the block. A miss in a class of at most [`BATCH_MAX_SIZE`] bytes
-//! carves [`BATCH`] blocks with one bump, returns the first and links the others onto the
-//! list (one block when a batch no longer fits), so three of four fresh small allocations
-//! are list pops. Larger or more aligned requests go to the
+//! An allocation pops the head (or, when the list is empty, carves one block from the bump
+//! heap: a "miss"); a free pushes the block. Larger or more aligned requests go to the
 //! bump heap directly ([`Heap`]), which rewinds when the most recent block is freed and
 //! resizes it in place.
 //!
@@ -42,13 +39,6 @@ pub const CLASSES: usize = 13;
 
 /// The block size of each class, ascending; the last is [`MAX_SMALL`].
 pub const CLASS_SIZES: [usize; CLASSES] = [8, 16, 24, 32, 48, 64, 96, 128, 192, 256, 288, 384, 512];
-
-/// Blocks carved per miss in the classes of at most [`BATCH_MAX_SIZE`] bytes.
-pub const BATCH: usize = 4;
-
-/// The largest class refilled by batches of [`BATCH`]: at most `BATCH - 1` unused blocks
-/// wait in each such class, 3 × (8 + 16 + 24 + 32 + 48 + 64) = 576 bytes in all.
-pub const BATCH_MAX_SIZE: usize = 64;
 
 /// Each class's block size in granules: `CLASS_SIZES[c] == CLASS_GRANULES[c] * GRANULE`.
 /// The refill reads this, so the compiler knows the size is a multiple of the granule and
@@ -122,10 +112,8 @@ pub struct PoolHeader {
     heads: [Cell<usize>; CLASSES],
     /// Allocations served from each class's free list.
     hits: [Cell<u32>; CLASSES],
-    /// Allocations of each class that found its list empty.
+    /// Allocations of each class that had to carve a new block.
     misses: [Cell<u32>; CLASSES],
-    /// Blocks of each class carved from the bump heap (a miss carves 1 or [`BATCH`]).
-    carved: [Cell<u32>; CLASSES],
     /// Frees into each class.
     frees: [Cell<u32>; CLASSES],
     /// Large (bump heap) allocations and frees.
@@ -146,11 +134,8 @@ pub struct ClassStats {
     pub size: usize,
     /// Allocations served from the free list.
     pub hits: u32,
-    /// Allocations that found the free list empty (served by a refill from the bump heap).
+    /// Allocations that carved a new block from the bump heap.
     pub misses: u32,
-    /// Blocks carved from the bump heap: a miss carves one block, or [`BATCH`] in the
-    /// classes of at most [`BATCH_MAX_SIZE`] bytes.
-    pub carved: u32,
     /// Frees into the class.
     pub frees: u32,
 }
@@ -162,7 +147,7 @@ impl ClassStats {
     }
     /// Blocks of this class carved and now on the free list.
     pub fn free_blocks(&self) -> u32 {
-        self.carved.wrapping_sub(self.live())
+        self.misses.wrapping_sub(self.live())
     }
 }
 
@@ -286,8 +271,7 @@ impl<R: Region> Pool<R> {
         self.alloc_large(layout, true)
     }
 
-    /// A class's free list is empty: carve from the bump heap (a batch of [`BATCH`] blocks
-    /// for a small class, when it fits; else one block).
+    /// A class's free list is empty: carve a block from the bump heap.
     #[cold]
     #[inline(never)]
     fn refill(&self, c: usize, zeroed: bool) -> *mut u8 {
@@ -303,11 +287,6 @@ impl<R: Region> Pool<R> {
             Ok(l) => l,
             Err(_) => return ptr::null_mut(),
         };
-        if !zeroed && size <= BATCH_MAX_SIZE {
-            if let Some(p) = self.refill_batch(c, size) {
-                return p;
-            }
-        }
         let p = if zeroed {
             self.heap.alloc_zeroed(layout)
         } else {
@@ -316,41 +295,8 @@ impl<R: Region> Pool<R> {
         if !p.is_null() {
             let h = self.header();
             h.misses[c].set(h.misses[c].get().wrapping_add(1));
-            h.carved[c].set(h.carved[c].get().wrapping_add(1));
         }
         p
-    }
-
-    /// Carves [`BATCH`] blocks of class `c` (`size` bytes each, a multiple of the granule)
-    /// with one bump: returns the first, links the others onto the class's empty list.
-    /// `None` when the batch does not fit (the caller carves one block).
-    #[inline(always)]
-    fn refill_batch(&self, c: usize, size: usize) -> Option<*mut u8> {
-        // Checked first, so that a batch that does not fit is no failed allocation.
-        if self.heap.room() < size * BATCH {
-            return None;
-        }
-        let batch = Layout::from_size_align(size * BATCH, GRANULE).ok()?;
-        let p = self.heap.alloc(batch);
-        if p.is_null() {
-            return None;
-        }
-        let h = self.header();
-        // Link blocks 1..BATCH, in address order: the next pop takes block 1.
-        let mut head = h.heads[c].get();
-        for i in (1..BATCH).rev() {
-            // SAFETY: `p` starts `size * BATCH` bytes just carved for this pool: block `i`
-            // lies inside them, 8-aligned (`size` is a multiple of 8), and is free.
-            unsafe {
-                let block = p.add(i * size);
-                block.cast::<usize>().write(head);
-                head = block.addr();
-            }
-        }
-        h.heads[c].set(head);
-        h.misses[c].set(h.misses[c].get().wrapping_add(1));
-        h.carved[c].set(h.carved[c].get().wrapping_add(BATCH as u32));
-        Some(p)
     }
 
     #[cold]
@@ -489,7 +435,6 @@ impl PoolHeader {
                 size: CLASS_SIZES[c],
                 hits: self.hits[c].get(),
                 misses: self.misses[c].get(),
-                carved: self.carved[c].get(),
                 frees: self.frees[c].get(),
             };
             usage.allocations += u64::from(s.hits) + u64::from(s.misses);
@@ -521,7 +466,6 @@ impl PoolHeader {
             heads: words(offset_of!(PoolHeader, heads)),
             hits: halves(offset_of!(PoolHeader, hits)),
             misses: halves(offset_of!(PoolHeader, misses)),
-            carved: halves(offset_of!(PoolHeader, carved)),
             frees: halves(offset_of!(PoolHeader, frees)),
             large_allocs: half(offset_of!(PoolHeader, large_allocs)),
             large_frees: half(offset_of!(PoolHeader, large_frees)),
@@ -665,68 +609,5 @@ mod tests {
             assert!(CLASS_SIZES[c] >= size);
             assert!(c == 0 || CLASS_SIZES[c - 1] < size, "size {size}");
         }
-    }
-
-    fn over(words: &mut [u64]) -> PoolHeap<'_> {
-        // SAFETY: the same allocation viewed as bytes; `words` is not used otherwise while
-        // the pool borrows it.
-        let bytes = unsafe {
-            core::slice::from_raw_parts_mut(words.as_mut_ptr().cast::<u8>(), words.len() * 8)
-        };
-        PoolHeap::over(bytes).unwrap()
-    }
-
-    #[test]
-    fn a_small_miss_carves_a_batch_and_the_next_allocations_pop_it() {
-        extern crate std;
-        let mut words = std::vec![0u64; 1024];
-        let pool = over(&mut words);
-        let l = Layout::from_size_align(24, 8).unwrap();
-        let c = class_of(24);
-        let blocks: [*mut u8; BATCH + 1] = core::array::from_fn(|_| pool.alloc(l));
-        // One bump for the first BATCH, in address order; the next is a new batch.
-        for (i, b) in blocks.iter().enumerate().take(BATCH) {
-            assert_eq!(b.addr(), blocks[0].addr() + i * 24);
-        }
-        assert_eq!(blocks[BATCH].addr(), blocks[0].addr() + BATCH * 24);
-        let s = pool.stats().classes[c];
-        assert_eq!(
-            (s.misses, s.hits, s.carved),
-            (2, BATCH as u32 - 1, 2 * BATCH as u32)
-        );
-        assert_eq!(s.live(), BATCH as u32 + 1);
-        assert_eq!(s.free_blocks(), BATCH as u32 - 1);
-        // Live bytes count blocks handed out, not blocks carved.
-        assert_eq!(pool.stats().usage.live_bytes, (BATCH + 1) * 24);
-    }
-
-    #[test]
-    fn a_batch_that_does_not_fit_carves_one_block_without_a_failure() {
-        extern crate std;
-        let mut words = std::vec![0u64; (crate::HEADER_SIZE + POOL_HEADER_SIZE + 3 * 64) / 8];
-        let pool = over(&mut words);
-        let l = Layout::from_size_align(64, 8).unwrap();
-        // Room for 3 blocks of 64: no batch of 4; each miss carves one.
-        for _ in 0..3 {
-            assert!(!pool.alloc(l).is_null());
-        }
-        assert!(pool.alloc(l).is_null());
-        let s = pool.stats();
-        assert_eq!((s.classes[5].misses, s.classes[5].carved), (3, 3));
-        assert_eq!(s.usage.failed, 1, "only the allocation that returned null");
-    }
-
-    #[test]
-    fn larger_classes_carve_one_block_per_miss() {
-        extern crate std;
-        let mut words = std::vec![0u64; 1024];
-        let pool = over(&mut words);
-        let l = Layout::from_size_align(BATCH_MAX_SIZE + 1, 8).unwrap();
-        let a = pool.alloc(l);
-        let b = pool.alloc(l);
-        let c = class_of(BATCH_MAX_SIZE + 1);
-        assert_eq!(b.addr() - a.addr(), CLASS_SIZES[c]);
-        let s = pool.stats().classes[c];
-        assert_eq!((s.misses, s.hits, s.carved), (2, 0, 2));
     }
 }

@@ -72,8 +72,7 @@ impl Outcome {
 /// `used`, `peak`, `capacity`, `failed` and `allocations`, `null` unless counted), `usage`
 /// (`null` for the bump heap, else `allocations`, `frees`, `live_bytes`,
 /// `peak_live_bytes` (`null` for the pool), `heap_used`, `heap_peak`, `capacity`,
-/// `failed`), `classes` (the pool's 13 size classes: `size`, `hits`, `misses`, `carved`,
-/// `frees`;
+/// `failed`), `classes` (the pool's 13 size classes: `size`, `hits`, `misses`, `frees`;
 /// else `null`) and `block_size` (first fit's `B`; else `null`).
 pub fn allocator_json(report: &HeapReport) -> serde_json::Value {
     let b = report.bump;
@@ -84,7 +83,7 @@ pub fn allocator_json(report: &HeapReport) -> serde_json::Value {
             Some(
                 p.classes
                     .iter()
-                    .map(|c| json!({"size": c.size, "hits": c.hits, "misses": c.misses, "carved": c.carved, "frees": c.frees}))
+                    .map(|c| json!({"size": c.size, "hits": c.hits, "misses": c.misses, "frees": c.frees}))
                     .collect::<Vec<_>>(),
             ),
             None,
@@ -118,7 +117,7 @@ pub fn allocator_json(report: &HeapReport) -> serde_json::Value {
 
 /// The summary's allocator lines (each ending in a newline): `allocator:    NAME — figures`,
 /// then, for the pool, one line per size class used (`  class 192 B: 812 hits, 40 misses,
-/// 40 carved, 830 frees`).
+/// 830 frees`).
 fn write_allocator(f: &mut fmt::Formatter<'_>, report: Option<&HeapReport>) -> fmt::Result {
     let Some(r) = report else {
         return writeln!(f, "allocator:    none recognised");
@@ -159,12 +158,12 @@ fn write_allocator(f: &mut fmt::Formatter<'_>, report: Option<&HeapReport>) -> f
         for c in p
             .classes
             .iter()
-            .filter(|c| c.hits != 0 || c.carved != 0 || c.frees != 0)
+            .filter(|c| c.hits != 0 || c.misses != 0 || c.frees != 0)
         {
             writeln!(
                 f,
-                "  class {} B: {} hits, {} misses, {} carved, {} frees",
-                c.size, c.hits, c.misses, c.carved, c.frees
+                "  class {} B: {} hits, {} misses, {} frees",
+                c.size, c.hits, c.misses, c.frees
             )?;
         }
     }
