@@ -158,7 +158,7 @@ impl<R: Region, const L: usize, const B: usize> FirstFit<R, L, B> {
         if h.blocks.get() != 0 {
             return true;
         }
-        self.heap.init();
+        self.heap.settle_end();
         let p = self.heap.alloc(Layout::new::<FirstFitHeader>());
         if p.is_null() || p.addr() != self.heap.region().data_start() {
             return false;

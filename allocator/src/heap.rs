@@ -63,6 +63,22 @@ impl<R: Region> Heap<R> {
         h.initialise(self.region.data_start(), self.region.learn_end())
     }
 
+    /// Initialises the header and grows its end to all the region holds
+    /// ([`Region::grow_end`]), for a strategy that lays out the whole heap at set-up.
+    #[cold]
+    pub(crate) fn settle_end(&self) {
+        let end = self.init();
+        if let Some(grown) = self.region.grow_end(end) {
+            if grown > end {
+                let _ = self
+                    .region
+                    .header()
+                    .end
+                    .compare_exchange(end, grown, AcqRel, Relaxed);
+            }
+        }
+    }
+
     /// Bumps the cursor for `layout`: `Some((block, previous cursor))`, or `None`.
     #[inline(always)]
     fn bump(&self, layout: Layout) -> Option<(usize, usize)> {
@@ -119,6 +135,13 @@ impl<R: Region> Heap<R> {
                     return Some((block, cursor));
                 }
                 Err(current) => cursor = current,
+            }
+        }
+        // The region may hold more than the end it gave at first: grow the end once and
+        // retry; a second failure (or a region that cannot grow) is final.
+        if let Some(grown) = self.region.grow_end(end) {
+            if grown > end && h.end.compare_exchange(end, grown, AcqRel, Relaxed).is_ok() {
+                return self.bump_slow(layout);
             }
         }
         h.failed.fetch_add(1, Relaxed);
@@ -283,31 +306,37 @@ mod tests {
     use std::vec::Vec;
 
     /// A region as the VM presents it: a fresh (all-zero) header, initialised lazily on
-    /// the first allocation, `declared` bytes declared over `mapped` bytes really there.
-    /// Counts how often it is asked for its size (in the VM, a load from the environment
-    /// region).
+    /// the first allocation, `declared` bytes declared over `mapped` bytes really there, of
+    /// which the first `assumed` are known without asking (the VM's 32 KiB). Counts how
+    /// often it asks for the mapped size (in the VM, the `get_heap_region` syscall).
     struct LazyRegion {
         words: Vec<u64>,
         declared: usize,
+        assumed: usize,
         asked: Cell<usize>,
     }
 
     impl LazyRegion {
-        fn new(declared: usize, mapped: usize) -> Self {
+        fn new(declared: usize, assumed: usize, mapped: usize) -> Self {
+            assert!(assumed <= mapped);
             LazyRegion {
                 words: vec![0; mapped / 8],
                 declared,
+                assumed,
                 asked: Cell::new(0),
             }
         }
         fn base(&self) -> usize {
             self.words.as_ptr().addr()
         }
+        fn first_end(&self) -> usize {
+            bump::heap_end(self.base(), self.data_start(), self.declared, self.assumed)
+        }
     }
 
     // SAFETY: the words are owned, 8-aligned, zero-filled and only reached through
-    // `pointer`, which keeps the vector's provenance; `learn_end` stays inside them; one
-    // thread (`Cell` makes the type `!Sync`).
+    // `pointer`, which keeps the vector's provenance; `learn_end` and `grow_end` stay
+    // inside them; one thread (`Cell` makes the type `!Sync`).
     unsafe impl Region for LazyRegion {
         fn header(&self) -> &Header {
             // SAFETY: the first HEADER_SIZE bytes of the 8-aligned, zeroed words.
@@ -317,13 +346,19 @@ mod tests {
             self.base() + HEADER_SIZE
         }
         fn learn_end(&self) -> usize {
+            self.first_end()
+        }
+        fn grow_end(&self, end: usize) -> Option<usize> {
+            if self.declared <= self.assumed || end != self.first_end() {
+                return None;
+            }
             self.asked.set(self.asked.get() + 1);
-            bump::heap_end(
+            Some(bump::heap_end(
                 self.base(),
                 self.data_start(),
                 self.declared,
                 self.words.len() * 8,
-            )
+            ))
         }
         fn pointer(&self, addr: usize) -> *mut u8 {
             self.words.as_ptr().cast::<u8>().cast_mut().with_addr(addr)
@@ -335,23 +370,29 @@ mod tests {
     }
 
     #[test]
-    fn a_fresh_header_learns_the_mapped_size_once_on_the_first_allocation() {
-        let heap = Heap::new(LazyRegion::new(256 * 1024, 4096));
+    fn a_fresh_header_asks_for_the_mapped_size_only_past_the_assumed_one() {
+        let heap = Heap::new(LazyRegion::new(256 * 1024, 2048, 4096));
         assert_eq!(heap.stats(), Stats::default_for_feature());
-        assert_eq!(heap.region().asked.get(), 0);
         let a = heap.alloc(layout(8, 8));
         assert_eq!(a.addr(), heap.region().data_start());
         for _ in 0..10 {
             assert!(!heap.alloc(layout(16, 8)).is_null());
         }
+        assert_eq!(heap.region().asked.get(), 0, "below the assumed size");
+        assert_eq!(heap.stats().capacity, 2048 - HEADER_SIZE);
+        assert!(
+            !heap.alloc(layout(2048, 8)).is_null(),
+            "past it, the end grows"
+        );
         assert_eq!(heap.region().asked.get(), 1);
         assert_eq!(heap.stats().capacity, 4096 - HEADER_SIZE);
+        assert_eq!(heap.stats().failed, 0);
     }
 
     #[test]
     fn a_larger_declared_heap_than_mapped_gets_null_at_the_mapped_end() {
         // Declared 256 KiB, mapped 4 KiB: every block stays inside the 4 KiB.
-        let heap = Heap::new(LazyRegion::new(256 * 1024, 4096));
+        let heap = Heap::new(LazyRegion::new(256 * 1024, 1024, 4096));
         let end = heap.region().base() + 4096;
         let mut blocks = 0;
         loop {
@@ -364,6 +405,11 @@ mod tests {
         }
         assert_eq!(blocks, (4096 - HEADER_SIZE) / 104);
         assert_eq!(heap.stats().failed, 1);
+        assert_eq!(
+            heap.region().asked.get(),
+            1,
+            "asked once, not on every failure"
+        );
         // What is left still fits exactly; one more byte does not.
         let left = heap.stats().capacity - heap.stats().used;
         if left > 0 {
@@ -375,8 +421,17 @@ mod tests {
     }
 
     #[test]
+    fn a_heap_mapped_as_assumed_fails_without_growing() {
+        let heap = Heap::new(LazyRegion::new(256 * 1024, 4096, 4096));
+        assert!(heap.alloc(layout(8192, 8)).is_null());
+        assert_eq!(heap.region().asked.get(), 1);
+        assert_eq!(heap.stats().failed, 1);
+        assert_eq!(heap.stats().capacity, 4096 - HEADER_SIZE);
+    }
+
+    #[test]
     fn a_smaller_declared_heap_than_mapped_keeps_to_the_declared_size() {
-        let heap = Heap::new(LazyRegion::new(1024, 4096));
+        let heap = Heap::new(LazyRegion::new(1024, 4096, 4096));
         assert!(heap.alloc(layout(1024 - HEADER_SIZE, 8)).addr() != 0);
         assert!(heap.alloc(layout(1, 1)).is_null());
         assert_eq!(heap.stats().capacity, 1024 - HEADER_SIZE);
@@ -384,16 +439,16 @@ mod tests {
 
     #[test]
     fn a_large_alignment_on_a_fresh_heap_initialises_it_too() {
-        let heap = Heap::new(LazyRegion::new(8192, 8192));
+        let heap = Heap::new(LazyRegion::new(8192, 8192, 8192));
         let p = heap.alloc(layout(8, 4096));
         assert!(!p.is_null());
         assert_eq!(p.addr() % 4096, 0);
-        assert_eq!(heap.region().asked.get(), 1);
+        assert_eq!(heap.region().asked.get(), 0);
     }
 
     #[test]
     fn the_top_block_grows_and_shrinks_in_place() {
-        let heap = Heap::new(LazyRegion::new(32 * 1024, 32 * 1024));
+        let heap = Heap::new(LazyRegion::new(32 * 1024, 32 * 1024, 32 * 1024));
         let p = heap.alloc(layout(512, 8));
         // SAFETY: `p` is the top block of 512 bytes; growing it is the realloc under test.
         let q = unsafe { heap.realloc(p, layout(512, 8), 8192) };
@@ -404,7 +459,7 @@ mod tests {
         assert_eq!(r, p, "shrunk in place");
         assert_eq!(heap.stats().used, 16);
         assert_eq!(heap.stats().peak, 8192);
-        assert_eq!(heap.region().asked.get(), 1);
+        assert_eq!(heap.region().asked.get(), 0);
     }
 
     impl Stats {

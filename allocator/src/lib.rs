@@ -8,10 +8,11 @@
 //! The heap is the VM's heap region at `MM_HEAP_START`; the allocator's state (cursor, end,
 //! high-water mark, counters) lives in a [`Header`] at its start, because contracts cannot
 //! have writable statics. An all-zero header is a fresh heap. On the first allocation the
-//! allocator reads the mapped heap size from the VM's read-only environment region (one
-//! load, `tako_abi::Env`) and uses the smaller of that and the size it was declared with, so a contract declared for
-//! 256 KiB that runs in a 32 KiB heap gets null (the alloc-error path), never an access
-//! violation.
+//! allocator takes the smaller of its declared size and the 32 KiB every VM maps (TOS's
+//! heap), with no syscall and no read outside the heap; a heap declared larger asks the VM
+//! how much it mapped (`get_heap_region`) once, when a block would pass 32 KiB. So a
+//! contract declared for 256 KiB that runs in a 32 KiB heap gets null (the alloc-error
+//! path), never an access violation.
 //!
 //! The allocation logic is written once, in [`Heap`], generic over a [`Region`]: the VM
 //! heap on the BPF target, or a caller-provided byte slice on the host ([`TosHeap`]),
@@ -113,7 +114,7 @@ impl<const HEAP: usize> TosAllocator<HEAP> {
         const {
             assert!(
                 HEAP.is_multiple_of(HEAP_SIZE_STEP)
-                    && HEAP >= tako_abi::MIN_HEAP_SIZE as usize
+                    && HEAP >= HEAP_SIZE_STEP
                     && HEAP <= MAX_HEAP_SIZE,
                 "TosAllocator: the heap size must be a multiple of 1 KiB between 1 KiB and 256 KiB"
             )

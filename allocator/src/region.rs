@@ -30,9 +30,18 @@ pub unsafe trait Region {
     fn data_start(&self) -> usize;
     /// One past the last address blocks may occupy, at most
     /// [`bump::MAX_END`](crate::bump::MAX_END). Called when the header is fresh, to
-    /// initialise it (in the VM: once per run, on the first allocation, as one load from
-    /// the environment region).
+    /// initialise it (in the VM: once per run, on the first allocation; no syscall).
     fn learn_end(&self) -> usize;
+    /// A larger end than `end`, the one in force, when the region has more memory than it
+    /// first said; `None` when it has not. Called when a block does not fit below `end`
+    /// (in the VM: a heap declared larger than the 32 KiB every VM maps asks the VM, with
+    /// `get_heap_region`, how much it really mapped). The same contract as
+    /// [`learn_end`](Region::learn_end) holds for the result.
+    #[inline(always)]
+    fn grow_end(&self, end: usize) -> Option<usize> {
+        let _ = end;
+        None
+    }
     /// A pointer to `addr`, an address in `[data_start(), learn_end()]`, that may be used
     /// to access the region's memory.
     fn pointer(&self, addr: usize) -> *mut u8;

@@ -1,6 +1,8 @@
-//! The VM heap: the region at `MM_HEAP_START`, sized by the smaller of the declared heap
-//! size and the one the VM really mapped (read from the environment region on the first
-//! allocation). Only on the BPF target.
+//! The VM heap: the region at `MM_HEAP_START`. Every VM (TOS's executor, the local VM)
+//! maps at least `DEFAULT_HEAP_SIZE` (32 KiB) there, so a heap starts with the smaller of
+//! that and its declared size without asking anything; a heap declared larger asks the VM
+//! with `get_heap_region` how much it mapped, once, when a block would pass 32 KiB. Only
+//! on the BPF target.
 
 use core::alloc::{GlobalAlloc, Layout};
 
@@ -23,10 +25,11 @@ fn opaque(x: usize) -> usize {
 #[derive(Debug, Clone, Copy)]
 pub struct VmRegion<const HEAP: usize>;
 
-// SAFETY: the VM maps at least `MIN_HEAP_SIZE` (1 KiB, more than `HEADER_SIZE`) zero-filled
-// bytes at `MM_HEAP_START` for each run and nothing else uses them; `learn_end` never
-// passes the mapped size (the VM's own figure, in a region the contract cannot write); the
-// VM runs one thread, so the lazy initialisation has no race.
+// SAFETY: every VM maps at least `MIN_HEAP_SIZE` (32 KiB, more than `HEADER_SIZE`)
+// zero-filled bytes at `MM_HEAP_START` for each run and nothing else uses them;
+// `learn_end` never passes 32 KiB and `grow_end` never passes the size the VM reports
+// mapped (`get_heap_region`); the VM runs one thread, so the lazy initialisation has no
+// race.
 unsafe impl<const HEAP: usize> Region for VmRegion<HEAP> {
     #[inline(always)]
     fn header(&self) -> &Header {
@@ -42,7 +45,21 @@ unsafe impl<const HEAP: usize> Region for VmRegion<HEAP> {
 
     #[inline(always)]
     fn learn_end(&self) -> usize {
-        bump::heap_end(BASE, BASE + HEADER_SIZE, HEAP, mapped_heap_size())
+        bump::heap_end(BASE, BASE + HEADER_SIZE, HEAP, MIN_HEAP)
+    }
+
+    #[inline(always)]
+    fn grow_end(&self, end: usize) -> Option<usize> {
+        // Only a heap declared past what every VM maps, still at that first end, asks.
+        if HEAP <= MIN_HEAP || end != bump::heap_end(BASE, BASE + HEADER_SIZE, HEAP, MIN_HEAP) {
+            return None;
+        }
+        Some(bump::heap_end(
+            BASE,
+            BASE + HEADER_SIZE,
+            HEAP,
+            mapped_heap_size(),
+        ))
     }
 
     #[inline(always)]
@@ -51,19 +68,27 @@ unsafe impl<const HEAP: usize> Region for VmRegion<HEAP> {
     }
 }
 
-/// The smallest heap the VM maps.
+/// The heap every VM maps (TOS's 32 KiB), assumed without asking.
 const MIN_HEAP: usize = tako_abi::MIN_HEAP_SIZE as usize;
 const _: () = assert!(MIN_HEAP.is_multiple_of(bump::GRANULE) && MIN_HEAP > HEADER_SIZE);
 
-/// The size of the heap the VM mapped for this run, from the environment region
-/// ([`tako_abi::Env::heap_size`]): one load, where the `tako_heap_size` syscall costs 100 CU.
-#[inline(always)]
+/// The size of the heap the VM mapped for this run, from the `get_heap_region` syscall
+/// (50 CU). A heap that starts elsewhere than `MM_HEAP_START` (no VM does) counts as the
+/// 32 KiB every VM maps.
+#[inline(never)]
+#[cold]
 pub fn mapped_heap_size() -> usize {
-    const AT: u64 = tako_abi::MM_ENV_START + tako_abi::Env::HEAP_SIZE_OFFSET;
-    // SAFETY: the VM maps the environment region, read-only and 8-aligned, at
-    // `MM_ENV_START` for the whole run, with the heap size as a `u64` at this offset; the
-    // contract cannot write it, so a plain read sees the VM's figure.
-    unsafe { core::ptr::with_exposed_provenance::<u64>(AT as usize).read() as usize }
+    let mut start = 0u64;
+    let mut size = 0u64;
+    // SAFETY: two writable `u64`s on the stack for the duration of the call; the VM
+    // writes the heap's start and size there.
+    unsafe {
+        tako_abi::sys::get_heap_region(&mut start as *mut u64 as u64, &mut size as *mut u64 as u64);
+    }
+    if start != tako_abi::MM_HEAP_START {
+        return MIN_HEAP;
+    }
+    size as usize
 }
 
 /// The VM's whole mapped heap as one byte slice, for a contract that manages the heap

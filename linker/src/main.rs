@@ -122,6 +122,15 @@ fn run(args: Args) -> Result<()> {
             .with_context(|| format!("writing {}", path.display()))?;
     }
     let relinked = relink::relink(&codegen.object, ENTRY)?;
+    for name in &relinked.syscalls {
+        if tako_abi::syscall(name).is_some_and(|s| s.class == tako_abi::Class::Measurement) {
+            eprintln!(
+                "tako-linker: warning: {} calls `{name}`, a measurement-only syscall of the \
+                 local VM (tako_abi::Class::Measurement): it does not load on TOS",
+                args.output.display()
+            );
+        }
+    }
     std::fs::write(&args.output, &relinked.elf)
         .with_context(|| format!("writing {}", args.output.display()))?;
     if args.verbose {

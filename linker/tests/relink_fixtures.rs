@@ -274,7 +274,7 @@ fn unknown_syscall_is_refused_by_the_loader() {
 #[test]
 fn link_check_relinks_syscalls_vtables_and_callx() {
     let out = relink(LINK_CHECK, "entrypoint").unwrap();
-    for needed in ["tako_log", "tako_log_u64", "tako_heap_size"] {
+    for needed in ["log", "log_u64", "get_input_data"] {
         assert!(
             out.syscalls.contains(&needed),
             "{needed} in {:?}",

@@ -1,10 +1,10 @@
 //! `core::fmt` without an allocator: [`StackWriter`] formats into a fixed buffer on the
 //! stack, and [`log!`](crate::log!) logs `format_args!` through it.
 //!
-//! Formatting needs the linker's IR rewrites of issue 8 (`core::fmt` passes six argument
-//! registers in `Formatter::pad_integral`); every contract built by `./build-example.sh`
-//! has them. Cost: the formatting code itself (a few KiB of `.text` the first time a
-//! contract formats anything) plus one `tako_log` of the formatted length.
+//! Formatting needs the linker's IR rewrites (`core::fmt` passes six argument registers in
+//! `Formatter::pad_integral`); every contract built by `./build-example.sh` has them.
+//! Cost: the formatting code itself (a few KiB of `.text` the first time a contract
+//! formats anything) plus one `log` of the formatted length.
 
 use core::fmt::{self, Write};
 
@@ -36,13 +36,36 @@ impl<const N: usize> StackWriter<N> {
         core::str::from_utf8(&self.buf[..self.len]).unwrap_or("")
     }
 
+    /// Appends `s` (cut at a character boundary when it does not fit), without going
+    /// through `core::fmt`.
+    pub fn push_str(&mut self, s: &str) {
+        let _ = Write::write_str(self, s);
+    }
+
+    /// Appends `n` in decimal, without going through `core::fmt` (the panic handler's
+    /// line and column).
+    pub fn push_u64(&mut self, mut n: u64) {
+        let mut digits = [0u8; 20];
+        let mut i = digits.len();
+        loop {
+            i -= 1;
+            digits[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        // ASCII digits are UTF-8.
+        self.push_str(core::str::from_utf8(&digits[i..]).unwrap_or(""));
+    }
+
     /// Whether some output did not fit.
     pub fn truncated(&self) -> bool {
         self.truncated
     }
 
     /// Marks a truncated buffer by ending it with `...` (when `N >= 3`).
-    fn mark_truncated(&mut self) {
+    pub(crate) fn mark_truncated(&mut self) {
         if !self.truncated || N < 3 {
             return;
         }
@@ -96,7 +119,7 @@ pub fn log_fmt(args: fmt::Arguments<'_>) {
 }
 
 /// Logs a formatted message: `log!("x = {} {:08x}", a, b)`. Same syntax as `format!`; the
-/// result is cut to [`LOG_BUFFER`] bytes. Costs the formatting plus one `tako_log`
+/// result is cut to [`LOG_BUFFER`] bytes. Costs the formatting plus one `log`
 /// (base + 1 CU per byte).
 #[macro_export]
 macro_rules! log {
@@ -116,6 +139,16 @@ mod tests {
         write!(w, "x = {} {:08x} [{:>5}]", -3, 0xbeefu32, "ab").unwrap();
         assert_eq!(w.as_str(), "x = -3 0000beef [   ab]");
         assert!(!w.truncated());
+    }
+
+    #[test]
+    fn pushes_numbers_without_fmt() {
+        let mut w = StackWriter::<32>::new();
+        w.push_str("at ");
+        w.push_u64(0);
+        w.push_str(":");
+        w.push_u64(u64::MAX);
+        assert_eq!(w.as_str(), "at 0:18446744073709551615");
     }
 
     #[test]

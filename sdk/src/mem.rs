@@ -1,6 +1,8 @@
-//! Safe wrappers over the memory syscalls (`tako_memcpy`, `tako_memmove`, `tako_memset`,
-//! `tako_memcmp`), priced `max(10, n / 250)` CU: far cheaper than a byte loop in the VM for
-//! large ranges. (The linker also resolves compiler-emitted `memcpy` & co. to them.)
+//! Safe wrappers over the memory syscalls (`tos_memcpy`, `tos_memmove`, `tos_memset`),
+//! priced `max(10, n / 250)` CU: far cheaper than a byte loop in the VM for large ranges.
+//! (The linker also resolves compiler-emitted `memcpy` & co. to them.) TOS has no
+//! `memcmp` syscall: [`compare`] and the compiler's `memcmp`/`bcmp` calls run the SDK's
+//! own loop ([`crate::runtime`]).
 
 use core::cmp::Ordering;
 use core::fmt;
@@ -44,7 +46,7 @@ impl fmt::Display for MemError {
     }
 }
 
-/// Copies `src` into `dst` with `tako_memcpy`. The borrow rules make the ranges disjoint,
+/// Copies `src` into `dst` with `tos_memcpy`. The borrow rules make the ranges disjoint,
 /// as the syscall requires.
 ///
 /// # Errors
@@ -60,7 +62,7 @@ pub fn copy(dst: &mut [u8], src: &[u8]) -> Result<(), MemError> {
     // SAFETY: both ranges are live for the call, `dst` is writable, they have the same
     // length and cannot overlap (`&mut` and `&` borrows).
     unsafe {
-        raw::tako_memcpy(
+        raw::tos_memcpy(
             dst.as_mut_ptr() as u64,
             src.as_ptr() as u64,
             src.len() as u64,
@@ -69,7 +71,7 @@ pub fn copy(dst: &mut [u8], src: &[u8]) -> Result<(), MemError> {
     Ok(())
 }
 
-/// Copies `buf[src]` to `buf[dest..dest + src.len()]` with `tako_memmove` (the ranges may
+/// Copies `buf[src]` to `buf[dest..dest + src.len()]` with `tos_memmove` (the ranges may
 /// overlap).
 ///
 /// # Errors
@@ -92,32 +94,24 @@ pub fn copy_within(buf: &mut [u8], src: Range<usize>, dest: usize) -> Result<(),
     let base = buf.as_mut_ptr() as u64;
     // SAFETY: both ranges were checked to lie inside `buf`, which is writable and live.
     unsafe {
-        raw::tako_memmove(base + dest as u64, base + src.start as u64, n as u64);
+        raw::tos_memmove(base + dest as u64, base + src.start as u64, n as u64);
     }
     Ok(())
 }
 
-/// Sets every byte of `dst` to `value` with `tako_memset`.
+/// Sets every byte of `dst` to `value` with `tos_memset`.
 #[inline]
 pub fn fill(dst: &mut [u8], value: u8) {
     // SAFETY: `dst` is a live, writable range for the call.
     unsafe {
-        raw::tako_memset(dst.as_mut_ptr() as u64, u64::from(value), dst.len() as u64);
+        raw::tos_memset(dst.as_mut_ptr() as u64, u64::from(value), dst.len() as u64);
     }
 }
 
-/// Compares `a` and `b` as `<[u8]>::cmp` does (bytes first, then length), with
-/// `tako_memcmp` over the common prefix.
+/// Compares `a` and `b` as `<[u8]>::cmp` does (bytes first, then length).
 #[inline]
 pub fn compare(a: &[u8], b: &[u8]) -> Ordering {
-    let n = a.len().min(b.len());
-    // SAFETY: both prefixes of `n` bytes are live and readable for the call.
-    let r = unsafe { raw::tako_memcmp(a.as_ptr() as u64, b.as_ptr() as u64, n as u64) };
-    // The syscall returns a sign-extended i32.
-    match (r as i64).cmp(&0) {
-        Ordering::Equal => a.len().cmp(&b.len()),
-        other => other,
-    }
+    a.cmp(b)
 }
 
 #[cfg(all(test, not(target_arch = "bpf")))]
@@ -150,7 +144,7 @@ mod tests {
     }
 
     #[test]
-    #[should_panic(expected = "tako_memmove")]
+    #[should_panic(expected = "tos_memmove")]
     fn valid_ranges_need_the_vm() {
         let mut buf = [0u8; 8];
         let _ = copy_within(&mut buf, 0..4, 4);

@@ -1,23 +1,52 @@
-//! Ending a run on a panic or an allocation failure, without `core::fmt`.
+//! Ending a run on a panic, an allocation failure or an abort, with TOS's syscalls only.
 //!
-//! A contract gets the panic handler with [`crate::panic_handler!`]. The alloc-error path:
-//! with the default feature `alloc-error-handler`, this crate defines (on the BPF target)
-//! the nightly `#[alloc_error_handler]`, so an infallible allocation that fails (`Vec::push`,
-//! `Box::new`, ...) calls [`alloc_error`] and the run ends with the VM's alloc-error naming
-//! the size and alignment. Fallible APIs (`try_reserve`, `GlobalAlloc::alloc` returning
-//! null) never reach it. Without the feature, `alloc`'s default handler panics
-//! ("memory allocation of N bytes failed") and the panic handler reports the location of
-//! that panic inside `alloc`.
+//! TOS has no panic or abort syscall. The SDK logs what happened (`panicked at
+//! src/lib.rs:10:5`, `memory allocation of 64 bytes (align 8) failed`), then stores to
+//! the trap address of the kind (`tako_abi::Trap`), which nothing maps: every engine ends
+//! the run there with an access violation, and the local VM reports it as the panic,
+//! alloc-error or abort it is, with the logged message. Formatting uses no `core::fmt`
+//! unless the feature `panic-message` asks for the panic's message.
 
 use core::alloc::Layout;
 use core::panic::PanicInfo;
 
-use crate::raw;
+use tako_abi::Trap;
 
-/// Ends the run with the VM's panic error, naming the file, line and column of `info`'s
-/// location (file `""`, line 0, column 0 when there is none). Without the `panic-message`
-/// feature it formats nothing: the panic message is not read, so no `core::fmt` code is
-/// pulled into the contract. With it, the message is logged first ([`crate::log!`]).
+use crate::fmt::StackWriter;
+
+/// Bytes of the location message the panic handler logs at most.
+#[cfg(not(feature = "panic-message"))]
+const PANIC_LOG: usize = 256;
+
+/// Ends the run at `trap`'s address. Does not return.
+#[inline(always)]
+pub(crate) fn trap(trap: Trap) -> ! {
+    #[cfg(target_arch = "bpf")]
+    {
+        let at = core::ptr::with_exposed_provenance_mut::<u64>(trap.address() as usize);
+        // SAFETY: nothing is mapped at the trap addresses (`tako_abi::MM_TRAP_START` lies
+        // below every VM region), so the VM stops the run at this store; it never writes
+        // any memory the program uses.
+        unsafe { core::ptr::write_volatile(at, trap as u64) };
+        // The store never completes; should an engine ever let it, spin until the budget
+        // runs out rather than continue with a state the contract gave up on.
+        #[allow(clippy::empty_loop)]
+        loop {}
+    }
+    #[cfg(not(target_arch = "bpf"))]
+    {
+        panic!("tako-sdk: {trap:?} trap: ending a run is only available inside the TAKO VM (target_arch = \"bpf\")")
+    }
+}
+
+/// Ends the run with an abort (the local VM's `abort` fault).
+#[inline]
+pub fn abort() -> ! {
+    trap(Trap::Abort)
+}
+
+/// Logs `panicked at FILE:LINE:COLUMN` for `info` (with the feature `panic-message`, `:
+/// MESSAGE` after it), then ends the run with the panic trap.
 ///
 /// # Panics
 /// On the host, where there is no VM to report to.
@@ -26,37 +55,41 @@ pub fn report_panic(info: &PanicInfo<'_>) -> ! {
         Some(loc) => (loc.file(), loc.line(), loc.column()),
         None => ("", 0, 0),
     };
-    // With the `panic-message` feature, the message is formatted (`core::fmt`, into a
-    // stack buffer) and logged before the run ends.
     #[cfg(feature = "panic-message")]
     crate::fmt::log_fmt(format_args!(
         "panicked at {file}:{line}:{column}: {}",
         info.message()
     ));
-    // SAFETY: `(ptr, len)` is a live, readable byte range (a `&'static str`); the VM
-    // reads it and ends the run.
-    unsafe {
-        raw::tako_panic(
-            file.as_ptr() as u64,
-            file.len() as u64,
-            u64::from(line),
-            u64::from(column),
-        );
+    #[cfg(not(feature = "panic-message"))]
+    {
+        let mut w = StackWriter::<PANIC_LOG>::new();
+        w.push_str("panicked at ");
+        w.push_str(file);
+        w.push_str(":");
+        w.push_u64(u64::from(line));
+        w.push_str(":");
+        w.push_u64(u64::from(column));
+        w.mark_truncated();
+        crate::log(w.as_str());
     }
-    crate::abort()
+    trap(Trap::Panic)
 }
 
-/// Ends the run with the VM's alloc-error for a request of `layout`.
+/// Logs `memory allocation of SIZE bytes (align ALIGN) failed`, then ends the run with the
+/// alloc-error trap.
 ///
 /// # Panics
 /// On the host, where there is no VM to report to.
 #[cold]
 pub fn alloc_error(layout: Layout) -> ! {
-    // SAFETY: plain values; the VM ends the run.
-    unsafe {
-        raw::tako_alloc_error(layout.size() as u64, layout.align() as u64);
-    }
-    crate::abort()
+    let mut w = StackWriter::<80>::new();
+    w.push_str("memory allocation of ");
+    w.push_u64(layout.size() as u64);
+    w.push_str(" bytes (align ");
+    w.push_u64(layout.align() as u64);
+    w.push_str(") failed");
+    crate::log(w.as_str());
+    trap(Trap::AllocError)
 }
 
 #[cfg(all(target_arch = "bpf", feature = "alloc-error-handler"))]
@@ -65,8 +98,8 @@ fn tako_sdk_alloc_error_handler(layout: Layout) -> ! {
     alloc_error(layout)
 }
 
-/// Defines the contract's `#[panic_handler]`: it reports the panic's file, line and column
-/// through `tako_panic` ([`report_panic`]) and never formats the message.
+/// Defines the contract's `#[panic_handler]`: [`report_panic`] (logs the location, then
+/// the panic trap). A contract may define its own handler instead, as TOS's do.
 ///
 /// Expands to nothing off the BPF target, so a contract's host unit tests keep `std`'s
 /// handler.
@@ -89,8 +122,14 @@ macro_rules! panic_handler {
 #[cfg(all(test, not(target_arch = "bpf")))]
 mod tests {
     #[test]
-    #[should_panic(expected = "tako_alloc_error")]
+    #[should_panic(expected = "syscall `log`")]
     fn alloc_error_needs_the_vm() {
         super::alloc_error(core::alloc::Layout::new::<u64>());
+    }
+
+    #[test]
+    #[should_panic(expected = "Abort trap")]
+    fn abort_needs_the_vm() {
+        super::abort();
     }
 }

@@ -13,7 +13,8 @@ pub(crate) use host::*;
 #[cfg(not(target_arch = "bpf"))]
 mod host {
     macro_rules! host_stand_ins {
-        ($( $(#[$doc:meta])* fn $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty; )*) => {
+        ($( $(#[$doc:meta])* fn $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty
+            [$class:ident, $origin:ident, $price:expr]; )*) => {
             $(
                 /// Host stand-in: panics, the syscall exists only in the TAKO VM.
                 #[allow(dead_code, clippy::missing_safety_doc)]
@@ -36,19 +37,37 @@ mod host {
 /// test, so a syscall added to the ABI without a wrapper fails the build's tests).
 #[cfg(test)]
 pub(crate) const WRAPPERS: &[(&str, &str)] = &[
-    ("tako_log", "log"),
-    ("tako_log_u64", "log_u64"),
-    ("tako_panic", "report_panic / panic_handler!"),
-    ("tako_abort", "abort"),
-    ("tako_alloc_error", "alloc_error / the alloc-error handler"),
+    ("log", "log"),
+    ("log_u64", "log_u64"),
+    ("log_pubkey", "log_pubkey"),
+    ("get_input_data", "get_input_data"),
+    ("set_return_data", "set_return_data"),
+    ("get_return_data", "get_return_data"),
+    ("storage_read", "storage_read"),
+    ("storage_write", "storage_write"),
+    ("storage_delete", "storage_delete"),
+    ("tload", "tload"),
+    ("tstore", "tstore"),
+    ("get_tx_sender", "get_tx_sender"),
+    ("get_caller", "get_caller"),
+    ("get_contract_hash", "get_contract_hash"),
+    ("get_block_hash", "get_block_hash"),
+    ("get_coinbase", "get_coinbase"),
+    ("get_block_height", "get_block_height"),
+    ("get_timestamp", "get_timestamp"),
+    ("get_chain_id", "get_chain_id"),
+    ("get_call_value", "get_call_value"),
+    ("remaining_compute_units", "remaining_compute_units"),
+    ("get_balance", "get_balance"),
+    ("transfer", "transfer"),
+    ("emit_event", "emit_event"),
+    ("blake3", "blake3"),
+    ("get_heap_region", "get_heap_region"),
+    ("tos_memcpy", "copy"),
+    ("tos_memmove", "copy_within"),
+    ("tos_memset", "fill"),
     ("tako_alloc", "SyscallAllocator::alloc"),
     ("tako_free", "SyscallAllocator::dealloc"),
-    ("tako_heap_size", "heap_size"),
-    ("tako_set_return_data", "set_return_data"),
-    ("tako_memcpy", "copy"),
-    ("tako_memmove", "copy_within"),
-    ("tako_memset", "fill"),
-    ("tako_memcmp", "compare"),
 ];
 
 #[cfg(all(test, not(target_arch = "bpf")))]
@@ -65,11 +84,11 @@ mod tests {
     }
 
     #[test]
-    #[should_panic(expected = "syscall `tako_log` is only available inside the TAKO VM")]
+    #[should_panic(expected = "syscall `log` is only available inside the TAKO VM")]
     fn host_stand_in_panics_with_the_syscall_name() {
         // SAFETY: the host stand-in reads no memory; it panics.
         unsafe {
-            super::tako_log(0, 0);
+            super::log(0, 0);
         }
     }
 }

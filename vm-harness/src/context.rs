@@ -1,100 +1,65 @@
-//! [`TakoContext`]: the per-run state the VM and the syscalls share: the CU meter, the
-//! memory mapping, the captured logs and return data, and the host-side bump allocator
-//! behind `tako_alloc`.
+//! The solana-sbpf glue: [`TakoContext`] (the engine's `ContextObject`: the call's
+//! [`Host`] and the memory mapping), the [`Memory`] view syscalls use, and the registration
+//! of every syscall of the ABI as a builtin that forwards to [`Host::syscall`].
 
 use std::ptr::NonNull;
 
+use solana_sbpf::declare_builtin_function;
+use solana_sbpf::elf::ElfError;
 use solana_sbpf::memory_region::{AccessType, MemoryMapping};
+use solana_sbpf::program::BuiltinProgram;
 use solana_sbpf::vm::ContextObject;
 
-use crate::config::SyscallPrices;
-use crate::syscalls::SyscallFault;
+use crate::syscalls::{Host, Memory, SyscallFault};
 
-/// The context object of a run (solana-sbpf's `ContextObject`).
+/// The context object of a run on solana-sbpf.
 pub struct TakoContext {
-    /// Compute units left.
-    remaining: u64,
+    /// The call's state.
+    pub(crate) host: Host,
     /// The run's memory map; syscalls translate their pointer arguments through it.
     mapping: MemoryMapping,
-    /// Prices charged by the syscalls.
-    pub(crate) prices: SyscallPrices,
-    /// Size of the mapped heap region in bytes.
-    pub(crate) heap_size: u64,
-    /// Offset into the heap of the next free byte of the `tako_alloc` bump allocator.
-    pub(crate) bump_next: u64,
-    /// Number of successful `tako_alloc` calls.
-    pub(crate) allocations: u64,
-    /// Number of `tako_free` calls.
-    pub(crate) frees: u64,
-    /// Messages logged by `tako_log` and `tako_log_u64`, in order.
-    pub(crate) logs: Vec<String>,
-    /// The last data passed to `tako_set_return_data`.
-    pub(crate) return_data: Vec<u8>,
-    /// The price of every syscall charged, in call order (used by the profiler to
-    /// attribute syscall CU to the calling function).
-    pub(crate) syscall_charges: Vec<u64>,
 }
 
 impl TakoContext {
-    /// A context with `cu_limit` compute units over `mapping`.
-    pub(crate) fn new(
-        mapping: MemoryMapping,
-        cu_limit: u64,
-        prices: SyscallPrices,
-        heap_size: u64,
-    ) -> Self {
-        Self {
-            remaining: cu_limit,
-            mapping,
-            prices,
-            heap_size,
-            bump_next: 0,
-            allocations: 0,
-            frees: 0,
-            logs: Vec::new(),
-            return_data: Vec::new(),
-            syscall_charges: Vec::new(),
-        }
+    pub(crate) fn new(mapping: MemoryMapping, host: Host) -> Self {
+        Self { host, mapping }
     }
 
-    /// Charges a syscall's price before it does any work; when the budget cannot pay it
-    /// the budget is emptied and the syscall fails with the compute-budget fault.
-    pub(crate) fn charge(&mut self, price: u64) -> Result<(), SyscallFault> {
-        self.syscall_charges.push(price.min(self.remaining));
-        if price > self.remaining {
-            self.remaining = 0;
-            return Err(SyscallFault::ComputeBudget);
-        }
-        self.remaining -= price;
-        Ok(())
+    /// Runs syscall `index` of `tako_abi::SYSCALLS` (what every registered builtin does).
+    fn syscall(&mut self, index: usize, args: [u64; 5]) -> Result<u64, SyscallFault> {
+        let Self { host, mapping } = self;
+        host.syscall(&mut Mapped(mapping), &tako_abi::SYSCALLS[index], args)
+    }
+}
+
+impl ContextObject for TakoContext {
+    fn consume(&mut self, amount: u64) {
+        self.host.consume(amount);
     }
 
-    /// Copies `len` bytes of VM memory at `addr` out of the VM.
-    pub(crate) fn read(
-        &self,
-        syscall: &'static str,
-        addr: u64,
-        len: u64,
-    ) -> Result<Vec<u8>, SyscallFault> {
-        if len == 0 {
-            return Ok(Vec::new());
-        }
-        let ptr = self.host_ptr(syscall, AccessType::Load, addr, len)?;
-        // SAFETY: `host_ptr` returned a pointer to `len` bytes of a live host buffer backing
-        // a mapped region (the buffers outlive the run); nothing writes them meanwhile.
-        Ok(unsafe { std::slice::from_raw_parts(ptr, len as usize) }.to_vec())
+    fn get_remaining(&self) -> u64 {
+        self.host.remaining()
     }
 
+    fn active_mapping_ptr(&mut self) -> NonNull<MemoryMapping> {
+        NonNull::from_mut(&mut self.mapping)
+    }
+}
+
+/// solana-sbpf's memory mapping as the syscalls' [`Memory`].
+struct Mapped<'a>(&'a mut MemoryMapping);
+
+impl Mapped<'_> {
     /// Translates the VM range `addr..addr + len` (non-empty) to a host pointer, checking
     /// that it lies inside one region that allows `access`.
-    pub(crate) fn host_ptr(
+    fn host_ptr(
         &self,
         syscall: &'static str,
         access: AccessType,
         addr: u64,
         len: u64,
     ) -> Result<*mut u8, SyscallFault> {
-        match self.mapping.map(access, addr, len) {
+        match self.0.map(access, addr, len) {
             solana_sbpf::error::StableResult::Ok(buffer) => Ok(match access {
                 AccessType::Load => buffer.ptr().cast::<u8>().cast_mut(),
                 AccessType::Store => buffer.ptr_mut().cast::<u8>(),
@@ -107,16 +72,146 @@ impl TakoContext {
     }
 }
 
-impl ContextObject for TakoContext {
-    fn consume(&mut self, amount: u64) {
-        self.remaining = self.remaining.saturating_sub(amount);
+impl Memory for Mapped<'_> {
+    fn read(&self, syscall: &'static str, addr: u64, len: u64) -> Result<Vec<u8>, SyscallFault> {
+        if len == 0 {
+            return Ok(Vec::new());
+        }
+        let ptr = self.host_ptr(syscall, AccessType::Load, addr, len)?;
+        // SAFETY: `host_ptr` returned a pointer to `len` bytes of a live host buffer backing
+        // a mapped region (the buffers outlive the run); nothing writes them meanwhile.
+        Ok(unsafe { std::slice::from_raw_parts(ptr, len as usize) }.to_vec())
     }
 
-    fn get_remaining(&self) -> u64 {
-        self.remaining
+    fn write(
+        &mut self,
+        syscall: &'static str,
+        addr: u64,
+        bytes: &[u8],
+    ) -> Result<(), SyscallFault> {
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        let to = self.host_ptr(syscall, AccessType::Store, addr, bytes.len() as u64)?;
+        // SAFETY: `to` covers `bytes.len()` writable bytes of a live host buffer backing a
+        // mapped region; `bytes` is host memory outside every region, so they do not overlap.
+        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), to, bytes.len()) };
+        Ok(())
     }
 
-    fn active_mapping_ptr(&mut self) -> NonNull<MemoryMapping> {
-        NonNull::from_mut(&mut self.mapping)
+    fn copy(
+        &mut self,
+        syscall: &'static str,
+        dst: u64,
+        src: u64,
+        n: u64,
+    ) -> Result<(), SyscallFault> {
+        let from = self.host_ptr(syscall, AccessType::Load, src, n)?;
+        let to = self.host_ptr(syscall, AccessType::Store, dst, n)?;
+        // SAFETY: both pointers cover `n` bytes of live host buffers backing mapped regions
+        // (the destination a writable one); `ptr::copy` allows the ranges to overlap.
+        unsafe { std::ptr::copy(from, to, n as usize) };
+        Ok(())
+    }
+
+    fn fill(
+        &mut self,
+        syscall: &'static str,
+        dst: u64,
+        byte: u8,
+        n: u64,
+    ) -> Result<(), SyscallFault> {
+        let to = self.host_ptr(syscall, AccessType::Store, dst, n)?;
+        // SAFETY: `to` covers `n` writable bytes of a live host buffer.
+        unsafe { std::ptr::write_bytes(to, byte, n as usize) };
+        Ok(())
+    }
+}
+
+/// Registers every syscall of `tako_abi::SYSCALLS` in `loader` under its ABI name.
+pub fn register_all(loader: &mut BuiltinProgram<TakoContext>) -> Result<(), ElfError> {
+    macro_rules! register {
+        ($( $(#[$doc:meta])* fn $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty
+            [$class:ident, $origin:ident, $price:expr]; )*) => {
+            $( loader.register_definition::<imp::$name>(stringify!($name))?; )*
+        };
+    }
+    tako_abi::with_syscalls!(register);
+    Ok(())
+}
+
+/// The position of `name` in `tako_abi::SYSCALLS`.
+const fn index_of(name: &str) -> usize {
+    let mut i = 0;
+    while i < tako_abi::SYSCALLS.len() {
+        if const_eq(tako_abi::SYSCALLS[i].name.as_bytes(), name.as_bytes()) {
+            return i;
+        }
+        i += 1;
+    }
+    panic!("not a syscall of the ABI")
+}
+
+const fn const_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// One builtin type per syscall, named as in the ABI, each forwarding to [`Host::syscall`].
+#[allow(non_camel_case_types)]
+pub mod imp {
+    use super::*;
+
+    macro_rules! builtins {
+        ($( $(#[$doc:meta])* fn $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty
+            [$class:ident, $origin:ident, $price:expr]; )*) => {
+            $(
+                declare_builtin_function!(
+                    $(#[$doc])*
+                    $name,
+                    fn rust(
+                        ctx: &mut TakoContext,
+                        a: u64,
+                        b: u64,
+                        c: u64,
+                        d: u64,
+                        e: u64,
+                    ) -> Result<u64, SyscallFault> {
+                        const INDEX: usize = index_of(stringify!($name));
+                        ctx.syscall(INDEX, [a, b, c, d, e])
+                    }
+                );
+            )*
+        };
+    }
+    tako_abi::with_syscalls!(builtins);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use solana_sbpf::ebpf::hash_symbol_name;
+
+    #[test]
+    fn every_abi_syscall_is_registered_and_nothing_else() {
+        let mut loader = BuiltinProgram::<TakoContext>::new_loader(Default::default());
+        register_all(&mut loader).unwrap();
+        let registry = loader.get_function_registry();
+        for spec in tako_abi::SYSCALLS {
+            let (name, _) = registry
+                .lookup_by_key(hash_symbol_name(spec.name.as_bytes()))
+                .unwrap_or_else(|| panic!("{} is not registered", spec.name));
+            assert_eq!(name, spec.name.as_bytes());
+        }
+        assert_eq!(registry.keys().count(), tako_abi::SYSCALLS.len());
     }
 }

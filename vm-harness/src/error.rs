@@ -13,7 +13,7 @@ pub enum VmError {
     /// `heap_size` is outside the allowed range or not a multiple of the step.
     #[error(
         "heap size {requested} bytes is not allowed: use {MIN_HEAP_SIZE}..={MAX_HEAP_SIZE} bytes \
-         in steps of {HEAP_SIZE_STEP} (1 KiB..256 KiB)"
+         in steps of {HEAP_SIZE_STEP} (32 KiB..256 KiB)"
     )]
     HeapSize {
         /// The refused size.
@@ -75,19 +75,21 @@ pub enum FaultKind {
     CallDepthExceeded,
     /// `compute_budget_exceeded`: the CU limit ran out.
     ComputeBudgetExceeded,
-    /// `panic`: the contract called `tako_panic` (its panic handler).
+    /// `panic`: the contract stored to the panic trap address (`tako_abi::Trap`; the
+    /// SDK's panic handler, after logging the location).
     Panic,
-    /// `abort`: the contract called `tako_abort` (also LLVM's trap).
+    /// `abort`: the contract stored to the abort trap address (`tako_sdk::abort`, LLVM's
+    /// trap).
     Abort,
-    /// `alloc_error`: the contract called `tako_alloc_error` (an infallible allocation
-    /// failed).
+    /// `alloc_error`: the contract stored to the alloc-error trap address (an infallible
+    /// allocation failed; the SDK logs its size and alignment first).
     AllocError,
     /// `division_error`: division by zero or signed division overflow.
     DivisionError,
     /// `invalid_instruction`: an unsupported instruction, a jump or call outside `.text`,
     /// or execution running past its end.
     InvalidInstruction,
-    /// `syscall_error`: a syscall refused its arguments (overlapping `tako_memcpy`,
+    /// `syscall_error`: a syscall refused its arguments (overlapping `tos_memcpy`,
     /// return data over 1024 bytes, a log that is not UTF-8, an alignment that is not a
     /// power of two).
     SyscallError,

@@ -1,5 +1,6 @@
-//! The local TAKO VM: loads TAKO contracts (SBPF V0 `.so` files), runs them in solana-sbpf's
-//! interpreter or JIT with the TAKO syscalls and memory map, and meters them.
+//! The local TAKO VM: loads TAKO contracts (SBPF `.so` files), runs them in solana-sbpf's
+//! interpreter or JIT as TOS's executor runs them (its memory map, registers, syscalls and
+//! budget), with local chain state, and meters them.
 //!
 //! ```no_run
 //! let so = std::fs::read("contracts/target/tbpf-tos-tos/release/basic.so").unwrap();
@@ -17,6 +18,7 @@
 #![deny(missing_docs)]
 
 pub mod bench;
+pub mod chain;
 mod config;
 mod context;
 mod elf_check;
@@ -27,21 +29,45 @@ mod runner;
 pub mod syscalls;
 pub mod testing;
 
+pub use chain::{Address, CallEnv, ChainState, Event};
 pub use config::{validate_heap_size, Config, SyscallPrices, DEFAULT_CU_LIMIT};
 pub use context::TakoContext;
 pub use elf_check::{preflight, EM_BPF, EM_SBPF};
 pub use error::{FaultKind, RuntimeError, VmError};
 pub use outcome::{allocator_json, Outcome};
 pub use profile::{profile, render as render_profile, FunctionCost, Profile};
-pub use runner::{input_region, sbpf_config};
+pub use runner::sbpf_config;
+pub use syscalls::Host;
 
-/// Loads, verifies and runs the contract `so` with `input` (placed in the input region as
-/// `[u64 LE length][bytes]`, `r1` pointing at it) under `config`.
+/// Loads, verifies and runs the contract `so` with `input` (what `get_input_data` returns)
+/// under `config`, on an empty chain, as the contract [`chain::contract_address`] of `so`.
 ///
 /// `Err` means the program never ran (invalid `config`, or an ELF that does not load or
 /// verify); a runtime fault is `Ok` with [`Outcome::error`] set.
 pub fn run(so: &[u8], input: &[u8], config: &Config) -> Result<Outcome, VmError> {
+    let env = CallEnv {
+        contract: chain::contract_address(so),
+        ..CallEnv::default()
+    };
+    call(so, input, &env, &ChainState::default(), config)
+}
+
+/// [`run`] with the caller, block and chain state given: `state` is the state before the
+/// call; the state after it is [`Outcome::state`] (`None` when the call failed, which
+/// commits nothing).
+pub fn call(
+    so: &[u8],
+    input: &[u8],
+    env: &CallEnv,
+    state: &ChainState,
+    config: &Config,
+) -> Result<Outcome, VmError> {
     config.validate()?;
     let program = runner::load(so, config.jit)?;
-    Ok(runner::execute(&program, input, config, None)?.outcome)
+    let setup = runner::CallSetup {
+        input: input.to_vec(),
+        env: env.clone(),
+        state: state.clone(),
+    };
+    Ok(runner::execute(&program, &setup, config, None)?.outcome)
 }

@@ -98,7 +98,7 @@ struct BenchArgs {
 struct RunArgs {
     /// The contract (.so) to run.
     so: PathBuf,
-    /// File whose bytes are the input.
+    /// File whose bytes (raw, not hex) are the input `get_input_data` returns.
     #[arg(long, conflicts_with = "input_hex")]
     input: Option<PathBuf>,
     /// The input as hex digits (e.g. 0a00000000000000).
@@ -120,6 +120,32 @@ struct RunArgs {
     /// the heap after the run (the readable summary always shows them).
     #[arg(long, requires = "json")]
     allocator_stats: bool,
+    /// Chain state file (JSON): read before the call (a missing file is an empty chain),
+    /// written after it when the call succeeds (a failed call writes nothing).
+    #[arg(long)]
+    state: Option<PathBuf>,
+    /// The contract's address (64 hex digits); default: the BLAKE3 hash of the .so.
+    #[arg(long, value_parser = parse_address)]
+    contract: Option<vm_harness::Address>,
+    /// The sender and caller (64 hex digits); default: all zero.
+    #[arg(long, value_parser = parse_address)]
+    sender: Option<vm_harness::Address>,
+    /// Value moved from the sender to the contract with the call.
+    #[arg(long, default_value_t = 0)]
+    value: u64,
+    /// The block height the call sees.
+    #[arg(long, default_value_t = 0)]
+    block_height: u64,
+    /// The block timestamp the call sees.
+    #[arg(long, default_value_t = 0)]
+    timestamp: u64,
+    /// The chain id the call sees.
+    #[arg(long, default_value_t = 0)]
+    chain_id: u64,
+}
+
+fn parse_address(text: &str) -> Result<vm_harness::Address, String> {
+    vm_harness::chain::parse_address(text)
 }
 
 /// A failure before the contract ran: printed, exit code 2.
@@ -156,6 +182,57 @@ impl RunArgs {
             .with_context(|| format!("cannot read the program {}", self.so.display()))?;
         Ok((so, self.input()?, config))
     }
+
+    /// Who calls, in which block.
+    fn env(&self, so: &[u8]) -> vm_harness::CallEnv {
+        let sender = self.sender.unwrap_or_default();
+        vm_harness::CallEnv {
+            contract: self
+                .contract
+                .unwrap_or_else(|| vm_harness::chain::contract_address(so)),
+            sender,
+            caller: sender,
+            value: self.value,
+            block_height: self.block_height,
+            timestamp: self.timestamp,
+            chain_id: self.chain_id,
+            ..vm_harness::CallEnv::default()
+        }
+    }
+
+    /// The chain state before the call: the `--state` file, an empty chain when it does
+    /// not exist or none is given.
+    fn read_state(&self) -> Result<vm_harness::ChainState> {
+        let Some(path) = &self.state else {
+            return Ok(vm_harness::ChainState::default());
+        };
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(vm_harness::ChainState::default())
+            }
+            Err(e) => {
+                return Err(e)
+                    .with_context(|| format!("cannot read the state file {}", path.display()))
+            }
+        };
+        serde_json::from_str(&text).with_context(|| {
+            format!(
+                "the state file {} is not a tako-vm chain state (JSON with \"storage\" and \"balances\"); it was left untouched",
+                path.display()
+            )
+        })
+    }
+}
+
+/// Writes `state` to `path` through a temporary file and a rename, so that the file is
+/// either the old state or the new one.
+fn write_state(path: &std::path::Path, state: &vm_harness::ChainState) -> Result<()> {
+    let text = serde_json::to_string_pretty(state).context("serializing the chain state")?;
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, text + "\n")
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .with_context(|| format!("cannot write the state file {}", path.display()))
 }
 
 fn exit_code(outcome: &Outcome) -> u8 {
@@ -168,8 +245,13 @@ fn exit_code(outcome: &Outcome) -> u8 {
 
 fn run(args: &RunArgs) -> Result<u8, Refused> {
     let (so, input, config) = args.prepare().map_err(Refused)?;
-    let outcome =
-        vm_harness::run(&so, &input, &config).map_err(|e| Refused(loading(e, &args.so)))?;
+    let state = args.read_state().map_err(Refused)?;
+    let env = args.env(&so);
+    let outcome = vm_harness::call(&so, &input, &env, &state, &config)
+        .map_err(|e| Refused(loading(e, &args.so)))?;
+    if let (Some(path), Some(after)) = (&args.state, &outcome.state) {
+        write_state(path, after).map_err(Refused)?;
+    }
     if args.json && args.allocator_stats {
         outln!("{}", outcome.to_json_with_allocator());
     } else if args.json {

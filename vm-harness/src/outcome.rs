@@ -1,12 +1,14 @@
 //! [`Outcome`]: what a run produced, and its two renderings (the readable summary and the
 //! CLI's JSON).
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 
 use serde_json::json;
 use tos_alloc::inspect::{HeapReport, Strategy};
 
+use crate::chain::{BalanceChange, ChainState, Event, StorageWrite};
 use crate::error::RuntimeError;
 
 /// The result of a run that started: it either completed (`error` is `None`, `return_value`
@@ -18,9 +20,9 @@ pub struct Outcome {
     pub return_value: Option<u64>,
     /// Compute units consumed: 1 per instruction plus the syscall prices.
     pub cu_consumed: u64,
-    /// Messages of `tako_log` / `tako_log_u64`, in order.
+    /// Messages of `log`, `log_u64` and `log_pubkey`, in order.
     pub logs: Vec<String>,
-    /// The data of the last `tako_set_return_data` (empty if none).
+    /// The data of the last `set_return_data` (empty if none).
     pub return_data: Vec<u8>,
     /// Bytes of heap the program touched: the larger of (a) one past the offset of the
     /// highest non-zero heap byte after the run (the heap starts zero-filled) and (b) the
@@ -35,14 +37,31 @@ pub struct Outcome {
     pub error: Option<RuntimeError>,
     /// Wall-clock time of the execution itself (not loading or verifying).
     pub run_time: Duration,
+    /// Events emitted, in order; empty when the call failed (nothing is committed).
+    pub events: Vec<Event>,
+    /// The called contract's storage changes, by key; empty when the call failed.
+    pub storage_writes: Vec<StorageWrite>,
+    /// Balances that moved (the call's value included); empty when the call failed.
+    pub balance_changes: Vec<BalanceChange>,
+    /// The chain state after the call; `None` when it failed: a fault or a return code
+    /// other than 0 commits nothing, as TOS merges a call's state only on exit code 0.
+    pub state: Option<ChainState>,
+    /// How often the run called each syscall (those it called).
+    pub syscalls: BTreeMap<&'static str, u64>,
 }
 
 impl Outcome {
     /// The CLI's `--json` object: exactly `return_value` (u64, `null` after a fault),
-    /// `cu_consumed`, `logs`, `return_data` (lowercase hex), `heap_used` and `error`
-    /// (`null` or `{"kind", "message"}`).
+    /// `cu_consumed`, `logs`, `return_data` (lowercase hex), `heap_used`, `error` (`null`
+    /// or `{"kind", "message"}`), `events` (`contract`, `topics`, `data`, hex),
+    /// `storage_writes` (`key`, `value`: hex, `null` for a deletion), `balance_changes`
+    /// (`address`, `before`, `after`) and `syscalls` (name → calls).
     pub fn to_json(&self) -> serde_json::Value {
         json!({
+            "events": self.events,
+            "syscalls": self.syscalls,
+            "storage_writes": self.storage_writes,
+            "balance_changes": self.balance_changes,
             "return_value": self.return_value,
             "cu_consumed": self.cu_consumed,
             "logs": self.logs,
@@ -196,6 +215,35 @@ impl fmt::Display for Outcome {
             "run time:     {:.3} ms",
             self.run_time.as_secs_f64() * 1e3
         )?;
+        for w in &self.storage_writes {
+            match &w.value {
+                Some(v) => writeln!(
+                    f,
+                    "storage:      {} = {}",
+                    hex::encode(&w.key),
+                    hex::encode(&v.0)
+                )?,
+                None => writeln!(f, "storage:      {} deleted", hex::encode(&w.key))?,
+            }
+        }
+        for b in &self.balance_changes {
+            writeln!(
+                f,
+                "balance:      {} {} -> {}",
+                hex::encode(b.address),
+                b.before,
+                b.after
+            )?;
+        }
+        for e in &self.events {
+            let topics: Vec<String> = e.topics.iter().map(hex::encode).collect();
+            writeln!(
+                f,
+                "event:        topics [{}] data {}",
+                topics.join(", "),
+                hex::encode(&e.data)
+            )?;
+        }
         if self.logs.is_empty() {
             writeln!(f, "logs:         none")?;
         } else {

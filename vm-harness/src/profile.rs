@@ -10,7 +10,7 @@ use solana_sbpf::ebpf;
 use crate::config::Config;
 use crate::error::VmError;
 use crate::outcome::Outcome;
-use crate::runner::{execute, load, Program};
+use crate::runner::{execute, load, CallSetup, Program};
 
 /// CU spent in one function (its own instructions and the syscalls it called; callees are
 /// counted separately).
@@ -58,7 +58,15 @@ pub fn profile(so: &[u8], input: &[u8], config: &Config) -> Result<Profile, VmEr
     config.validate()?;
     let program = load(so, false)?;
     let mut trace = Vec::new();
-    let execution = execute(&program, input, config, Some(&mut trace))?;
+    let setup = CallSetup {
+        input: input.to_vec(),
+        env: crate::CallEnv {
+            contract: crate::chain::contract_address(so),
+            ..Default::default()
+        },
+        ..CallSetup::default()
+    };
+    let execution = execute(&program, &setup, config, Some(&mut trace))?;
     let symbols = Symbols::read(so)?;
     // When the meter refuses an instruction, the interpreter has already traced it: drop it,
     // so that the attributed CU add up to the CU consumed.

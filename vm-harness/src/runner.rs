@@ -1,5 +1,6 @@
 //! Loading (pre-flight checks, solana-sbpf's loader, the verifier, the JIT) and executing a
-//! program over the TAKO memory map.
+//! program over TOS's executor memory map: the program, a 256 KiB stack without gaps, the
+//! heap; no input region, `r1` = 0.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -13,42 +14,42 @@ use solana_sbpf::memory_region::{MemoryMapping, MemoryRegion};
 use solana_sbpf::program::{BuiltinProgram, SBPFVersion};
 use solana_sbpf::verifier::RequisiteVerifier;
 use solana_sbpf::vm::{CallFrame, Config as SbpfConfig, ContextObject, EbpfVm, ExecutionMode};
-use tako_abi::{Env, MM_ENV_START, MM_HEAP_START, MM_INPUT_START, MM_STACK_START};
+use tako_abi::{Trap, MAX_CALL_DEPTH, MM_HEAP_START, MM_STACK_START, STACK_FRAME_SIZE, STACK_SIZE};
 
+use crate::chain::{self, CallEnv, ChainState};
 use crate::config::Config;
-use crate::context::TakoContext;
+use crate::context::{self, TakoContext};
 use crate::elf_check;
 use crate::error::{FaultKind, RuntimeError, VmError};
 use crate::outcome::Outcome;
-use crate::syscalls::{self, SyscallFault};
+use crate::syscalls::{Host, SyscallFault};
 
 /// The loaded, verified program type.
 pub(crate) type Program = Executable<TakoContext>;
 
-/// solana-sbpf settings of the TAKO VM: SBPF V0 only, broken ELFs rejected, 64 frames of
-/// 4 KiB with gaps, instruction meter on (the rest are solana-sbpf's defaults).
+/// solana-sbpf settings of the local VM, as TOS's executor sets tos-tbpf: SBPF V0..=V3,
+/// 64 nested calls, 4 KiB frames, instruction meter on. One difference: broken ELFs are
+/// rejected (TOS accepts them), so that an unknown syscall is refused when the program
+/// loads, naming it, instead of failing when it is called.
 pub fn sbpf_config() -> SbpfConfig {
     SbpfConfig {
         reject_broken_elfs: true,
-        enabled_sbpf_versions: SBPFVersion::V0..=SBPFVersion::V0,
+        enabled_sbpf_versions: SBPFVersion::V0..=SBPFVersion::V3,
+        max_call_depth: MAX_CALL_DEPTH as usize,
+        stack_frame_size: STACK_FRAME_SIZE as usize,
         enable_instruction_meter: true,
         ..SbpfConfig::default()
     }
 }
 
-/// Builds the input region: the input's length as a little-endian `u64`, then its bytes.
-pub fn input_region(input: &[u8]) -> Vec<u8> {
-    let mut region = Vec::with_capacity(8 + input.len());
-    region.extend_from_slice(&(input.len() as u64).to_le_bytes());
-    region.extend_from_slice(input);
-    region
-}
+// The stack TOS maps is exactly solana-sbpf's stack for these settings (64 frames of 4 KiB).
+const _: () = assert!(STACK_SIZE == STACK_FRAME_SIZE * MAX_CALL_DEPTH);
 
 /// Checks, loads and verifies `so`; JIT-compiles it when `jit`.
 pub(crate) fn load(so: &[u8], jit: bool) -> Result<Program, VmError> {
     elf_check::preflight(so)?;
     let mut loader = BuiltinProgram::new_loader(sbpf_config());
-    syscalls::register_all(&mut loader).map_err(VmError::Load)?;
+    context::register_all(&mut loader).map_err(VmError::Load)?;
     let program = Executable::from_elf(so, Arc::new(loader)).map_err(|e| match e {
         EbpfError::ElfError(ElfError::UnresolvedSymbol(name, instruction, _)) => {
             VmError::UnknownSyscall { name, instruction }
@@ -87,11 +88,24 @@ pub(crate) struct Execution {
     pub syscall_charges: Vec<u64>,
 }
 
-/// Executes `program` over a fresh memory map. With `trace`, runs the interpreter step by
-/// step and pushes the index of every instruction it starts (`config.jit` is ignored).
+/// One call: its input, who makes it, and the chain state it starts from.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CallSetup {
+    /// The bytes `get_input_data` returns.
+    pub input: Vec<u8>,
+    /// Who calls, in which block.
+    pub env: CallEnv,
+    /// The state before the call.
+    pub state: ChainState,
+}
+
+/// Executes `program` for `call` over a fresh memory map. With `trace`, runs the
+/// interpreter step by step and pushes the index of every instruction it starts
+/// (`config.jit` is ignored). The call's value moves from the sender to the contract first;
+/// a sender who cannot pay it is refused before anything runs.
 pub(crate) fn execute(
     program: &Program,
-    input: &[u8],
+    call: &CallSetup,
     config: &Config,
     trace: Option<&mut Vec<u64>>,
 ) -> Result<Execution, VmError> {
@@ -100,38 +114,58 @@ pub(crate) fn execute(
     let heap_len = usize::try_from(config.heap_size).map_err(|_| VmError::HeapSize {
         requested: config.heap_size,
     })?;
-    let mut stack = AlignedMemory::<HOST_ALIGN>::zero_filled(sbpf.stack_size());
+    let mut state = call.state.clone();
+    let env = &call.env;
+    if env.value > 0 && env.sender != env.contract {
+        let have = state.balance(&env.sender);
+        let credited = state.balance(&env.contract).checked_add(env.value);
+        match credited {
+            Some(credited) if have >= env.value => {
+                state.set_balance(env.sender, have - env.value);
+                state.set_balance(env.contract, credited);
+            }
+            _ => {
+                return Err(VmError::Config(format!(
+                    "the sender {} holds {have}, less than the call's value {} (or the \
+                     contract's balance would overflow)",
+                    hex::encode(env.sender),
+                    env.value
+                )))
+            }
+        }
+    }
+    let mut stack = AlignedMemory::<HOST_ALIGN>::zero_filled(STACK_SIZE as usize);
     let stack_len = stack.len();
     let mut heap = AlignedMemory::<HOST_ALIGN>::zero_filled(heap_len);
-    let mut input_mem = AlignedMemory::<HOST_ALIGN>::from_slice(&input_region(input));
-    let env = Env {
-        heap_size: config.heap_size,
-    };
-    let env_mem = AlignedMemory::<HOST_ALIGN>::from_slice(&env.to_bytes());
-    let frame_gap = if version.stack_frame_gaps() && sbpf.enable_stack_frame_gaps {
-        sbpf.stack_frame_size as u64
-    } else {
-        0
-    };
+    // As TOS's executor: the stack is mapped whole, without gaps between frames (a V0
+    // program's frames still advance by two frame sizes, so it gets 32 of them).
     let regions = vec![
         program.get_ro_region(),
-        MemoryRegion::new_gapped(&mut stack, MM_STACK_START, frame_gap),
+        MemoryRegion::new(&mut stack, MM_STACK_START),
         MemoryRegion::new(&mut heap, MM_HEAP_START),
-        MemoryRegion::new(&mut input_mem, MM_INPUT_START),
-        MemoryRegion::new(&env_mem, MM_ENV_START),
     ];
     // SAFETY: every region points into memory that outlives the mapping's use: the program's
-    // read-only section (owned by `program`) and `stack`, `heap`, `input_mem` and `env_mem`,
-    // which live until the end of this function, after the VM is dropped. The writable regions are
-    // plain byte buffers: any bytes the guest writes keep them valid.
+    // read-only section (owned by `program`) and `stack` and `heap`, which live until the end
+    // of this function, after the VM is dropped. The writable regions are plain byte
+    // buffers: any bytes the guest writes keep them valid.
     let mapping = unsafe { MemoryMapping::new(regions, sbpf, version) }
         .map_err(|e| VmError::Setup(e.to_string()))?;
-    let mut ctx = TakoContext::new(mapping, config.cu_limit, config.prices, config.heap_size);
+    let before = state.clone();
+    let host = Host::new(
+        config.cu_limit,
+        config.prices.clone(),
+        config.heap_size,
+        call.input.clone(),
+        env.clone(),
+        state,
+    );
+    let mut ctx = TakoContext::new(mapping, host);
 
     let started = Instant::now();
     let (consumed, result, pc) = {
         let mut vm = EbpfVm::new(program.get_loader().clone(), version, &mut ctx, stack_len);
-        vm.registers[1] = MM_INPUT_START;
+        // TOS's executor sets no argument register: r1 is 0.
+        vm.registers[1] = 0;
         let mut frames = vec![CallFrame::default(); sbpf.max_call_depth];
         match trace {
             Some(trace) => interpret_traced(&mut vm, program, &mut frames, trace),
@@ -147,29 +181,53 @@ pub(crate) fn execute(
         }
     };
     let run_time = started.elapsed();
+    let host = &mut ctx.host;
 
     let (return_value, error) = match result {
         ProgramResult::Ok(r0) => (Some(r0), None),
-        ProgramResult::Err(err) => (None, Some(fault(err, consumed, config.cu_limit, pc))),
+        ProgramResult::Err(err) => (
+            None,
+            Some(fault(err, consumed, config.cu_limit, pc, host.logs.last())),
+        ),
     };
     let touched = heap
         .as_slice()
         .iter()
         .rposition(|&b| b != 0)
         .map_or(0, |i| i as u64 + 1);
+    // As TOS's node: only a call that returns 0 commits its state, transfers and events;
+    // a fault or any other return code commits nothing.
+    let succeeded = return_value == Some(tako_abi::code::SUCCESS);
+    let committed = succeeded.then(|| std::mem::take(&mut host.state));
+    let (storage_writes, balance_changes, events) = match &committed {
+        Some(after) => (
+            chain::storage_diff(
+                before.storage.get(&env.contract),
+                after.storage.get(&env.contract),
+            ),
+            chain::balance_diff(&call.state, after),
+            std::mem::take(&mut host.events),
+        ),
+        None => (Vec::new(), Vec::new(), Vec::new()),
+    };
     let outcome = Outcome {
         return_value,
         cu_consumed: consumed,
-        logs: std::mem::take(&mut ctx.logs),
-        return_data: std::mem::take(&mut ctx.return_data),
-        heap_used: touched.max(ctx.bump_next),
+        logs: std::mem::take(&mut host.logs),
+        return_data: std::mem::take(&mut host.return_data),
+        heap_used: touched.max(host.bump_next),
         allocator: tos_alloc::inspect::inspect_vm(heap.as_slice()),
         error,
         run_time,
+        events,
+        storage_writes,
+        balance_changes,
+        state: committed,
+        syscalls: std::mem::take(&mut host.calls),
     };
     Ok(Execution {
         outcome,
-        syscall_charges: std::mem::take(&mut ctx.syscall_charges),
+        syscall_charges: std::mem::take(&mut host.syscall_charges),
     })
 }
 
@@ -203,8 +261,35 @@ fn interpret_traced(
     (consumed, result, pc)
 }
 
+/// The fault a store to a trap address stands for, with `last_log` (what the SDK logged
+/// just before it: `panicked at src/lib.rs:10:5`) as its message.
+fn trap_fault(trap: Trap, last_log: Option<&String>) -> RuntimeError {
+    let logged = |prefix: &str| last_log.filter(|l| l.starts_with(prefix)).cloned();
+    match trap {
+        Trap::Abort => RuntimeError {
+            kind: FaultKind::Abort,
+            message: "the contract aborted".into(),
+        },
+        Trap::Panic => RuntimeError {
+            kind: FaultKind::Panic,
+            message: logged("panicked at").unwrap_or_else(|| "the contract panicked".into()),
+        },
+        Trap::AllocError => RuntimeError {
+            kind: FaultKind::AllocError,
+            message: logged("memory allocation of")
+                .unwrap_or_else(|| "an infallible allocation failed".into()),
+        },
+    }
+}
+
 /// Turns the VM's error into a [`RuntimeError`].
-fn fault(err: EbpfError, consumed: u64, limit: u64, pc: u64) -> RuntimeError {
+fn fault(
+    err: EbpfError,
+    consumed: u64,
+    limit: u64,
+    pc: u64,
+    last_log: Option<&String>,
+) -> RuntimeError {
     let budget = || RuntimeError {
         kind: FaultKind::ComputeBudgetExceeded,
         message: format!("compute budget exceeded: {consumed} CU consumed (limit {limit})"),
@@ -219,6 +304,9 @@ fn fault(err: EbpfError, consumed: u64, limit: u64, pc: u64) -> RuntimeError {
             FaultKind::CallDepthExceeded,
             "call depth exceeded: more than 64 nested calls, unbounded recursion?".into(),
         ),
+        EbpfError::AccessViolation(_, addr, _, _) if Trap::at(addr).is_some() => {
+            trap_fault(Trap::at(addr).expect("checked"), last_log)
+        }
         EbpfError::AccessViolation(..) => at(
             FaultKind::AccessViolation,
             lowercase_first(&err.to_string()),
@@ -226,7 +314,7 @@ fn fault(err: EbpfError, consumed: u64, limit: u64, pc: u64) -> RuntimeError {
         EbpfError::StackAccessViolation(..) => at(
             FaultKind::StackOverflow,
             format!(
-                "stack overflow: {} (each call frame has 4 KiB)",
+                "stack overflow: {} (the 256 KiB stack holds 32 nested SBPF V0 calls of 4 KiB frames)",
                 lowercase_first(&err.to_string())
             ),
         ),
@@ -269,8 +357,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn input_region_is_length_prefixed() {
-        assert_eq!(input_region(b""), 0u64.to_le_bytes());
-        assert_eq!(input_region(b"ab"), [2, 0, 0, 0, 0, 0, 0, 0, b'a', b'b']);
+    fn traps_are_named_by_their_address_and_logged_message() {
+        let log = "panicked at src/lib.rs:3:5".to_string();
+        let f = trap_fault(Trap::Panic, Some(&log));
+        assert_eq!(
+            (f.kind, f.message.as_str()),
+            (FaultKind::Panic, log.as_str())
+        );
+        let f = trap_fault(Trap::AllocError, Some(&log));
+        assert_eq!(f.kind, FaultKind::AllocError);
+        assert_eq!(
+            f.message, "an infallible allocation failed",
+            "an unrelated log is not the message"
+        );
+        assert_eq!(trap_fault(Trap::Abort, None).kind, FaultKind::Abort);
     }
 }

@@ -1,42 +1,23 @@
-//! One implementation per syscall of `tako_abi::SYSCALLS`, registered under the ABI's
-//! names. The implementations are Rust types named exactly like the syscalls, and
-//! [`register_all`] is generated from `tako_abi::with_syscalls!`: a syscall added to the
-//! ABI without an implementation here does not compile.
+//! The syscalls of `tako_abi::SYSCALLS`, written once for every engine: [`Host`] holds a
+//! call's state (meter, logs, return data, input, chain state, events) and
+//! [`Host::syscall`] runs one syscall over any engine's memory through the [`Memory`]
+//! trait. An engine's glue only registers one entry per syscall that forwards to it.
 
-use solana_sbpf::declare_builtin_function;
-use solana_sbpf::elf::ElfError;
-use solana_sbpf::memory_region::AccessType;
-use solana_sbpf::program::BuiltinProgram;
-use tako_abi::{MAX_RETURN_DATA, MM_HEAP_START};
+use std::collections::BTreeMap;
 
-use crate::context::TakoContext;
+use tako_abi::{
+    status, Class, SyscallSpec, HASH_SIZE, MAX_KEY_SIZE, MAX_LOG_SIZE, MAX_RETURN_DATA, MAX_TOPICS,
+    MAX_VALUE_SIZE, MM_HEAP_START,
+};
+
+use crate::chain::{Address, CallEnv, ChainState, Event};
+use crate::config::SyscallPrices;
 use crate::error::FaultKind;
 
 /// Why a syscall ended the run. Returned as the syscall's error, then turned into a
 /// [`crate::RuntimeError`] by the runner.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SyscallFault {
-    /// `tako_panic`.
-    #[error("panicked at {file}:{line}:{column}")]
-    Panic {
-        /// Source file named by the contract.
-        file: String,
-        /// Line.
-        line: u64,
-        /// Column.
-        column: u64,
-    },
-    /// `tako_abort`.
-    #[error("the contract aborted (tako_abort)")]
-    Abort,
-    /// `tako_alloc_error`.
-    #[error("memory allocation of {size} bytes (align {align}) failed")]
-    AllocError {
-        /// Requested size.
-        size: u64,
-        /// Requested alignment.
-        align: u64,
-    },
     /// The syscall's price exceeded the remaining budget.
     #[error("compute budget exceeded")]
     ComputeBudget,
@@ -45,7 +26,7 @@ pub enum SyscallFault {
     Memory {
         /// The syscall.
         syscall: &'static str,
-        /// The VM's access-violation message.
+        /// What the engine said about the access.
         message: String,
     },
     /// Arguments the syscall refuses.
@@ -62,9 +43,6 @@ impl SyscallFault {
     /// The fault kind reported for this syscall failure.
     pub fn kind(&self) -> FaultKind {
         match self {
-            SyscallFault::Panic { .. } => FaultKind::Panic,
-            SyscallFault::Abort => FaultKind::Abort,
-            SyscallFault::AllocError { .. } => FaultKind::AllocError,
             SyscallFault::ComputeBudget => FaultKind::ComputeBudgetExceeded,
             SyscallFault::Memory { .. } => FaultKind::AccessViolation,
             SyscallFault::Invalid { .. } => FaultKind::SyscallError,
@@ -72,341 +50,569 @@ impl SyscallFault {
     }
 }
 
-/// Registers every syscall of `tako_abi::SYSCALLS` in `loader` under its ABI name.
-pub fn register_all(loader: &mut BuiltinProgram<TakoContext>) -> Result<(), ElfError> {
-    macro_rules! register {
-        ($( $(#[$doc:meta])* fn $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty; )*) => {
-            $( loader.register_definition::<imp::$name>(stringify!($name))?; )*
-        };
-    }
-    tako_abi::with_syscalls!(register);
-    Ok(())
+/// An engine's view of the VM's memory, for the syscalls' pointer arguments. Every method
+/// checks that the whole range lies in one mapped region that allows the access, and
+/// fails with [`SyscallFault::Memory`] naming `syscall` otherwise.
+pub trait Memory {
+    /// Copies `len` bytes at `addr` out of the VM.
+    fn read(&self, syscall: &'static str, addr: u64, len: u64) -> Result<Vec<u8>, SyscallFault>;
+    /// Writes `bytes` at `addr`.
+    fn write(&mut self, syscall: &'static str, addr: u64, bytes: &[u8])
+        -> Result<(), SyscallFault>;
+    /// Copies `n` bytes from `src` to `dst` inside the VM (the ranges may overlap).
+    fn copy(
+        &mut self,
+        syscall: &'static str,
+        dst: u64,
+        src: u64,
+        n: u64,
+    ) -> Result<(), SyscallFault>;
+    /// Sets `n` bytes at `dst` to `byte`.
+    fn fill(
+        &mut self,
+        syscall: &'static str,
+        dst: u64,
+        byte: u8,
+        n: u64,
+    ) -> Result<(), SyscallFault>;
 }
 
-/// Formats `tako_log_u64`'s arguments like Solana's `sol_log_64_`.
+/// Everything a call's syscalls read and change. Built by the runner for one call; the
+/// chain state in it is a working copy that the runner commits only when the call
+/// succeeds.
+#[derive(Debug, Clone)]
+pub struct Host {
+    /// Compute units left.
+    pub(crate) remaining: u64,
+    /// Prices charged by the syscalls.
+    pub(crate) prices: SyscallPrices,
+    /// Size of the mapped heap region in bytes.
+    pub(crate) heap_size: u64,
+    /// Offset into the heap of the next free byte of the `tako_alloc` bump allocator.
+    pub(crate) bump_next: u64,
+    /// Messages logged, in order.
+    pub(crate) logs: Vec<String>,
+    /// The last data passed to `set_return_data`.
+    pub(crate) return_data: Vec<u8>,
+    /// The price of every syscall charged, in call order (used by the profiler to
+    /// attribute syscall CU to the calling function).
+    pub(crate) syscall_charges: Vec<u64>,
+    /// The call's input (`get_input_data`).
+    pub(crate) input: Vec<u8>,
+    /// Who calls, in which block.
+    pub(crate) env: CallEnv,
+    /// The working copy of the chain state.
+    pub(crate) state: ChainState,
+    /// Transient storage of the transaction (`tload`/`tstore`).
+    pub(crate) transient: BTreeMap<Vec<u8>, Vec<u8>>,
+    /// Events emitted, in order.
+    pub(crate) events: Vec<Event>,
+    /// How often each syscall was called.
+    pub(crate) calls: BTreeMap<&'static str, u64>,
+}
+
+impl Host {
+    /// The state of a call with `input`, in `env`, over `state` (a working copy).
+    pub(crate) fn new(
+        cu_limit: u64,
+        prices: SyscallPrices,
+        heap_size: u64,
+        input: Vec<u8>,
+        env: CallEnv,
+        state: ChainState,
+    ) -> Self {
+        Self {
+            remaining: cu_limit,
+            prices,
+            heap_size,
+            bump_next: 0,
+            logs: Vec::new(),
+            return_data: Vec::new(),
+            syscall_charges: Vec::new(),
+            input,
+            env,
+            state,
+            transient: BTreeMap::new(),
+            events: Vec::new(),
+            calls: BTreeMap::new(),
+        }
+    }
+
+    /// Compute units left.
+    pub fn remaining(&self) -> u64 {
+        self.remaining
+    }
+
+    /// Takes `amount` instruction CU off the meter (saturating).
+    pub fn consume(&mut self, amount: u64) {
+        self.remaining = self.remaining.saturating_sub(amount);
+    }
+
+    /// Charges `price` before a syscall changes anything; when the budget cannot pay it
+    /// the budget is emptied and the syscall fails with the compute-budget fault.
+    fn charge(&mut self, price: u64) -> Result<(), SyscallFault> {
+        self.syscall_charges.push(price.min(self.remaining));
+        if price > self.remaining {
+            self.remaining = 0;
+            return Err(SyscallFault::ComputeBudget);
+        }
+        self.remaining -= price;
+        Ok(())
+    }
+
+    /// Charges `spec`'s price for `args`, `copied` bytes copied.
+    fn pay(&mut self, spec: &SyscallSpec, args: [u64; 5], copied: u64) -> Result<(), SyscallFault> {
+        let price = self.prices.price(spec).charge(args, copied);
+        self.charge(price)
+    }
+
+    fn storage(&mut self) -> &mut crate::chain::Storage {
+        self.state.storage.entry(self.env.contract).or_default()
+    }
+
+    /// Runs the syscall `spec` with argument registers `args` over `mem`; `r0` or the
+    /// fault that ends the run.
+    pub fn syscall(
+        &mut self,
+        mem: &mut dyn Memory,
+        spec: &'static SyscallSpec,
+        args: [u64; 5],
+    ) -> Result<u64, SyscallFault> {
+        let name = spec.name;
+        *self.calls.entry(name).or_insert(0) += 1;
+        let [a, b, c, d, e] = args;
+        let invalid = |message: String| SyscallFault::Invalid {
+            syscall: name,
+            message,
+        };
+        // The syscalls whose price depends on what they copy charge once they know it;
+        // every other one pays first.
+        if !spec.price.after_copy() {
+            self.pay(spec, args, 0)?;
+        }
+        match name {
+            "log" => {
+                if b > MAX_LOG_SIZE {
+                    return Err(invalid(format!(
+                        "{b} bytes exceed the log limit of {MAX_LOG_SIZE}"
+                    )));
+                }
+                let bytes = mem.read(name, a, b)?;
+                let message = String::from_utf8(bytes)
+                    .map_err(|e| invalid(format!("the message is not UTF-8 ({e})")))?;
+                self.logs.push(message);
+                Ok(0)
+            }
+            "log_u64" => {
+                self.logs.push(format_log_u64([a, b, c, d, e]));
+                Ok(0)
+            }
+            "log_pubkey" => {
+                let key = mem.read(name, a, HASH_SIZE as u64)?;
+                self.logs.push(hex::encode(key));
+                Ok(0)
+            }
+            "get_input_data" => {
+                let n = a_min(b, self.input.len());
+                self.pay(spec, args, n as u64)?;
+                mem.write(name, a, &self.input[..n])?;
+                Ok(self.input.len() as u64)
+            }
+            "set_return_data" => {
+                if b > MAX_RETURN_DATA {
+                    return Err(invalid(format!(
+                        "{b} bytes exceed the limit of {MAX_RETURN_DATA}"
+                    )));
+                }
+                self.return_data = mem.read(name, a, b)?;
+                Ok(0)
+            }
+            "get_return_data" => {
+                let n = a_min(b, self.return_data.len());
+                mem.write(name, a, &self.return_data[..n])?;
+                if c != 0 && !self.return_data.is_empty() {
+                    mem.write(name, c, &self.env.contract)?;
+                }
+                Ok(self.return_data.len() as u64)
+            }
+            "storage_read" => {
+                let key = read_key(mem, name, a, b)?;
+                let value =
+                    key.and_then(|k| self.state.get(&self.env.contract, &k).map(<[u8]>::to_vec));
+                let value = value.unwrap_or_default();
+                let n = a_min(d, value.len());
+                self.pay(spec, args, n as u64)?;
+                mem.write(name, c, &value[..n])?;
+                Ok(value.len() as u64)
+            }
+            "storage_write" | "tstore" => {
+                let Some(key) = read_key(mem, name, a, b)? else {
+                    return Ok(status::KEY_TOO_LARGE);
+                };
+                if d > MAX_VALUE_SIZE {
+                    return Ok(status::VALUE_TOO_LARGE);
+                }
+                let value = mem.read(name, c, d)?;
+                if name == "tstore" {
+                    self.transient.insert(key, value);
+                } else {
+                    self.storage().insert(key, value);
+                }
+                Ok(status::OK)
+            }
+            "storage_delete" => {
+                let Some(key) = read_key(mem, name, a, b)? else {
+                    return Ok(0);
+                };
+                Ok(u64::from(self.storage().remove(&key).is_some()))
+            }
+            "tload" => {
+                let Some(key) = read_key(mem, name, a, b)? else {
+                    return Ok(status::KEY_TOO_LARGE);
+                };
+                let value = self.transient.get(&key).cloned().unwrap_or_default();
+                let n = a_min(d, value.len());
+                mem.write(name, c, &value[..n])?;
+                mem.write(name, e, &(value.len() as u64).to_le_bytes())?;
+                Ok(status::OK)
+            }
+            "get_tx_sender" => write_address(mem, name, a, &self.env.sender),
+            "get_caller" => write_address(mem, name, a, &self.env.caller),
+            "get_contract_hash" => write_address(mem, name, a, &self.env.contract),
+            "get_block_hash" => write_address(mem, name, a, &self.env.block_hash),
+            "get_coinbase" => write_address(mem, name, a, &self.env.coinbase),
+            "get_block_height" => Ok(self.env.block_height),
+            "get_timestamp" => Ok(self.env.timestamp),
+            "get_chain_id" => Ok(self.env.chain_id),
+            "get_call_value" => Ok(self.env.value),
+            "remaining_compute_units" => Ok(self.remaining),
+            "get_balance" => {
+                let who = read_address(mem, name, a)?;
+                Ok(self.state.balance(&who))
+            }
+            "transfer" => {
+                let to = read_address(mem, name, a)?;
+                let from = self.env.contract;
+                let have = self.state.balance(&from);
+                if have < b {
+                    return Ok(status::INSUFFICIENT_BALANCE);
+                }
+                if to != from {
+                    let Some(credited) = self.state.balance(&to).checked_add(b) else {
+                        return Ok(status::BALANCE_OVERFLOW);
+                    };
+                    self.state.set_balance(from, have - b);
+                    self.state.set_balance(to, credited);
+                }
+                Ok(status::OK)
+            }
+            "emit_event" => {
+                if b > MAX_TOPICS {
+                    return Ok(status::TOO_MANY_TOPICS);
+                }
+                if d > MAX_VALUE_SIZE {
+                    return Ok(status::VALUE_TOO_LARGE);
+                }
+                let raw = mem.read(name, a, b * HASH_SIZE as u64)?;
+                let topics = raw
+                    .chunks_exact(HASH_SIZE)
+                    .map(|t| <[u8; 32]>::try_from(t).expect("32-byte chunks"))
+                    .collect();
+                let data = mem.read(name, c, d)?;
+                self.events.push(Event {
+                    contract: self.env.contract,
+                    topics,
+                    data,
+                });
+                Ok(status::OK)
+            }
+            "blake3" => {
+                let data = mem.read(name, a, b)?;
+                mem.write(name, c, blake3::hash(&data).as_bytes())?;
+                Ok(0)
+            }
+            "get_heap_region" => {
+                mem.write(name, a, &MM_HEAP_START.to_le_bytes())?;
+                mem.write(name, b, &self.heap_size.to_le_bytes())?;
+                Ok(0)
+            }
+            "tos_memcpy" => {
+                // Equal ranges are allowed (LLVM's `llvm.memcpy` permits them); partial
+                // overlap is an error, as with Solana's `sol_memcpy`.
+                if c > 0 && a != b && a.abs_diff(b) < c {
+                    return Err(invalid(format!(
+                        "source {b:#x} and destination {a:#x} of {c} bytes overlap"
+                    )));
+                }
+                if c > 0 {
+                    mem.copy(name, a, b, c)?;
+                }
+                Ok(a)
+            }
+            "tos_memmove" => {
+                if c > 0 {
+                    mem.copy(name, a, b, c)?;
+                }
+                Ok(a)
+            }
+            "tos_memset" => {
+                if c > 0 {
+                    mem.fill(name, a, b as u8, c)?;
+                }
+                Ok(a)
+            }
+            "tako_alloc" => {
+                if !b.is_power_of_two() {
+                    return Err(invalid(format!("alignment {b} is not a power of two")));
+                }
+                let start = (MM_HEAP_START + self.bump_next)
+                    .checked_next_multiple_of(b)
+                    .map(|addr| addr - MM_HEAP_START);
+                let end = start.and_then(|s| s.checked_add(a));
+                match (start, end) {
+                    (Some(start), Some(end)) if end <= self.heap_size => {
+                        self.bump_next = end;
+                        Ok(MM_HEAP_START + start)
+                    }
+                    _ => Ok(0),
+                }
+            }
+            "tako_free" => Ok(0),
+            other => unreachable!("syscall `{other}` of the ABI has no implementation"),
+        }
+    }
+}
+
+/// `min(cap, len)` as a length.
+fn a_min(cap: u64, len: usize) -> usize {
+    usize::try_from(cap).map_or(len, |c| c.min(len))
+}
+
+/// A storage key, or `None` when it is longer than `MAX_KEY_SIZE`.
+fn read_key(
+    mem: &dyn Memory,
+    name: &'static str,
+    ptr: u64,
+    len: u64,
+) -> Result<Option<Vec<u8>>, SyscallFault> {
+    if len > MAX_KEY_SIZE {
+        return Ok(None);
+    }
+    mem.read(name, ptr, len).map(Some)
+}
+
+fn read_address(mem: &dyn Memory, name: &'static str, ptr: u64) -> Result<Address, SyscallFault> {
+    let bytes = mem.read(name, ptr, HASH_SIZE as u64)?;
+    Ok(<[u8; 32]>::try_from(bytes.as_slice()).expect("read 32 bytes"))
+}
+
+fn write_address(
+    mem: &mut dyn Memory,
+    name: &'static str,
+    ptr: u64,
+    address: &Address,
+) -> Result<u64, SyscallFault> {
+    mem.write(name, ptr, address)?;
+    Ok(0)
+}
+
+/// Formats `log_u64`'s arguments like Solana's `sol_log_64_`.
 pub fn format_log_u64(values: [u64; 5]) -> String {
     let [a, b, c, d, e] = values;
     format!("{a:#x}, {b:#x}, {c:#x}, {d:#x}, {e:#x}")
 }
 
-/// Result of `memcmp` over `a` and `b`: the difference of the first differing bytes.
-fn compare(a: &[u8], b: &[u8]) -> i32 {
-    a.iter()
-        .zip(b)
-        .find(|(x, y)| x != y)
-        .map_or(0, |(x, y)| i32::from(*x) - i32::from(*y))
-}
-
-/// Copies `n` bytes from `src` to `dst` (VM addresses, `n > 0`), overlap allowed.
-fn copy(
-    ctx: &mut TakoContext,
-    syscall: &'static str,
-    dst: u64,
-    src: u64,
-    n: u64,
-) -> Result<(), SyscallFault> {
-    let from = ctx.host_ptr(syscall, AccessType::Load, src, n)?;
-    let to = ctx.host_ptr(syscall, AccessType::Store, dst, n)?;
-    // SAFETY: both pointers cover `n` bytes of live host buffers backing mapped regions
-    // (the destination a writable one); `ptr::copy` allows the ranges to overlap.
-    unsafe { std::ptr::copy(from, to, n as usize) };
-    Ok(())
-}
-
-/// The implementations, one type per syscall, named as in the ABI.
-#[allow(non_camel_case_types)]
-pub mod imp {
-    use super::*;
-
-    declare_builtin_function!(
-        /// `tako_log(ptr, len)`.
-        tako_log,
-        fn rust(
-            ctx: &mut TakoContext,
-            ptr: u64,
-            len: u64,
-            _c: u64,
-            _d: u64,
-            _e: u64,
-        ) -> Result<u64, SyscallFault> {
-            ctx.charge(ctx.prices.log(len))?;
-            let bytes = ctx.read("tako_log", ptr, len)?;
-            let message = String::from_utf8(bytes).map_err(|e| SyscallFault::Invalid {
-                syscall: "tako_log",
-                message: format!("the message is not UTF-8 ({e})"),
-            })?;
-            ctx.logs.push(message);
-            Ok(0)
-        }
-    );
-
-    declare_builtin_function!(
-        /// `tako_log_u64(a, b, c, d, e)`.
-        tako_log_u64,
-        fn rust(
-            ctx: &mut TakoContext,
-            a: u64,
-            b: u64,
-            c: u64,
-            d: u64,
-            e: u64,
-        ) -> Result<u64, SyscallFault> {
-            ctx.charge(ctx.prices.base)?;
-            ctx.logs.push(format_log_u64([a, b, c, d, e]));
-            Ok(0)
-        }
-    );
-
-    declare_builtin_function!(
-        /// `tako_panic(file_ptr, file_len, line, column)`.
-        tako_panic,
-        fn rust(
-            ctx: &mut TakoContext,
-            file_ptr: u64,
-            file_len: u64,
-            line: u64,
-            column: u64,
-            _e: u64,
-        ) -> Result<u64, SyscallFault> {
-            ctx.charge(ctx.prices.base)?;
-            let file = match ctx.read("tako_panic", file_ptr, file_len) {
-                Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
-                Err(_) => format!("<unreadable file name at {file_ptr:#x}>"),
-            };
-            Err(SyscallFault::Panic { file, line, column })
-        }
-    );
-
-    declare_builtin_function!(
-        /// `tako_abort()`.
-        tako_abort,
-        fn rust(
-            ctx: &mut TakoContext,
-            _a: u64,
-            _b: u64,
-            _c: u64,
-            _d: u64,
-            _e: u64,
-        ) -> Result<u64, SyscallFault> {
-            ctx.charge(ctx.prices.base)?;
-            Err(SyscallFault::Abort)
-        }
-    );
-
-    declare_builtin_function!(
-        /// `tako_alloc_error(size, align)`.
-        tako_alloc_error,
-        fn rust(
-            ctx: &mut TakoContext,
-            size: u64,
-            align: u64,
-            _c: u64,
-            _d: u64,
-            _e: u64,
-        ) -> Result<u64, SyscallFault> {
-            ctx.charge(ctx.prices.base)?;
-            Err(SyscallFault::AllocError { size, align })
-        }
-    );
-
-    declare_builtin_function!(
-        /// `tako_alloc(size, align)`: bump allocation over the whole heap region; 0 when
-        /// it does not fit.
-        tako_alloc,
-        fn rust(
-            ctx: &mut TakoContext,
-            size: u64,
-            align: u64,
-            _c: u64,
-            _d: u64,
-            _e: u64,
-        ) -> Result<u64, SyscallFault> {
-            ctx.charge(ctx.prices.alloc())?;
-            if !align.is_power_of_two() {
-                return Err(SyscallFault::Invalid {
-                    syscall: "tako_alloc",
-                    message: format!("alignment {align} is not a power of two"),
-                });
-            }
-            let start = (MM_HEAP_START + ctx.bump_next)
-                .checked_next_multiple_of(align)
-                .map(|addr| addr - MM_HEAP_START);
-            let end = start.and_then(|s| s.checked_add(size));
-            match (start, end) {
-                (Some(start), Some(end)) if end <= ctx.heap_size => {
-                    ctx.bump_next = end;
-                    ctx.allocations += 1;
-                    Ok(MM_HEAP_START + start)
-                }
-                _ => Ok(0),
-            }
-        }
-    );
-
-    declare_builtin_function!(
-        /// `tako_free(ptr, size, align)`: only counted.
-        tako_free,
-        fn rust(
-            ctx: &mut TakoContext,
-            _ptr: u64,
-            _size: u64,
-            _align: u64,
-            _d: u64,
-            _e: u64,
-        ) -> Result<u64, SyscallFault> {
-            ctx.charge(ctx.prices.alloc())?;
-            ctx.frees += 1;
-            Ok(0)
-        }
-    );
-
-    declare_builtin_function!(
-        /// `tako_heap_size()`.
-        tako_heap_size,
-        fn rust(
-            ctx: &mut TakoContext,
-            _a: u64,
-            _b: u64,
-            _c: u64,
-            _d: u64,
-            _e: u64,
-        ) -> Result<u64, SyscallFault> {
-            ctx.charge(ctx.prices.base)?;
-            Ok(ctx.heap_size)
-        }
-    );
-
-    declare_builtin_function!(
-        /// `tako_set_return_data(ptr, len)`.
-        tako_set_return_data,
-        fn rust(
-            ctx: &mut TakoContext,
-            ptr: u64,
-            len: u64,
-            _c: u64,
-            _d: u64,
-            _e: u64,
-        ) -> Result<u64, SyscallFault> {
-            ctx.charge(ctx.prices.set_return_data(len))?;
-            if len > MAX_RETURN_DATA {
-                return Err(SyscallFault::Invalid {
-                    syscall: "tako_set_return_data",
-                    message: format!("{len} bytes exceed the limit of {MAX_RETURN_DATA}"),
-                });
-            }
-            ctx.return_data = ctx.read("tako_set_return_data", ptr, len)?;
-            Ok(0)
-        }
-    );
-
-    declare_builtin_function!(
-        /// `tako_memcpy(dst, src, n)`: partially overlapping ranges are an error (as
-        /// Solana's); identical ranges are allowed, as `llvm.memcpy` allows them.
-        tako_memcpy,
-        fn rust(
-            ctx: &mut TakoContext,
-            dst: u64,
-            src: u64,
-            n: u64,
-            _d: u64,
-            _e: u64,
-        ) -> Result<u64, SyscallFault> {
-            ctx.charge(ctx.prices.mem_op(n))?;
-            if n == 0 {
-                return Ok(dst);
-            }
-            // Equal ranges are allowed (LLVM's `llvm.memcpy` permits them); partial
-            // overlap is an error, as with Solana's `sol_memcpy`.
-            if dst != src && dst.abs_diff(src) < n {
-                return Err(SyscallFault::Invalid {
-                    syscall: "tako_memcpy",
-                    message: format!(
-                        "source {src:#x} and destination {dst:#x} of {n} bytes overlap"
-                    ),
-                });
-            }
-            copy(ctx, "tako_memcpy", dst, src, n)?;
-            Ok(dst)
-        }
-    );
-
-    declare_builtin_function!(
-        /// `tako_memmove(dst, src, n)`.
-        tako_memmove,
-        fn rust(
-            ctx: &mut TakoContext,
-            dst: u64,
-            src: u64,
-            n: u64,
-            _d: u64,
-            _e: u64,
-        ) -> Result<u64, SyscallFault> {
-            ctx.charge(ctx.prices.mem_op(n))?;
-            if n > 0 {
-                copy(ctx, "tako_memmove", dst, src, n)?;
-            }
-            Ok(dst)
-        }
-    );
-
-    declare_builtin_function!(
-        /// `tako_memset(dst, c, n)`.
-        tako_memset,
-        fn rust(
-            ctx: &mut TakoContext,
-            dst: u64,
-            c: u64,
-            n: u64,
-            _d: u64,
-            _e: u64,
-        ) -> Result<u64, SyscallFault> {
-            ctx.charge(ctx.prices.mem_op(n))?;
-            if n > 0 {
-                let to = ctx.host_ptr("tako_memset", AccessType::Store, dst, n)?;
-                // SAFETY: `to` covers `n` writable bytes of a live host buffer.
-                unsafe { std::ptr::write_bytes(to, c as u8, n as usize) };
-            }
-            Ok(dst)
-        }
-    );
-
-    declare_builtin_function!(
-        /// `tako_memcmp(a, b, n)`: the sign-extended `i32` difference of the first
-        /// differing bytes, 0 when equal.
-        tako_memcmp,
-        fn rust(
-            ctx: &mut TakoContext,
-            a: u64,
-            b: u64,
-            n: u64,
-            _d: u64,
-            _e: u64,
-        ) -> Result<u64, SyscallFault> {
-            ctx.charge(ctx.prices.mem_op(n))?;
-            let left = ctx.read("tako_memcmp", a, n)?;
-            let right = ctx.read("tako_memcmp", b, n)?;
-            Ok(i64::from(compare(&left, &right)) as u64)
-        }
-    );
+/// The syscalls an engine registers: all of them, or only TOS's (what TOS's executor
+/// registers: a contract calling a measurement-only one does not load there).
+pub fn registered(measurement: bool) -> impl Iterator<Item = &'static SyscallSpec> {
+    tako_abi::SYSCALLS
+        .iter()
+        .filter(move |s| measurement || s.class == Class::Tos)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use solana_sbpf::ebpf::hash_symbol_name;
+
+    /// A flat memory from address 0x1000 on, for testing the syscalls alone.
+    struct Flat(Vec<u8>);
+
+    impl Flat {
+        fn range(
+            &self,
+            syscall: &'static str,
+            addr: u64,
+            len: u64,
+        ) -> Result<std::ops::Range<usize>, SyscallFault> {
+            let start = addr.checked_sub(0x1000).map(|s| s as usize);
+            match start.and_then(|s| s.checked_add(len as usize).map(|e| s..e)) {
+                Some(r) if r.end <= self.0.len() => Ok(r),
+                _ => Err(SyscallFault::Memory {
+                    syscall,
+                    message: format!("{addr:#x}+{len} unmapped"),
+                }),
+            }
+        }
+    }
+
+    impl Memory for Flat {
+        fn read(&self, s: &'static str, addr: u64, len: u64) -> Result<Vec<u8>, SyscallFault> {
+            Ok(self.0[self.range(s, addr, len)?].to_vec())
+        }
+        fn write(&mut self, s: &'static str, addr: u64, bytes: &[u8]) -> Result<(), SyscallFault> {
+            let r = self.range(s, addr, bytes.len() as u64)?;
+            self.0[r].copy_from_slice(bytes);
+            Ok(())
+        }
+        fn copy(
+            &mut self,
+            s: &'static str,
+            dst: u64,
+            src: u64,
+            n: u64,
+        ) -> Result<(), SyscallFault> {
+            let from = self.range(s, src, n)?;
+            let to = self.range(s, dst, n)?;
+            self.0.copy_within(from, to.start);
+            Ok(())
+        }
+        fn fill(
+            &mut self,
+            s: &'static str,
+            dst: u64,
+            byte: u8,
+            n: u64,
+        ) -> Result<(), SyscallFault> {
+            let r = self.range(s, dst, n)?;
+            self.0[r].fill(byte);
+            Ok(())
+        }
+    }
+
+    fn host() -> Host {
+        Host::new(
+            1_000_000,
+            SyscallPrices::default(),
+            32 * 1024,
+            b"input".to_vec(),
+            CallEnv::default(),
+            ChainState::default(),
+        )
+    }
+
+    fn call(h: &mut Host, m: &mut Flat, name: &str, args: [u64; 5]) -> Result<u64, SyscallFault> {
+        h.syscall(m, tako_abi::syscall(name).unwrap(), args)
+    }
 
     #[test]
-    fn every_abi_syscall_is_registered_and_nothing_else() {
-        let mut loader = BuiltinProgram::<TakoContext>::new_loader(Default::default());
-        register_all(&mut loader).unwrap();
-        let registry = loader.get_function_registry();
+    fn every_syscall_of_the_abi_is_implemented() {
         for spec in tako_abi::SYSCALLS {
-            let (name, _) = registry
-                .lookup_by_key(hash_symbol_name(spec.name.as_bytes()))
-                .unwrap_or_else(|| panic!("{} is not registered", spec.name));
-            assert_eq!(name, spec.name.as_bytes());
+            let mut h = host();
+            let mut m = Flat(vec![0; 4096]);
+            // Arguments that make every syscall do its work without a fault.
+            let args = [0x1000, 4, 0x1100, 4, 0x1200];
+            let args = if spec.name == "tako_alloc" {
+                [8, 8, 0, 0, 0]
+            } else {
+                args
+            };
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                h.syscall(&mut m, spec, args)
+            }));
+            assert!(r.is_ok(), "{} is not implemented", spec.name);
         }
-        assert_eq!(registry.keys().count(), tako_abi::SYSCALLS.len());
+    }
+
+    #[test]
+    fn storage_round_trip_and_limits() {
+        let mut h = host();
+        let mut m = Flat(vec![0; 0x20000]);
+        m.write("t", 0x1000, b"key").unwrap();
+        m.write("t", 0x1100, b"value").unwrap();
+        assert_eq!(
+            call(&mut h, &mut m, "storage_write", [0x1000, 3, 0x1100, 5, 0]),
+            Ok(0)
+        );
+        let before = h.remaining;
+        assert_eq!(
+            call(&mut h, &mut m, "storage_read", [0x1000, 3, 0x1200, 2, 0]),
+            Ok(5)
+        );
+        assert_eq!(before - h.remaining, 202, "200 + 1 per byte copied");
+        assert_eq!(m.read("t", 0x1200, 3).unwrap(), b"va\0");
+        assert_eq!(
+            call(&mut h, &mut m, "storage_write", [0x1000, 257, 0x1100, 5, 0]),
+            Ok(status::KEY_TOO_LARGE)
+        );
+        assert_eq!(
+            call(
+                &mut h,
+                &mut m,
+                "storage_write",
+                [0x1000, 3, 0x1100, MAX_VALUE_SIZE + 1, 0]
+            ),
+            Ok(status::VALUE_TOO_LARGE)
+        );
+        assert_eq!(
+            call(&mut h, &mut m, "storage_delete", [0x1000, 3, 0, 0, 0]),
+            Ok(1)
+        );
+        assert_eq!(
+            call(&mut h, &mut m, "storage_delete", [0x1000, 3, 0, 0, 0]),
+            Ok(0)
+        );
+        assert!(matches!(
+            call(&mut h, &mut m, "storage_read", [0x9_0000, 3, 0x1200, 2, 0]),
+            Err(SyscallFault::Memory { .. })
+        ));
+    }
+
+    #[test]
+    fn transfer_moves_only_what_the_contract_holds() {
+        let mut h = host();
+        h.state.set_balance(h.env.contract, 10);
+        let mut m = Flat(vec![7; 64]);
+        assert_eq!(
+            call(&mut h, &mut m, "transfer", [0x1000, 11, 0, 0, 0]),
+            Ok(status::INSUFFICIENT_BALANCE)
+        );
+        assert_eq!(
+            call(&mut h, &mut m, "transfer", [0x1000, 4, 0, 0, 0]),
+            Ok(status::OK)
+        );
+        assert_eq!(h.state.balance(&[0; 32]), 6);
+        assert_eq!(h.state.balance(&[7; 32]), 4);
+        assert_eq!(
+            call(&mut h, &mut m, "get_balance", [0x1000, 0, 0, 0, 0]),
+            Ok(4)
+        );
+    }
+
+    #[test]
+    fn events_count_topics_not_bytes() {
+        let mut h = host();
+        let mut m = Flat(vec![1; 256]);
+        assert_eq!(
+            call(&mut h, &mut m, "emit_event", [0x1000, 2, 0x1040, 3, 0]),
+            Ok(0)
+        );
+        assert_eq!(h.events[0].topics, vec![[1; 32], [1; 32]]);
+        assert_eq!(h.events[0].data, vec![1; 3]);
+        assert_eq!(
+            call(&mut h, &mut m, "emit_event", [0x1000, 5, 0x1040, 3, 0]),
+            Ok(status::TOO_MANY_TOPICS)
+        );
+    }
+
+    #[test]
+    fn input_is_copied_up_to_the_buffer_and_its_length_returned() {
+        let mut h = host();
+        let mut m = Flat(vec![0; 16]);
+        assert_eq!(
+            call(&mut h, &mut m, "get_input_data", [0x1000, 3, 0, 0, 0]),
+            Ok(5)
+        );
+        assert_eq!(&m.0[..4], b"inp\0");
     }
 
     #[test]
@@ -414,17 +620,6 @@ mod tests {
         assert_eq!(
             format_log_u64([1, 2, 0, 255, u64::MAX]),
             "0x1, 0x2, 0x0, 0xff, 0xffffffffffffffff"
-        );
-    }
-
-    #[test]
-    fn memcmp_result_is_a_sign_extended_i32() {
-        assert_eq!(compare(b"abc", b"abc"), 0);
-        assert_eq!(compare(b"abd", b"abc"), 1);
-        assert_eq!(compare(b"\x00", b"\xff"), -255);
-        assert_eq!(
-            i64::from(compare(b"\x00", b"\xff")) as u64,
-            (-255i64) as u64
         );
     }
 }

@@ -77,18 +77,18 @@ fn elf_for_another_machine() {
 
 #[test]
 fn a_so_calling_an_unknown_syscall() {
-    // The linker refuses unknown syscalls, so the file is a real contract whose `tako_abort`
+    // The linker refuses unknown syscalls, so the file is a real contract whose `tako_free`
     // import is renamed.
     let mut so = contract("vm-faults");
-    assert!(replace_all(&mut so, b"tako_abort\0", b"tako_abxrt\0") >= 1);
+    assert!(replace_all(&mut so, b"tako_free\0", b"tako_frxe\0") >= 1);
     let e = load_error(&so);
     assert!(
-        matches!(&e, VmError::UnknownSyscall { name, .. } if name == "tako_abxrt"),
+        matches!(&e, VmError::UnknownSyscall { name, .. } if name == "tako_frxe"),
         "{e:?}"
     );
     let msg = e.to_string();
     assert!(
-        msg.starts_with("unknown syscall `tako_abxrt` called at instruction #"),
+        msg.starts_with("unknown syscall `tako_frxe` called at instruction #"),
         "{msg}"
     );
     assert!(
@@ -100,7 +100,7 @@ fn a_so_calling_an_unknown_syscall() {
 #[test]
 fn heap_size_out_of_range() {
     let so = contract("vm-faults");
-    for bad in [0, 512, 1000, 1536, 257 * 1024, 1 << 20] {
+    for bad in [0, 1024, 31 * 1024, 32 * 1024 + 512, 257 * 1024, 1 << 20] {
         let config = Config {
             heap_size: bad,
             ..Config::default()
@@ -113,12 +113,12 @@ fn heap_size_out_of_range() {
         assert_eq!(
             e.to_string(),
             format!(
-                "heap size {bad} bytes is not allowed: use 1024..=262144 bytes in steps of 1024 \
-                 (1 KiB..256 KiB)"
+                "heap size {bad} bytes is not allowed: use 32768..=262144 bytes in steps of 1024 \
+                 (32 KiB..256 KiB)"
             )
         );
     }
-    for ok in [1024, 4096, 256 * 1024] {
+    for ok in [32 * 1024, 33 * 1024, 256 * 1024] {
         let config = Config {
             heap_size: ok,
             ..Config::default()
@@ -144,7 +144,7 @@ fn cli_refuses_bad_files_and_options_with_exit_code_2() {
         ),
         (
             &["run", so, "--heap-size", "1000"],
-            "heap size 1000 bytes is not allowed: use 1024..=262144",
+            "heap size 1000 bytes is not allowed: use 32768..=262144",
         ),
         (
             &["run", so, "--heap-size", "300000"],

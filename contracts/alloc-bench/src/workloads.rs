@@ -302,7 +302,7 @@ unsafe fn intact(slot: Slot, index: usize) -> bool {
 }
 
 fn random_mix(count: u64, max_size: usize) -> Outcome {
-    let heap = tako_sdk::heap_size() as usize;
+    let heap = tako_sdk::get_heap_region().1 as usize;
     let capacity = 2 * heap / max_size + 16;
     let mut slots: Vec<Slot> = Vec::new();
     if slots.try_reserve_exact(capacity).is_err() {

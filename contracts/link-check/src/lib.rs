@@ -3,7 +3,7 @@
 //! table is read through `.data.rel.ro`, and the five-argument syscall gets five live
 //! registers. The test computes the same values on the host and compares the log.
 //!
-//! Logs: the joined names, then `tako_log_u64(vec_sum, map_sum, joined_len, area_sum,
+//! Logs: the joined names, then `log_u64(vec_sum, map_sum, joined_len, area_sum,
 //! picked_name_len)`. Returns `SUCCESS` when its own checks hold, `CHECK_FAILED` otherwise.
 #![no_std]
 
@@ -44,15 +44,13 @@ impl Shape for Rect {
 }
 
 fn seed() -> u64 {
-    // SAFETY: the VM maps the input region at MM_INPUT_START: an 8-byte length, then data.
-    unsafe {
-        let len = core::ptr::read_volatile(tako_abi::MM_INPUT_START as *const u64);
-        if len == 0 {
-            return 0;
-        }
-        u64::from(core::ptr::read_volatile(
-            (tako_abi::MM_INPUT_START + 8) as *const u8,
-        ))
+    let mut first = [0u8; 1];
+    // SAFETY: one writable byte for the duration of the call; the VM writes at most one.
+    let len = unsafe { sys::get_input_data(first.as_mut_ptr() as u64, 1) };
+    if len == 0 {
+        0
+    } else {
+        u64::from(first[0])
     }
 }
 
@@ -98,8 +96,8 @@ pub extern "C" fn entrypoint() -> u64 {
     let (values, joined) = compute(seed);
     // SAFETY: the pointer and length describe `joined`, alive across the call.
     unsafe {
-        sys::tako_log(joined.as_ptr() as u64, joined.len() as u64);
-        sys::tako_log_u64(values[0], values[1], values[2], values[3], values[4]);
+        sys::log(joined.as_ptr() as u64, joined.len() as u64);
+        sys::log_u64(values[0], values[1], values[2], values[3], values[4]);
     }
     if joined == "alpha-beta-gamma-delta" && values[0] == 4950 * (seed + 1) {
         SUCCESS
@@ -110,7 +108,5 @@ pub extern "C" fn entrypoint() -> u64 {
 
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo) -> ! {
-    // SAFETY: tako_abort ends the run; it never returns.
-    unsafe { sys::tako_abort() };
-    loop {}
+    tako_sdk::abort()
 }

@@ -1,5 +1,6 @@
 //! `message-queue`: a FIFO of byte messages (`tos_alloc::slab::ByteBufferDeque`) in a
-//! `Slab` over the whole VM heap, with **no global allocator** (no `alloc` crate at all).
+//! `Slab` over the VM heap, with **no global allocator** (no `alloc` crate at all). The
+//! input (tens of KiB) is read into the start of the heap; the slab gets the rest.
 //!
 //! The input is a sequence of operations; the workload (format, hash, results, error
 //! codes) is in [`queue`], a plain module the host tests compile too. This file only lends
@@ -19,14 +20,14 @@ mod queue;
 use queue::Failure;
 use tos_alloc::slab::SlabError;
 
-tako_sdk::entrypoint!(process);
 tako_sdk::panic_handler!();
 
-fn process(input: &[u8]) -> u64 {
+#[unsafe(no_mangle)]
+pub extern "C" fn entrypoint() -> u64 {
     // SAFETY: this contract has no global allocator (it does not link `alloc`) and nothing
-    // else touches the VM heap; `process` runs once per run, so the heap is lent once.
+    // else touches the VM heap; `entrypoint` runs once per run, so the heap is lent once.
     let heap = unsafe { tos_alloc::vm_heap_bytes() };
-    let (code, words): (u64, [u64; 6]) = match queue::run(input, heap) {
+    let (code, words): (u64, [u64; 6]) = match queue::run_with_input_in(heap, tako_sdk::get_input_data) {
         Ok(r) => (
             tako_sdk::SUCCESS,
             [

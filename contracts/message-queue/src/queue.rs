@@ -106,6 +106,23 @@ pub fn hash_message(h: u64, message: &[u8]) -> u64 {
     fnv1a(fnv1a(h, &(message.len() as u16).to_le_bytes()), message)
 }
 
+/// Reads the input into the start of `heap` (`read` copies as much as fits and returns the
+/// input's whole length, as `get_input_data` does), then runs the workload over the rest of
+/// the heap, from the next 8-byte boundary. An input larger than the heap is
+/// `Failure::Input` at the heap's length.
+pub fn run_with_input_in(
+    heap: &mut [u8],
+    read: impl FnOnce(&mut [u8]) -> u64,
+) -> Result<Report, Failure> {
+    let len = read(heap);
+    let Some(n) = usize::try_from(len).ok().filter(|&n| n <= heap.len()) else {
+        return Err(Failure::Input { offset: heap.len() });
+    };
+    let split = n.next_multiple_of(8).min(heap.len());
+    let (input, region) = heap.split_at_mut(split);
+    run(&input[..n], region)
+}
+
 /// Runs `input`'s operations through a [`ByteBufferDeque`] in a [`Slab`] over `region`.
 pub fn run(input: &[u8], region: &mut [u8]) -> Result<Report, Failure> {
     let mut slab = match Slab::<SLOT>::new(region) {

@@ -13,9 +13,8 @@ fn bump(by: u64) -> u64 {
 }
 
 #[no_mangle]
-pub extern "C" fn entrypoint(input: *const u64) -> u64 {
-    // SAFETY: the VM maps the input region at `input`; its first word is its length.
-    let n = unsafe { core::ptr::read_volatile(input) };
+pub extern "C" fn entrypoint() -> u64 {
+    let n = core::hint::black_box(2);
     bump(n) + bump(1)
 }
 

@@ -1,6 +1,6 @@
 //! `sdk-calls`: calls each `tako-sdk` wrapper, from the plain entry form
 //! `#[no_mangle] pub extern "C" fn entrypoint() -> u64` that reads its input with
-//! `tako_sdk::input()`. No allocator: the SDK must not require one.
+//! `tako_sdk::read_input`. No allocator: the SDK must not require one.
 //!
 //! Input: one command byte, then its argument bytes.
 //!
@@ -8,11 +8,12 @@
 //! |---------|------|--------|
 //! | `e` | echoes the argument as return data | `SUCCESS` |
 //! | `l` | logs the argument (UTF-8) with `log`, then its length with `log_u64(len, 1, 2, 3, 4)` | `SUCCESS`, or `INVALID_INPUT` if not UTF-8 |
-//! | `h` | `heap_size()` as 8-byte LE return data | `SUCCESS` |
-//! | `v` | `env().heap_size` as 8-byte LE return data | `SUCCESS` |
+//! | `h` | the heap size of `get_heap_region()` as 8-byte LE return data | `SUCCESS` |
+//! | `v` | `remaining_compute_units()` as 8-byte LE return data | `SUCCESS` |
 //! | `b` | tries 1025 bytes of return data (refused by the SDK), then sets 1024 | `SUCCESS` if refused with `Err(1025)` |
 //! | `m` | `copy`, `copy_within`, `fill`, `compare` over the argument (at most 256 bytes), return data = the 64-byte result described at `mem_calls` | `SUCCESS`, `CHECK_FAILED` if a refusal or comparison is wrong |
 //! | `a` | `abort()` | the VM's abort error |
+//! | `f` | logs `ln` with the `log` syscall, then return data = libm's `log` (natural logarithm) of the argument (an `f64`, 8 bytes LE), 8 bytes LE: the syscall and the math function of the same name must not bind to each other | `SUCCESS`, `INVALID_INPUT` if the argument is not 8 bytes |
 //!
 //! Anything else (including empty input): `INVALID_INPUT`.
 #![no_std]
@@ -22,7 +23,10 @@ tako_sdk::panic_handler!();
 /// The plain entry form (no `entrypoint!` macro).
 #[unsafe(no_mangle)]
 pub extern "C" fn entrypoint() -> u64 {
-    let input = tako_sdk::input();
+    let mut buf = [0u8; 1024];
+    let Ok(input) = tako_sdk::read_input(&mut buf) else {
+        return tako_sdk::INVALID_INPUT;
+    };
     let Some((&command, arg)) = input.split_first() else {
         return tako_sdk::INVALID_INPUT;
     };
@@ -39,17 +43,17 @@ pub extern "C" fn entrypoint() -> u64 {
             }
             Err(_) => tako_sdk::INVALID_INPUT,
         },
-        b'h' => match tako_sdk::set_return_data(&tako_sdk::heap_size().to_le_bytes()) {
+        b'h' => match tako_sdk::set_return_data(&tako_sdk::get_heap_region().1.to_le_bytes()) {
             Ok(()) => tako_sdk::SUCCESS,
             Err(_) => tako_sdk::CHECK_FAILED,
         },
-        b'v' => match tako_sdk::set_return_data(&tako_sdk::env().heap_size.to_le_bytes()) {
+        b'v' => match tako_sdk::set_return_data(&tako_sdk::remaining_compute_units().to_le_bytes()) {
             Ok(()) => tako_sdk::SUCCESS,
             Err(_) => tako_sdk::CHECK_FAILED,
         },
         b'b' => {
             let big = [0x5au8; tako_sdk::MAX_RETURN_DATA + 1];
-            if tako_sdk::set_return_data(&big) != Err(tako_sdk::MAX_RETURN_DATA + 1) {
+            if tako_sdk::set_return_data(&big) != Err(tako_sdk::MAX_RETURN_DATA as u64 + 1) {
                 return tako_sdk::CHECK_FAILED;
             }
             match tako_sdk::set_return_data(&big[..tako_sdk::MAX_RETURN_DATA]) {
@@ -59,7 +63,26 @@ pub extern "C" fn entrypoint() -> u64 {
         }
         b'm' => mem_calls(arg),
         b'a' => tako_sdk::abort(),
+        b'f' => natural_log(arg),
         _ => tako_sdk::INVALID_INPUT,
+    }
+}
+
+extern "C" {
+    /// libm's natural logarithm (compiler_builtins'), what `f64::ln` is in `std`.
+    fn log(x: f64) -> f64;
+}
+
+fn natural_log(arg: &[u8]) -> u64 {
+    let Ok(bytes) = <[u8; 8]>::try_from(arg) else {
+        return tako_sdk::INVALID_INPUT;
+    };
+    tako_sdk::log("ln");
+    // SAFETY: libm's `log` is a pure function of its argument.
+    let y = unsafe { log(f64::from_le_bytes(bytes)) };
+    match tako_sdk::set_return_data(&y.to_le_bytes()) {
+        Ok(()) => tako_sdk::SUCCESS,
+        Err(_) => tako_sdk::CHECK_FAILED,
     }
 }
 

@@ -198,6 +198,7 @@ pub(super) fn needs_helpers(module: LLVMModuleRef) -> bool {
     ir::functions(module).into_iter().any(|f| {
         needed_by(f)
             .iter()
+            .filter(|n| tako_abi::syscall_for_symbol(n).is_none())
             .any(|n| n.starts_with("__") || libm_name_set(n))
     })
 }
@@ -318,7 +319,7 @@ pub(super) fn link(module: LLVMModuleRef, rlib: &Path) -> Result<Vec<String>, St
                 continue;
             }
             let name = ir::name(f);
-            if mem.contains(name.as_str()) || tako_abi::syscall(&name).is_some() {
+            if mem.contains(name.as_str()) || tako_abi::syscall_for_symbol(&name).is_some() {
                 let mut bb = LLVMGetFirstBasicBlock(f);
                 while !bb.is_null() {
                     let next = LLVMGetNextBasicBlock(bb);

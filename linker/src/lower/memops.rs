@@ -3,7 +3,7 @@
 //!
 //! LLVM's BPF backend expands a memory intrinsic of known length into loads and stores
 //! (up to 128 stores) because the kernel's BPF has no `memcpy`. In the TAKO VM every
-//! instruction costs 1 CU while `tako_memcpy` & co. cost `max(10, n / 250)`: copying a
+//! instruction costs 1 CU while `tos_memcpy` & co. cost `max(10, n / 250)`: copying a
 //! 1 KiB buffer inline costs 256 CU (more when the alignment is below 8), the syscall 10.
 //! This rewrite compares the two with the VM's prices and calls the syscall when the
 //! inline sequence would cost more. Variable lengths already become syscalls (the
@@ -14,10 +14,20 @@ use llvm_sys::prelude::*;
 
 use super::ir::{self, Builder, NONAME};
 
-/// CU of the syscall for `n` bytes, plus the instructions that set up its three argument
-/// registers (the VM's default prices: see vm-harness `SyscallPrices`).
-fn syscall_cost(n: u64) -> u64 {
-    (n / 250).max(10) + 4
+/// The memory syscall of `kind`, from the ABI's table.
+fn spec(kind: Kind) -> &'static tako_abi::SyscallSpec {
+    let name = match kind {
+        Kind::Copy => "tos_memcpy",
+        Kind::Move => "tos_memmove",
+        Kind::Set => "tos_memset",
+    };
+    tako_abi::syscall(name).expect("the ABI lists the memory syscalls")
+}
+
+/// CU of the syscall for `n` bytes (its price in the ABI's table), plus the instructions
+/// that set up its three argument registers.
+fn syscall_cost(kind: Kind, n: u64) -> u64 {
+    spec(kind).price.charge([0, 0, n, 0, 0], 0) + 4
 }
 
 /// CU of LLVM's inline expansion: one load and one store per word for copies, one store
@@ -41,7 +51,7 @@ enum Kind {
 
 /// Whether the syscall is cheaper than the inline expansion (pure, for tests).
 fn prefer_syscall(kind: Kind, n: u64, align: u64) -> bool {
-    n > 0 && inline_cost(kind, n, align) > syscall_cost(n)
+    n > 0 && inline_cost(kind, n, align) > syscall_cost(kind, n)
 }
 
 fn kind_of(callee: &str) -> Option<Kind> {
@@ -133,23 +143,17 @@ pub(super) fn lower(module: LLVMModuleRef) -> usize {
         for &(call, kind) in &sites {
             builder.before(call);
             let b = builder.0;
-            let (name, second) = match kind {
-                Kind::Copy => (
-                    c"tako_memcpy",
-                    LLVMBuildPtrToInt(b, LLVMGetOperand(call, 1), i64_ty, NONAME),
-                ),
-                Kind::Move => (
-                    c"tako_memmove",
-                    LLVMBuildPtrToInt(b, LLVMGetOperand(call, 1), i64_ty, NONAME),
-                ),
-                Kind::Set => (
-                    c"tako_memset",
-                    LLVMBuildZExt(b, LLVMGetOperand(call, 1), i64_ty, NONAME),
-                ),
+            let second = match kind {
+                Kind::Copy | Kind::Move => {
+                    LLVMBuildPtrToInt(b, LLVMGetOperand(call, 1), i64_ty, NONAME)
+                }
+                Kind::Set => LLVMBuildZExt(b, LLVMGetOperand(call, 1), i64_ty, NONAME),
             };
+            let name = std::ffi::CString::new(spec(kind).symbol)
+                .expect("syscall symbols have no NUL byte");
             let dst = LLVMBuildPtrToInt(b, LLVMGetOperand(call, 0), i64_ty, NONAME);
             let len = LLVMBuildZExtOrBitCast(b, LLVMGetOperand(call, 2), i64_ty, NONAME);
-            let (f, fn_ty) = syscall_decl(module, name);
+            let (f, fn_ty) = syscall_decl(module, &name);
             let mut args = [dst, second, len];
             LLVMBuildCall2(b, fn_ty, f, args.as_mut_ptr(), 3, NONAME);
             LLVMInstructionEraseFromParent(call);

@@ -22,16 +22,11 @@ mod writer;
 pub use error::RelinkError;
 pub use layout::{relink, Relinked};
 
-/// Maps an undefined symbol to the syscall that implements it: a TAKO syscall by its own
-/// name, or a libcall (`memcpy`, `__bpf_trap`, ...) by [`tako_abi::LIBCALLS`].
+/// Maps an undefined symbol to the syscall that implements it: a declaration of
+/// `tako_abi::sys` (`__tako_sys_log`), or a libcall (`memcpy`, ...) by
+/// [`tako_abi::LIBCALLS`]. A bare name (`log`) is not a syscall: it is some other function.
 pub fn syscall_for(name: &str) -> Option<&'static str> {
-    if let Some(spec) = tako_abi::syscall(name) {
-        return Some(spec.name);
-    }
-    tako_abi::LIBCALLS
-        .iter()
-        .find(|(libc, _)| *libc == name)
-        .map(|(_, sys)| *sys)
+    tako_abi::syscall_for_symbol(name).map(|spec| spec.name)
 }
 
 /// Demangles a Rust symbol name without its hash; other names pass through. LLVM's
@@ -54,10 +49,19 @@ mod tests {
 
     #[test]
     fn mem_functions_resolve_to_syscalls() {
-        assert_eq!(syscall_for("memcpy"), Some("tako_memcpy"));
-        assert_eq!(syscall_for("bcmp"), Some("tako_memcmp"));
-        assert_eq!(syscall_for("tako_log"), Some("tako_log"));
-        assert_eq!(syscall_for("__bpf_trap"), Some("tako_abort"));
+        assert_eq!(syscall_for("memcpy"), Some("tos_memcpy"));
+        assert_eq!(syscall_for("bcmp"), None, "tako-sdk defines bcmp");
+        assert_eq!(syscall_for("__tako_sys_log"), Some("log"));
+        assert_eq!(
+            syscall_for("log"),
+            None,
+            "libm's log is a function, not the syscall"
+        );
+        assert_eq!(
+            syscall_for("__bpf_trap"),
+            None,
+            "tako-sdk defines __bpf_trap"
+        );
         assert_eq!(syscall_for("__multi3"), None);
     }
 

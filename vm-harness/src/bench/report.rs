@@ -16,7 +16,7 @@ alloc_free_64_net_cu = marginal of (alloc 64 B, write, dealloc) - the BASELINE m
 box_u64_net_cu = marginal of Box::new(black_box(i)) (layout known at compile time) - the marginal of the same \
 loop without the allocation (BOX_BASELINE: the value written to a stack slot whose address goes through black_box), \
 same counts. first_alloc_cu = CU(1 allocation of 8 B) - CU(0), the whole first iteration (compare with \
-marginal_cu[8]; TosAllocator sets its header up there, reading the heap size from the VM's environment region). vec_push_1000.cu and btreemap_1000.cu = CU(count) - CU(count 0) of the same .so (the \
+marginal_cu[8]; TosAllocator sets its header up there, with the 32 KiB every VM maps and no syscall). vec_push_1000.cu and btreemap_1000.cu = CU(count) - CU(count 0) of the same .so (the \
 contract's entry and return data excluded; run_cu is the whole run); heap_bytes = bytes the allocator holds at the end (its own count; \
 bumps include their 8-byte cursor word; SyscallAllocator: the VM's tako_alloc high-water mark); \
 peak_heap_bytes likewise at the peak (PoolAllocator: its bump high-water mark; FirstFitAllocator: its peak of blocks in use). \

@@ -149,7 +149,9 @@ impl<'a> Bench<'a> {
             cu_limit: CU_LIMIT,
             ..Config::default()
         };
-        config.prices.alloc = allocator.alloc_price;
+        if let Some(cu) = allocator.alloc_price {
+            config.prices = config.prices.with_alloc(cu);
+        }
         let program = runner::load(so, false).map_err(|e| format!("does not load: {e}"))?;
         Ok(Self {
             program,
@@ -166,14 +168,13 @@ impl<'a> Bench<'a> {
     /// One run; a fault or malformed return data is the reason it could not be measured.
     pub fn run(&self, pattern: u64, count: u64, size: u64) -> Result<Run, String> {
         let what = || format!("pattern {pattern} count {count} size {size}");
-        let outcome = runner::execute(
-            &self.program,
-            &input(pattern, count, size),
-            &self.config,
-            None,
-        )
-        .map_err(|e| format!("{}: {e}", what()))?
-        .outcome;
+        let setup = runner::CallSetup {
+            input: input(pattern, count, size),
+            ..runner::CallSetup::default()
+        };
+        let outcome = runner::execute(&self.program, &setup, &self.config, None)
+            .map_err(|e| format!("{}: {e}", what()))?
+            .outcome;
         if let Some(fault) = &outcome.error {
             return Err(format!(
                 "{}: {} ({}) after {} CU",

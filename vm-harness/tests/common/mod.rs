@@ -17,8 +17,8 @@ pub mod faults {
     pub const MEMCPY_OVERLAP: u64 = 6;
     pub const SYSCALL_TOUR: u64 = 7;
     pub const STACK_GAP: u64 = 8;
-    pub const WRITE_ENV: u64 = 9;
-    pub const ENV_HEAP_SIZE: u64 = 10;
+    pub const WRITE_INPUT_REGION: u64 = 9;
+    pub const HEAP_REGION: u64 = 10;
     /// Not a variant: the contract returns INVALID_INPUT.
     pub const NONE: u64 = 99;
 }

@@ -1,0 +1,41 @@
+//! Logging: `log`, `log_u64`, `log_pubkey` (the formatting `log!` is in [`crate::fmt`]).
+
+use crate::raw;
+
+/// Logs `message` (UTF-8, at most [`tako_abi::MAX_LOG_SIZE`] bytes: the VM refuses a
+/// longer one). Costs 100 CU + 1 per byte.
+#[inline]
+pub fn log(message: &str) {
+    // SAFETY: `(ptr, len)` is a live, readable byte range for the duration of the call;
+    // the VM only reads it.
+    unsafe {
+        raw::log(message.as_ptr() as u64, message.len() as u64);
+    }
+}
+
+/// Logs five `u64` values (the VM prints them in hexadecimal). Costs 100 CU.
+#[inline]
+pub fn log_u64(a: u64, b: u64, c: u64, d: u64, e: u64) {
+    // SAFETY: plain values, no memory is shared with the VM.
+    unsafe {
+        raw::log_u64(a, b, c, d, e);
+    }
+}
+
+/// Logs a 32-byte key or address (the VM prints it in hexadecimal). Costs 100 CU.
+#[inline]
+pub fn log_pubkey(key: &[u8; 32]) {
+    // SAFETY: 32 readable bytes for the duration of the call; the VM only reads them.
+    unsafe {
+        raw::log_pubkey(key.as_ptr() as u64);
+    }
+}
+
+/// Logs a message, formatted like [`log!`](crate::log!) (TOS's name for it; a plain
+/// string literal is logged without formatting code).
+#[macro_export]
+macro_rules! debug_log {
+    ($($arg:tt)*) => {
+        $crate::fmt::log_fmt(::core::format_args!($($arg)*))
+    };
+}
