@@ -875,3 +875,96 @@ mod docs {
         );
     }
 }
+
+/// Every example contract on both engines (solana-sbpf and tos-tbpf, SBPF V0): identical
+/// return values, logs, return data, storage, events, syscalls and CU. Fault kinds agree;
+/// the wording of an access violation is each engine's own (solana-sbpf names the region,
+/// tos-tbpf says "unknown section"), so only its address is compared.
+mod engines {
+    use super::*;
+    use vm_harness::Engine;
+
+    fn on(engine: Engine, variant: Variant, input: &[u8], heap: u64) -> Outcome {
+        let config = Config {
+            engine,
+            heap_size: heap,
+            cu_limit: 1_000_000,
+            ..Config::default()
+        };
+        run_with(variant, input, &config)
+    }
+
+    fn same(variant: Variant, input: &[u8], heap: u64) {
+        let a = on(Engine::Sbpf, variant, input, heap);
+        let b = on(Engine::Tbpf, variant, input, heap);
+        let what = format!("{} {:?} input {input:02x?}", variant.0, variant.1);
+        assert_eq!(a.return_value, b.return_value, "{what}");
+        assert_eq!(a.logs, b.logs, "{what}");
+        assert_eq!(a.return_data, b.return_data, "{what}");
+        assert_eq!(a.storage_writes, b.storage_writes, "{what}");
+        assert_eq!(a.events, b.events, "{what}");
+        assert_eq!(a.state, b.state, "{what}");
+        assert_eq!(a.syscalls, b.syscalls, "{what}");
+        assert_eq!(a.heap_used, b.heap_used, "{what}");
+        assert_eq!(a.allocator, b.allocator, "{what}");
+        // The engines meter alike: the same instructions and syscall prices.
+        assert_eq!(a.cu_consumed, b.cu_consumed, "{what}");
+        match (&a.error, &b.error) {
+            (None, None) => {}
+            (Some(x), Some(y)) => {
+                assert_eq!(x.kind, y.kind, "{what}: {x} vs {y}");
+                if x.kind == FaultKind::AccessViolation {
+                    let addr = |m: &str| {
+                        m.split("address ")
+                            .nth(1)
+                            .and_then(|r| r.split(' ').next())
+                            .map(String::from)
+                    };
+                    assert_eq!(addr(&x.message), addr(&y.message), "{what}: {x} vs {y}");
+                } else {
+                    assert_eq!(x.message, y.message, "{what}");
+                }
+            }
+            _ => panic!("{what}: {:?} vs {:?}", a.error, b.error),
+        }
+    }
+
+    #[test]
+    fn every_example_gives_the_same_results_on_both_engines() {
+        let heap = DEFAULT_HEAP_SIZE;
+        same(("basic", &[]), b"", heap);
+        same(("counter", &[]), b"", heap);
+        same(("counter", &[]), &7u64.to_le_bytes(), heap);
+        same(("counter", &[]), b"bad", heap);
+        same(("link-check", &[]), &[9], heap);
+        same(COLLECTIONS, &u64_input(57), heap);
+        same(COLLECTIONS_SYSCALL, &u64_input(57), heap);
+        same(("full-rust", &[]), b"", heap);
+        for v in 0..=10u64 {
+            same(("vm-faults", &[]), &v.to_le_bytes(), heap);
+        }
+        for i in 0..=3u64 {
+            same(OOM, &u64_input(i), heap);
+        }
+        for c in [&b"eabc"[..], b"lhello", b"h", b"v", b"b", b"a", b"z"] {
+            same(SDK_CALLS, c, heap);
+        }
+        same(
+            SDK_CALLS,
+            &[&b"f"[..], &10.0f64.to_le_bytes()].concat(),
+            heap,
+        );
+        same(BIG_HEAP, &u64_input(100), tako_abi::MAX_HEAP_SIZE);
+        same(BIG_HEAP, b"", heap);
+        same(
+            ("message-queue", &[]),
+            &[0x01, 0x03, 0x00, 1, 2, 3, 0x02, 0x00],
+            heap,
+        );
+        for pattern in [0u64, 1, 2, 3] {
+            same(BENCH_TOS, &bench_input(pattern, 20, 16), heap);
+            same(BENCH_POOL, &bench_input(pattern, 20, 16), heap);
+            same(BENCH_FIRST_FIT, &bench_input(pattern, 20, 16), heap);
+        }
+    }
+}

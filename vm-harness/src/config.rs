@@ -26,8 +26,10 @@ pub struct Config {
     /// Compute units the run may consume (instructions plus syscall prices); at least 1.
     /// Default 200,000.
     pub cu_limit: u64,
-    /// Run the JIT-compiled program instead of the interpreter.
+    /// Run the JIT-compiled program instead of the interpreter (solana-sbpf only).
     pub jit: bool,
+    /// The VM that runs the program. Default solana-sbpf.
+    pub engine: crate::Engine,
     /// What each syscall costs.
     pub prices: SyscallPrices,
 }
@@ -38,6 +40,7 @@ impl Default for Config {
             heap_size: DEFAULT_HEAP_SIZE,
             cu_limit: DEFAULT_CU_LIMIT,
             jit: false,
+            engine: crate::Engine::Sbpf,
             prices: SyscallPrices::default(),
         }
     }
@@ -49,6 +52,12 @@ impl Config {
         validate_heap_size(self.heap_size)?;
         if self.cu_limit == 0 {
             return Err(VmError::Config("the CU limit must be at least 1".into()));
+        }
+        if self.jit && self.engine != crate::Engine::Sbpf {
+            return Err(VmError::Config(format!(
+                "the JIT is solana-sbpf's; the {} engine runs the interpreter, as TOS's executor does",
+                self.engine
+            )));
         }
         self.prices.validate()
     }

@@ -50,6 +50,9 @@ pub enum VmError {
         /// Index of the calling instruction in `.text`.
         instruction: usize,
     },
+    /// The tos-tbpf engine could not load or set up the program (its own wording, named).
+    #[error("{0}")]
+    Engine(String),
     /// The verifier refused the bytecode.
     #[error("the verifier rejected the program: {0}")]
     Verify(String),

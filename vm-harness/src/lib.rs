@@ -20,23 +20,24 @@
 pub mod bench;
 pub mod chain;
 mod config;
-mod context;
 mod elf_check;
+mod engine;
 mod error;
 mod outcome;
 mod profile;
-mod runner;
 pub mod syscalls;
 pub mod testing;
 
 pub use chain::{Address, CallEnv, ChainState, Event};
 pub use config::{validate_heap_size, Config, SyscallPrices, DEFAULT_CU_LIMIT};
-pub use context::TakoContext;
 pub use elf_check::{preflight, EM_BPF, EM_SBPF};
+pub use engine::sbpf::sbpf_config;
+pub use engine::sbpf_context::TakoContext;
+pub use engine::tbpf::tbpf_config;
+pub use engine::Engine;
 pub use error::{FaultKind, RuntimeError, VmError};
 pub use outcome::{allocator_json, Outcome};
 pub use profile::{profile, render as render_profile, FunctionCost, Profile};
-pub use runner::sbpf_config;
 pub use syscalls::Host;
 
 /// Loads, verifies and runs the contract `so` with `input` (what `get_input_data` returns)
@@ -63,11 +64,20 @@ pub fn call(
     config: &Config,
 ) -> Result<Outcome, VmError> {
     config.validate()?;
-    let program = runner::load(so, config.jit)?;
-    let setup = runner::CallSetup {
+    let setup = engine::CallSetup {
         input: input.to_vec(),
         env: env.clone(),
         state: state.clone(),
     };
-    Ok(runner::execute(&program, &setup, config, None)?.outcome)
+    let execution = match config.engine {
+        Engine::Sbpf => {
+            let program = engine::sbpf::load(so, config.jit)?;
+            engine::sbpf::execute(&program, &setup, config, None)?
+        }
+        Engine::Tbpf => {
+            let program = engine::tbpf::load(so)?;
+            engine::tbpf::execute(&program, &setup, config)?
+        }
+    };
+    Ok(execution.outcome)
 }

@@ -54,7 +54,7 @@ const EXIT_WORSE: u8 = 1;
 #[command(
     name = "tako-vm",
     version,
-    about = "Run and meter TAKO contracts (SBPF V0 .so) in solana-sbpf"
+    about = "Run and meter TAKO contracts (SBPF .so) as TOS's executor runs them, on solana-sbpf or tos-tbpf"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -110,9 +110,13 @@ struct RunArgs {
     /// Compute-unit limit.
     #[arg(long, default_value_t = vm_harness::DEFAULT_CU_LIMIT)]
     cu_limit: u64,
-    /// Run the JIT-compiled program instead of the interpreter (profile always interprets).
+    /// Run the JIT-compiled program instead of the interpreter (profile always interprets;
+    /// solana-sbpf only).
     #[arg(long)]
     jit: bool,
+    /// The VM: sbpf (solana-sbpf 0.26, the default) or tbpf (tos-tbpf 0.14.1, TOS's).
+    #[arg(long, default_value_t = vm_harness::Engine::Sbpf)]
+    engine: vm_harness::Engine,
     /// Print the outcome as one JSON object.
     #[arg(long)]
     json: bool,
@@ -157,6 +161,7 @@ impl RunArgs {
             heap_size: self.heap_size,
             cu_limit: self.cu_limit,
             jit: self.jit,
+            engine: self.engine,
             ..Config::default()
         }
     }

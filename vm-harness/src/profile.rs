@@ -8,9 +8,10 @@ use goblin::elf::Elf;
 use solana_sbpf::ebpf;
 
 use crate::config::Config;
+use crate::engine::sbpf::{execute, load, Program};
+use crate::engine::CallSetup;
 use crate::error::VmError;
 use crate::outcome::Outcome;
-use crate::runner::{execute, load, CallSetup, Program};
 
 /// CU spent in one function (its own instructions and the syscalls it called; callees are
 /// counted separately).
@@ -56,6 +57,12 @@ impl Profile {
 /// Runs `so` in the interpreter with an instruction trace and attributes its CU.
 pub fn profile(so: &[u8], input: &[u8], config: &Config) -> Result<Profile, VmError> {
     config.validate()?;
+    if config.engine != crate::Engine::Sbpf {
+        return Err(VmError::Config(format!(
+            "profile traces instructions on solana-sbpf only; run it without --engine {}",
+            config.engine
+        )));
+    }
     let program = load(so, false)?;
     let mut trace = Vec::new();
     let setup = CallSetup {

@@ -359,3 +359,28 @@ fn call_value_moves_with_a_successful_call_only() {
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("an address is 32 bytes"), "{stderr}");
 }
+
+#[test]
+fn engine_option_runs_tos_tbpf_and_refuses_its_jit() {
+    let so = contract_path("counter");
+    let so = so.to_str().unwrap();
+    let sbpf = json_of(&tako_vm(&["run", so, "--json"]));
+    let tbpf = json_of(&tako_vm(&["run", so, "--json", "--engine", "tbpf"]));
+    for key in [
+        "return_value",
+        "cu_consumed",
+        "logs",
+        "return_data",
+        "storage_writes",
+    ] {
+        assert_eq!(sbpf[key], tbpf[key], "{key}");
+    }
+    let out = tako_vm(&["run", so, "--engine", "tbpf", "--jit"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("the JIT is solana-sbpf's"), "{stderr}");
+    let out = tako_vm(&["run", so, "--engine", "evm"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("unknown engine `evm`"), "{stderr}");
+}

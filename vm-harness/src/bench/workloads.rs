@@ -8,7 +8,8 @@ use tako_abi::code::{OUT_OF_MEMORY, SUCCESS};
 
 use super::Allocator;
 use crate::config::Config;
-use crate::runner::{self, Program};
+use crate::engine::sbpf::{self as runner, Program};
+use crate::engine::CallSetup;
 
 /// A figure, or why it could not be measured.
 pub type Measured = Result<f64, String>;
@@ -168,9 +169,9 @@ impl<'a> Bench<'a> {
     /// One run; a fault or malformed return data is the reason it could not be measured.
     pub fn run(&self, pattern: u64, count: u64, size: u64) -> Result<Run, String> {
         let what = || format!("pattern {pattern} count {count} size {size}");
-        let setup = runner::CallSetup {
+        let setup = CallSetup {
             input: input(pattern, count, size),
-            ..runner::CallSetup::default()
+            ..CallSetup::default()
         };
         let outcome = runner::execute(&self.program, &setup, &self.config, None)
             .map_err(|e| format!("{}: {e}", what()))?

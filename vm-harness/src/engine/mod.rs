@@ -1,0 +1,308 @@
+//! The execution engines and what they share. Each engine loads a program, maps TOS's
+//! executor regions (program, 256 KiB stack without gaps, heap; nothing else), sets no
+//! argument register, runs the syscalls of [`crate::syscalls::Host`], and hands back its
+//! result as an [`EngineFault`] or `r0`; [`finish`] turns that into the same
+//! [`Outcome`] for every engine, and commits the chain state only when the call returned 0.
+//!
+//! - [`sbpf`]: Anza's solana-sbpf `=0.26.0` (interpreter or JIT, instruction traces for
+//!   the profiler): the default.
+//! - [`tbpf`]: TOS's fork, tos-tbpf `=0.14.1`, interpreted, configured as TOS's executor
+//!   configures it: the chain's own VM.
+
+pub(crate) mod sbpf;
+pub(crate) mod sbpf_context;
+pub(crate) mod tbpf;
+
+use std::time::Duration;
+
+use tako_abi::Trap;
+
+use crate::chain::{self, ChainState};
+use crate::config::Config;
+use crate::error::{FaultKind, RuntimeError, VmError};
+use crate::outcome::Outcome;
+use crate::syscalls::{Host, SyscallFault};
+
+/// Which VM runs the program.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Engine {
+    /// solana-sbpf 0.26 (interpreter, or JIT with `Config::jit`).
+    #[default]
+    Sbpf,
+    /// tos-tbpf 0.14.1, the VM TOS's node runs (interpreter).
+    Tbpf,
+}
+
+impl Engine {
+    /// Every engine.
+    pub const ALL: [Engine; 2] = [Engine::Sbpf, Engine::Tbpf];
+
+    /// The name the CLI takes (`sbpf`, `tbpf`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Engine::Sbpf => "sbpf",
+            Engine::Tbpf => "tbpf",
+        }
+    }
+}
+
+impl std::fmt::Display for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Engine {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        Engine::ALL
+            .into_iter()
+            .find(|e| e.as_str() == s)
+            .ok_or_else(|| format!("unknown engine `{s}`; the engines are sbpf (solana-sbpf 0.26) and tbpf (tos-tbpf 0.14.1)"))
+    }
+}
+
+/// One call: its input, who makes it, and the chain state it starts from.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CallSetup {
+    /// The bytes `get_input_data` returns.
+    pub input: Vec<u8>,
+    /// Who calls, in which block.
+    pub env: chain::CallEnv,
+    /// The state before the call.
+    pub state: ChainState,
+}
+
+/// Everything one execution produced.
+pub(crate) struct Execution {
+    /// The run's outcome.
+    pub outcome: Outcome,
+    /// Every syscall price charged, in call order.
+    pub syscall_charges: Vec<u64>,
+}
+
+/// The host state a call starts with: the call's value moved from the sender to the
+/// contract first; a sender who cannot pay it is refused before anything runs.
+pub(crate) fn host_for(call: &CallSetup, config: &Config) -> Result<Host, VmError> {
+    let mut state = call.state.clone();
+    let env = &call.env;
+    if env.value > 0 && env.sender != env.contract {
+        let have = state.balance(&env.sender);
+        let credited = state.balance(&env.contract).checked_add(env.value);
+        match credited {
+            Some(credited) if have >= env.value => {
+                state.set_balance(env.sender, have - env.value);
+                state.set_balance(env.contract, credited);
+            }
+            _ => {
+                return Err(VmError::Config(format!(
+                    "the sender {} holds {have}, less than the call's value {} (or the \
+                     contract's balance would overflow)",
+                    hex::encode(env.sender),
+                    env.value
+                )))
+            }
+        }
+    }
+    Ok(Host::new(
+        config.cu_limit,
+        config.prices.clone(),
+        config.heap_size,
+        call.input.clone(),
+        env.clone(),
+        state,
+    ))
+}
+
+/// What ended a run, in terms every engine's error maps to.
+#[derive(Debug)]
+pub(crate) enum EngineFault {
+    /// The CU budget ran out (instructions or a syscall's price).
+    Budget,
+    /// More nested calls than the limit.
+    CallDepth,
+    /// A load or store outside the regions; `addr` is the address.
+    Access { addr: u64, message: String },
+    /// An access outside the stack.
+    Stack { message: String },
+    /// Division by zero or overflow.
+    Division { message: String },
+    /// An instruction the VM refuses at run time.
+    Instruction { message: String },
+    /// A syscall's own fault.
+    Syscall(SyscallFault),
+    /// Anything else the engine reports.
+    Other { message: String },
+}
+
+/// The runtime error of `fault`, at instruction `pc`, after `consumed` of `limit` CU;
+/// `last_log` names the trap a panic or an allocation failure ends at.
+pub(crate) fn runtime_error(
+    fault: EngineFault,
+    consumed: u64,
+    limit: u64,
+    pc: u64,
+    last_log: Option<&String>,
+) -> RuntimeError {
+    let budget = || RuntimeError {
+        kind: FaultKind::ComputeBudgetExceeded,
+        message: format!("compute budget exceeded: {consumed} CU consumed (limit {limit})"),
+    };
+    let at = |kind, message: String| RuntimeError {
+        kind,
+        message: format!("{message}; at instruction #{pc} of .text"),
+    };
+    match fault {
+        EngineFault::Budget | EngineFault::Syscall(SyscallFault::ComputeBudget) => budget(),
+        EngineFault::CallDepth => at(
+            FaultKind::CallDepthExceeded,
+            format!(
+                "call depth exceeded: more than {} nested calls, unbounded recursion?",
+                tako_abi::MAX_CALL_DEPTH
+            ),
+        ),
+        EngineFault::Access { addr, .. } if Trap::at(addr).is_some() => {
+            trap_fault(Trap::at(addr).expect("checked"), last_log)
+        }
+        EngineFault::Access { message, .. } => at(FaultKind::AccessViolation, lowercase_first(&message)),
+        EngineFault::Stack { message } => at(
+            FaultKind::StackOverflow,
+            format!(
+                "stack overflow: {} (the 256 KiB stack holds 32 nested SBPF V0 calls of 4 KiB frames)",
+                lowercase_first(&message)
+            ),
+        ),
+        EngineFault::Division { message } => at(FaultKind::DivisionError, message),
+        EngineFault::Instruction { message } => at(FaultKind::InvalidInstruction, message),
+        EngineFault::Syscall(fault) => RuntimeError {
+            kind: fault.kind(),
+            message: fault.to_string(),
+        },
+        EngineFault::Other { message } => RuntimeError {
+            kind: FaultKind::Other,
+            message,
+        },
+    }
+}
+
+/// The fault a store to a trap address stands for, with `last_log` (what the SDK logged
+/// just before it: `panicked at src/lib.rs:10:5`) as its message.
+fn trap_fault(trap: Trap, last_log: Option<&String>) -> RuntimeError {
+    let logged = |prefix: &str| last_log.filter(|l| l.starts_with(prefix)).cloned();
+    match trap {
+        Trap::Abort => RuntimeError {
+            kind: FaultKind::Abort,
+            message: "the contract aborted".into(),
+        },
+        Trap::Panic => RuntimeError {
+            kind: FaultKind::Panic,
+            message: logged("panicked at").unwrap_or_else(|| "the contract panicked".into()),
+        },
+        Trap::AllocError => RuntimeError {
+            kind: FaultKind::AllocError,
+            message: logged("memory allocation of")
+                .unwrap_or_else(|| "an infallible allocation failed".into()),
+        },
+    }
+}
+
+fn lowercase_first(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// The outcome of a run that ended with `result` (`r0` or the fault) after `consumed` CU,
+/// leaving `heap`. As TOS's node: only a call that returns 0 commits its state, transfers
+/// and events; a fault or any other return code commits nothing.
+pub(crate) fn finish(
+    mut host: Host,
+    call: &CallSetup,
+    config: &Config,
+    heap: &[u8],
+    result: Result<u64, (EngineFault, u64)>,
+    consumed: u64,
+    run_time: Duration,
+) -> Execution {
+    let (return_value, error) = match result {
+        Ok(r0) => (Some(r0), None),
+        Err((fault, pc)) => (
+            None,
+            Some(runtime_error(
+                fault,
+                consumed,
+                config.cu_limit,
+                pc,
+                host.logs.last(),
+            )),
+        ),
+    };
+    let touched = heap
+        .iter()
+        .rposition(|&b| b != 0)
+        .map_or(0, |i| i as u64 + 1);
+    let succeeded = return_value == Some(tako_abi::code::SUCCESS);
+    let committed = succeeded.then(|| std::mem::take(&mut host.state));
+    let contract = &call.env.contract;
+    let (storage_writes, balance_changes, events) = match &committed {
+        Some(after) => (
+            chain::storage_diff(
+                call.state.storage.get(contract),
+                after.storage.get(contract),
+            ),
+            chain::balance_diff(&call.state, after),
+            std::mem::take(&mut host.events),
+        ),
+        None => (Vec::new(), Vec::new(), Vec::new()),
+    };
+    let outcome = Outcome {
+        return_value,
+        cu_consumed: consumed,
+        logs: std::mem::take(&mut host.logs),
+        return_data: std::mem::take(&mut host.return_data),
+        heap_used: touched.max(host.bump_next),
+        allocator: tos_alloc::inspect::inspect_vm(heap),
+        error,
+        run_time,
+        events,
+        storage_writes,
+        balance_changes,
+        state: committed,
+        syscalls: std::mem::take(&mut host.calls),
+    };
+    Execution {
+        outcome,
+        syscall_charges: std::mem::take(&mut host.syscall_charges),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn traps_are_named_by_their_address_and_logged_message() {
+        let log = "panicked at src/lib.rs:3:5".to_string();
+        let f = trap_fault(Trap::Panic, Some(&log));
+        assert_eq!(
+            (f.kind, f.message.as_str()),
+            (FaultKind::Panic, log.as_str())
+        );
+        let f = trap_fault(Trap::AllocError, Some(&log));
+        assert_eq!(f.kind, FaultKind::AllocError);
+        assert_eq!(
+            f.message, "an infallible allocation failed",
+            "an unrelated log is not the message"
+        );
+        assert_eq!(trap_fault(Trap::Abort, None).kind, FaultKind::Abort);
+    }
+
+    #[test]
+    fn engines_parse_by_name() {
+        assert_eq!("tbpf".parse::<Engine>(), Ok(Engine::Tbpf));
+        assert!("x".parse::<Engine>().unwrap_err().contains("sbpf"));
+    }
+}

@@ -1,0 +1,311 @@
+//! The tos-tbpf engine: TOS's own VM crate (`=0.14.1`), configured as TOS's executor
+//! configures it (`Config::default()` with SBPF V0..=V3, 64 nested calls, aligned memory
+//! mapping, broken ELFs accepted, no verifier call in TOS's node: the local VM still runs
+//! the requisite verifier), interpreted. The syscalls are [`Host::syscall`], the same code
+//! the solana-sbpf engine runs.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use tako_abi::{MAX_CALL_DEPTH, MM_HEAP_START, MM_STACK_START, STACK_SIZE};
+use tos_tbpf::aligned_memory::AlignedMemory;
+use tos_tbpf::declare_builtin_function;
+use tos_tbpf::ebpf::HOST_ALIGN;
+use tos_tbpf::elf::{ElfError, Executable};
+use tos_tbpf::error::{EbpfError, ProgramResult};
+use tos_tbpf::memory_region::{AccessType, MemoryMapping, MemoryRegion};
+use tos_tbpf::program::{BuiltinProgram, TBPFVersion};
+use tos_tbpf::verifier::RequisiteVerifier;
+use tos_tbpf::vm::{Config as TbpfConfig, ContextObject, EbpfVm};
+
+use super::{finish, host_for, CallSetup, EngineFault, Execution};
+use crate::config::Config;
+use crate::elf_check;
+use crate::error::VmError;
+use crate::syscalls::{Host, Memory, SyscallFault};
+
+/// A loaded, verified program on tos-tbpf.
+pub(crate) type Program = Executable<TbpfContext>;
+
+/// tos-tbpf's settings as TOS's executor sets them.
+pub fn tbpf_config() -> TbpfConfig {
+    TbpfConfig {
+        max_call_depth: MAX_CALL_DEPTH as usize,
+        enabled_tbpf_versions: TBPFVersion::V0..=TBPFVersion::V3,
+        aligned_memory_mapping: true,
+        reject_broken_elfs: false,
+        ..TbpfConfig::default()
+    }
+}
+
+/// The context object of a run on tos-tbpf: the call's [`Host`].
+pub struct TbpfContext {
+    host: Host,
+}
+
+impl ContextObject for TbpfContext {
+    fn consume(&mut self, amount: u64) {
+        self.host.consume(amount);
+    }
+
+    fn get_remaining(&self) -> u64 {
+        self.host.remaining()
+    }
+}
+
+/// tos-tbpf's memory mapping as the syscalls' [`Memory`].
+struct Mapped<'a, 'b>(&'a mut MemoryMapping<'b>);
+
+impl Mapped<'_, '_> {
+    fn host_addr(
+        &self,
+        syscall: &'static str,
+        access: AccessType,
+        addr: u64,
+        len: u64,
+    ) -> Result<*mut u8, SyscallFault> {
+        match self.0.map(access, addr, len) {
+            ProgramResult::Ok(host) => Ok(host as *mut u8),
+            ProgramResult::Err(err) => Err(SyscallFault::Memory {
+                syscall,
+                message: err.to_string(),
+            }),
+        }
+    }
+}
+
+impl Memory for Mapped<'_, '_> {
+    fn read(&self, syscall: &'static str, addr: u64, len: u64) -> Result<Vec<u8>, SyscallFault> {
+        if len == 0 {
+            return Ok(Vec::new());
+        }
+        let ptr = self.host_addr(syscall, AccessType::Load, addr, len)?;
+        // SAFETY: the mapping returned the host address of `len` readable bytes of a live
+        // buffer backing a region (the buffers outlive the run); nothing writes them
+        // meanwhile.
+        Ok(unsafe { std::slice::from_raw_parts(ptr, len as usize) }.to_vec())
+    }
+
+    fn write(
+        &mut self,
+        syscall: &'static str,
+        addr: u64,
+        bytes: &[u8],
+    ) -> Result<(), SyscallFault> {
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        let to = self.host_addr(syscall, AccessType::Store, addr, bytes.len() as u64)?;
+        // SAFETY: `to` covers `bytes.len()` writable bytes of a live host buffer backing a
+        // writable region; `bytes` is host memory outside every region.
+        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), to, bytes.len()) };
+        Ok(())
+    }
+
+    fn copy(
+        &mut self,
+        syscall: &'static str,
+        dst: u64,
+        src: u64,
+        n: u64,
+    ) -> Result<(), SyscallFault> {
+        let from = self.host_addr(syscall, AccessType::Load, src, n)?;
+        let to = self.host_addr(syscall, AccessType::Store, dst, n)?;
+        // SAFETY: both cover `n` bytes of live host buffers backing regions (the
+        // destination a writable one); `ptr::copy` allows the ranges to overlap.
+        unsafe { std::ptr::copy(from, to, n as usize) };
+        Ok(())
+    }
+
+    fn fill(
+        &mut self,
+        syscall: &'static str,
+        dst: u64,
+        byte: u8,
+        n: u64,
+    ) -> Result<(), SyscallFault> {
+        let to = self.host_addr(syscall, AccessType::Store, dst, n)?;
+        // SAFETY: `to` covers `n` writable bytes of a live host buffer.
+        unsafe { std::ptr::write_bytes(to, byte, n as usize) };
+        Ok(())
+    }
+}
+
+/// The position of `name` in `tako_abi::SYSCALLS`.
+fn index_of(name: &str) -> usize {
+    tako_abi::SYSCALLS
+        .iter()
+        .position(|s| s.name == name)
+        .expect("a syscall of the ABI")
+}
+
+/// One builtin per syscall, named as in the ABI, each forwarding to [`Host::syscall`].
+#[allow(non_camel_case_types)]
+mod imp {
+    use super::*;
+
+    macro_rules! builtins {
+        ($( $(#[$doc:meta])* fn $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty
+            [$class:ident, $origin:ident, $price:expr]; )*) => {
+            $(
+                declare_builtin_function!(
+                    $(#[$doc])*
+                    $name,
+                    fn rust(
+                        ctx: &mut TbpfContext,
+                        a: u64,
+                        b: u64,
+                        c: u64,
+                        d: u64,
+                        e: u64,
+                        memory_mapping: &mut MemoryMapping,
+                    ) -> Result<u64, Box<dyn std::error::Error>> {
+                        let spec = &tako_abi::SYSCALLS[index_of(stringify!($name))];
+                        ctx.host
+                            .syscall(&mut Mapped(memory_mapping), spec, [a, b, c, d, e])
+                            .map_err(|f| Box::new(f) as Box<dyn std::error::Error>)
+                    }
+                );
+            )*
+        };
+    }
+    tako_abi::with_syscalls!(builtins);
+}
+
+/// Registers every syscall of the ABI in `loader`.
+fn register_all(loader: &mut BuiltinProgram<TbpfContext>) -> Result<(), ElfError> {
+    macro_rules! register {
+        ($( $(#[$doc:meta])* fn $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty
+            [$class:ident, $origin:ident, $price:expr]; )*) => {
+            $( loader.register_function(stringify!($name), imp::$name::vm)?; )*
+        };
+    }
+    tako_abi::with_syscalls!(register);
+    Ok(())
+}
+
+/// Checks, loads and verifies `so` on tos-tbpf.
+pub(crate) fn load(so: &[u8]) -> Result<Program, VmError> {
+    elf_check::preflight(so)?;
+    let mut loader = BuiltinProgram::new_loader(tbpf_config());
+    register_all(&mut loader).map_err(|e| VmError::Engine(format!("tos-tbpf: {e}")))?;
+    let program = Executable::load(so, Arc::new(loader))
+        .map_err(|e| VmError::Engine(format!("tos-tbpf cannot load the program: {e}")))?;
+    program
+        .verify::<RequisiteVerifier>()
+        .map_err(|e| VmError::Verify(format!("tos-tbpf: {e}")))?;
+    Ok(program)
+}
+
+/// Executes `program` for `call` over a fresh memory map, in the interpreter.
+pub(crate) fn execute(
+    program: &Program,
+    call: &CallSetup,
+    config: &Config,
+) -> Result<Execution, VmError> {
+    let tbpf = program.get_config();
+    let version = program.get_tbpf_version();
+    let heap_len = usize::try_from(config.heap_size).map_err(|_| VmError::HeapSize {
+        requested: config.heap_size,
+    })?;
+    let mut ctx = TbpfContext {
+        host: host_for(call, config)?,
+    };
+    let mut stack = AlignedMemory::<HOST_ALIGN>::zero_filled(STACK_SIZE as usize);
+    let stack_len = stack.len();
+    let mut heap = AlignedMemory::<HOST_ALIGN>::zero_filled(heap_len);
+    let started = Instant::now();
+    let (consumed, result, pc) = {
+        let regions = vec![
+            program.get_ro_region(),
+            MemoryRegion::new_writable(stack.as_slice_mut(), MM_STACK_START),
+            MemoryRegion::new_writable(heap.as_slice_mut(), MM_HEAP_START),
+        ];
+        let mapping = MemoryMapping::new(regions, tbpf, version)
+            .map_err(|e| VmError::Setup(format!("tos-tbpf: {e}")))?;
+        let mut vm = EbpfVm::new(
+            program.get_loader().clone(),
+            version,
+            &mut ctx,
+            mapping,
+            stack_len,
+        );
+        let (_, result) = vm.execute_program(program, true);
+        let pc = vm.registers[11];
+        // As TOS's executor: CU used = budget - what is left (instructions and syscalls).
+        (
+            config
+                .cu_limit
+                .saturating_sub(vm.context_object_pointer.get_remaining()),
+            result,
+            pc,
+        )
+    };
+    let run_time = started.elapsed();
+    let result = match result {
+        ProgramResult::Ok(r0) => Ok(r0),
+        ProgramResult::Err(err) => Err((engine_fault(err), pc)),
+    };
+    Ok(finish(
+        ctx.host,
+        call,
+        config,
+        heap.as_slice(),
+        result,
+        consumed,
+        run_time,
+    ))
+}
+
+/// tos-tbpf's error in the engines' common terms.
+fn engine_fault(err: EbpfError) -> EngineFault {
+    match err {
+        EbpfError::ExceededMaxInstructions => EngineFault::Budget,
+        EbpfError::CallDepthExceeded => EngineFault::CallDepth,
+        EbpfError::AccessViolation(_, addr, _, _) => EngineFault::Access {
+            addr,
+            message: err.to_string(),
+        },
+        EbpfError::StackAccessViolation(..) => EngineFault::Stack {
+            message: err.to_string(),
+        },
+        EbpfError::DivideByZero | EbpfError::DivideOverflow => EngineFault::Division {
+            message: err.to_string(),
+        },
+        EbpfError::InvalidInstruction
+        | EbpfError::UnsupportedInstruction
+        | EbpfError::ExecutionOverrun
+        | EbpfError::CallOutsideTextSegment
+        | EbpfError::ExitRootCallFrame => EngineFault::Instruction {
+            message: err.to_string(),
+        },
+        EbpfError::SyscallError(inner) => match inner.downcast::<SyscallFault>() {
+            Ok(fault) => EngineFault::Syscall(*fault),
+            Err(other) => EngineFault::Other {
+                message: other.to_string(),
+            },
+        },
+        other => EngineFault::Other {
+            message: other.to_string(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tos_tbpf::ebpf::hash_symbol_name;
+
+    #[test]
+    fn every_abi_syscall_is_registered() {
+        let mut loader = BuiltinProgram::<TbpfContext>::new_loader(tbpf_config());
+        register_all(&mut loader).unwrap();
+        let registry = loader.get_function_registry();
+        for spec in tako_abi::SYSCALLS {
+            let (name, _) = registry
+                .lookup_by_key(hash_symbol_name(spec.name.as_bytes()))
+                .unwrap_or_else(|| panic!("{} is not registered", spec.name));
+            assert_eq!(name, spec.name.as_bytes());
+        }
+    }
+}
