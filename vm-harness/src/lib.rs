@@ -26,6 +26,7 @@ mod error;
 mod outcome;
 mod profile;
 pub mod syscalls;
+mod test_chain;
 pub mod testing;
 
 pub use chain::{Address, CallEnv, ChainState, Event};
@@ -39,6 +40,7 @@ pub use error::{FaultKind, RuntimeError, VmError};
 pub use outcome::{allocator_json, Outcome};
 pub use profile::{profile, render as render_profile, FunctionCost, Profile};
 pub use syscalls::Host;
+pub use test_chain::TestChain;
 
 /// Loads, verifies and runs the contract `so` with `input` (what `get_input_data` returns)
 /// under `config`, on an empty chain, as the contract [`chain::contract_address`] of `so`.
@@ -51,6 +53,18 @@ pub fn run(so: &[u8], input: &[u8], config: &Config) -> Result<Outcome, VmError>
         ..CallEnv::default()
     };
     call(so, input, &env, &ChainState::default(), config)
+}
+
+/// Loads and verifies `so` on `config`'s engine without running it.
+///
+/// # Errors
+/// The [`VmError`] of a program that does not load or verify.
+pub fn check(so: &[u8], config: &Config) -> Result<(), VmError> {
+    config.validate()?;
+    match config.engine {
+        Engine::Sbpf => engine::sbpf::load(so, config.jit).map(drop),
+        Engine::Tbpf => engine::tbpf::load(so).map(drop),
+    }
 }
 
 /// [`run`] with the caller, block and chain state given: `state` is the state before the

@@ -51,6 +51,11 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// Whether the call ran to completion and returned 0 (`SUCCESS`): what TOS commits.
+    pub fn succeeded(&self) -> bool {
+        self.error.is_none() && self.return_value == Some(tako_abi::code::SUCCESS)
+    }
+
     /// The CLI's `--json` object: exactly `return_value` (u64, `null` after a fault),
     /// `cu_consumed`, `logs`, `return_data` (lowercase hex), `heap_used`, `error` (`null`
     /// or `{"kind", "message"}`), `events` (`contract`, `topics`, `data`, hex),

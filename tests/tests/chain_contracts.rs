@@ -1,0 +1,489 @@
+//! The contracts that look like TOS's (`counter`, `token`, `multisig`), run through
+//! `vm_harness::TestChain` on both engines: every success path and every error code, and
+//! that a failed call commits nothing.
+
+use tako_abi::code::SUCCESS;
+use vm_harness::testing::build_contract;
+use vm_harness::{Config, Engine, Outcome, TestChain};
+
+#[path = "../../contracts/token/src/abi.rs"]
+#[allow(dead_code)]
+mod token;
+
+const ALICE: [u8; 32] = [0xa1; 32];
+const BOB: [u8; 32] = [0xb0; 32];
+const CAROL: [u8; 32] = [0xc0; 32];
+
+fn chain(engine: Engine) -> TestChain {
+    TestChain::with_config(Config {
+        engine,
+        ..Config::default()
+    })
+}
+
+fn so(name: &str) -> Vec<u8> {
+    std::fs::read(build_contract(name)).unwrap()
+}
+
+/// Asserts the call returned `code`; a failed call must leave the chain as it was.
+fn expect(
+    chain: &mut TestChain,
+    contract: &[u8; 32],
+    from: &[u8; 32],
+    input: &[u8],
+    code: u64,
+) -> Outcome {
+    let before = chain.state().clone();
+    let out = chain.call(contract, from, input).expect("the call starts");
+    assert!(out.error.is_none(), "{out}");
+    assert_eq!(out.return_value, Some(code), "{out}");
+    if code != SUCCESS {
+        assert_eq!(chain.state(), &before, "a failed call commits nothing");
+        assert!(out.events.is_empty() && out.storage_writes.is_empty());
+    }
+    out
+}
+
+fn word(out: &Outcome) -> u64 {
+    u64::from_le_bytes(
+        out.return_data
+            .as_slice()
+            .try_into()
+            .expect("8 bytes of return data"),
+    )
+}
+
+#[test]
+fn counter_counts_across_calls_on_both_engines() {
+    for engine in Engine::ALL {
+        let mut chain = chain(engine);
+        let counter = chain.deploy(so("counter")).unwrap();
+        for i in 1..=5u64 {
+            let out = expect(&mut chain, &counter, &ALICE, b"", SUCCESS);
+            assert_eq!(word(&out), i);
+        }
+        assert_eq!(
+            chain.storage(&counter, b"count"),
+            Some(&5u64.to_le_bytes()[..])
+        );
+        expect(
+            &mut chain,
+            &counter,
+            &ALICE,
+            b"bad",
+            tako_abi::code::INVALID_INPUT,
+        );
+        // Saturates instead of wrapping.
+        expect(
+            &mut chain,
+            &counter,
+            &ALICE,
+            &u64::MAX.to_le_bytes(),
+            SUCCESS,
+        );
+        let out = expect(&mut chain, &counter, &ALICE, b"", SUCCESS);
+        assert_eq!(word(&out), u64::MAX);
+    }
+}
+
+mod fungible {
+    use super::token::*;
+    use super::*;
+
+    fn call(
+        chain: &mut TestChain,
+        t: &[u8; 32],
+        from: &[u8; 32],
+        op: u8,
+        a: &[&[u8; 32]],
+        amount: Option<u64>,
+        code: u64,
+    ) -> Outcome {
+        let input = input(op, a, amount);
+        expect(chain, t, from, &input[..input_len(op)], code)
+    }
+
+    fn balance(chain: &mut TestChain, t: &[u8; 32], who: &[u8; 32]) -> u64 {
+        word(&call(chain, t, &CAROL, BALANCE_OF, &[who], None, SUCCESS))
+    }
+
+    #[test]
+    fn mint_transfer_approve_transfer_from_and_every_error() {
+        for engine in Engine::ALL {
+            let mut chain = chain(engine);
+            let t = chain.deploy(so("token")).unwrap();
+            // Before init: everything but the queries is refused.
+            call(
+                &mut chain,
+                &t,
+                &ALICE,
+                TRANSFER,
+                &[&BOB],
+                Some(1),
+                ERR_NOT_INITIALIZED,
+            );
+            call(
+                &mut chain,
+                &t,
+                &ALICE,
+                MINT,
+                &[&BOB],
+                Some(1),
+                ERR_NOT_INITIALIZED,
+            );
+            call(&mut chain, &t, &ALICE, INIT, &[], None, SUCCESS);
+            call(
+                &mut chain,
+                &t,
+                &BOB,
+                INIT,
+                &[],
+                None,
+                ERR_ALREADY_INITIALIZED,
+            );
+            assert_eq!(chain.storage(&t, OWNER_KEY), Some(&ALICE[..]));
+
+            // Mint: owner only; a Transfer event from the zero address.
+            call(&mut chain, &t, &BOB, MINT, &[&BOB], Some(5), ERR_NOT_OWNER);
+            let out = call(&mut chain, &t, &ALICE, MINT, &[&ALICE], Some(1000), SUCCESS);
+            assert_eq!(out.events.len(), 1);
+            assert_eq!(out.events[0].topics, vec![TRANSFER_EVENT, [0; 32], ALICE]);
+            assert_eq!(out.events[0].data, 1000u64.to_le_bytes());
+            assert_eq!(out.events[0].contract, t);
+            assert_eq!(
+                word(&call(
+                    &mut chain,
+                    &t,
+                    &BOB,
+                    TOTAL_SUPPLY,
+                    &[],
+                    None,
+                    SUCCESS
+                )),
+                1000
+            );
+
+            // Transfer.
+            call(
+                &mut chain,
+                &t,
+                &ALICE,
+                TRANSFER,
+                &[&BOB],
+                Some(1001),
+                ERR_INSUFFICIENT_BALANCE,
+            );
+            let out = call(
+                &mut chain,
+                &t,
+                &ALICE,
+                TRANSFER,
+                &[&BOB],
+                Some(300),
+                SUCCESS,
+            );
+            assert_eq!(out.events[0].topics, vec![TRANSFER_EVENT, ALICE, BOB]);
+            assert_eq!(out.storage_writes.len(), 2, "{out}");
+            assert_eq!(
+                (
+                    balance(&mut chain, &t, &ALICE),
+                    balance(&mut chain, &t, &BOB)
+                ),
+                (700, 300)
+            );
+            assert_eq!(
+                chain.storage(&t, &balance_key(&BOB)),
+                Some(&300u64.to_le_bytes()[..])
+            );
+
+            // Approve and transfer_from.
+            let out = call(
+                &mut chain,
+                &t,
+                &ALICE,
+                APPROVE,
+                &[&CAROL],
+                Some(50),
+                SUCCESS,
+            );
+            assert_eq!(out.events[0].topics, vec![APPROVAL_EVENT, ALICE, CAROL]);
+            let allowance = |chain: &mut TestChain| {
+                word(&call(
+                    chain,
+                    &t,
+                    &BOB,
+                    ALLOWANCE,
+                    &[&ALICE, &CAROL],
+                    None,
+                    SUCCESS,
+                ))
+            };
+            assert_eq!(allowance(&mut chain), 50);
+            call(
+                &mut chain,
+                &t,
+                &CAROL,
+                TRANSFER_FROM,
+                &[&ALICE, &CAROL],
+                Some(51),
+                ERR_INSUFFICIENT_ALLOWANCE,
+            );
+            call(
+                &mut chain,
+                &t,
+                &CAROL,
+                TRANSFER_FROM,
+                &[&ALICE, &CAROL],
+                Some(20),
+                SUCCESS,
+            );
+            assert_eq!(allowance(&mut chain), 30);
+            assert_eq!(balance(&mut chain, &t, &CAROL), 20);
+            // An allowance larger than the balance still cannot move more than the balance.
+            call(
+                &mut chain,
+                &t,
+                &BOB,
+                APPROVE,
+                &[&CAROL],
+                Some(1_000_000),
+                SUCCESS,
+            );
+            call(
+                &mut chain,
+                &t,
+                &CAROL,
+                TRANSFER_FROM,
+                &[&BOB, &CAROL],
+                Some(301),
+                ERR_INSUFFICIENT_BALANCE,
+            );
+
+            // Overflow of the supply.
+            call(
+                &mut chain,
+                &t,
+                &ALICE,
+                MINT,
+                &[&ALICE],
+                Some(u64::MAX),
+                ERR_OVERFLOW,
+            );
+            assert_eq!(
+                word(&call(
+                    &mut chain,
+                    &t,
+                    &BOB,
+                    TOTAL_SUPPLY,
+                    &[],
+                    None,
+                    SUCCESS
+                )),
+                1000
+            );
+
+            // Malformed input.
+            expect(&mut chain, &t, &ALICE, &[], ERR_INVALID_INPUT);
+            expect(&mut chain, &t, &ALICE, &[99], ERR_INVALID_INPUT);
+            expect(
+                &mut chain,
+                &t,
+                &ALICE,
+                &[TRANSFER, 1, 2, 3],
+                ERR_INVALID_INPUT,
+            );
+            expect(&mut chain, &t, &ALICE, &[0u8; 200], ERR_INVALID_INPUT);
+        }
+    }
+
+    /// The CU of a transfer between two accounts that already hold tokens, and of each of
+    /// its storage writes (`storage_write` of 8 bytes: 500 + 2 per byte). Exact figures of
+    /// one build; the bounds leave room for toolchain changes.
+    #[test]
+    fn cu_per_transfer() {
+        let mut chain = chain(Engine::Sbpf);
+        let t = chain.deploy(so("token")).unwrap();
+        call(&mut chain, &t, &ALICE, INIT, &[], None, SUCCESS);
+        call(&mut chain, &t, &ALICE, MINT, &[&ALICE], Some(1000), SUCCESS);
+        call(&mut chain, &t, &ALICE, TRANSFER, &[&BOB], Some(1), SUCCESS);
+        let out = call(&mut chain, &t, &ALICE, TRANSFER, &[&BOB], Some(1), SUCCESS);
+        let write = tako_abi::syscall("storage_write")
+            .unwrap()
+            .price
+            .charge([0, 33, 0, 8, 0], 0);
+        assert_eq!(write, 516);
+        assert_eq!(out.syscalls["storage_write"], 2);
+        eprintln!(
+            "token: transfer {} CU ({} of them in 2 storage writes)",
+            out.cu_consumed,
+            2 * write
+        );
+        assert!(out.cu_consumed <= 3_000, "transfer: {} CU", out.cu_consumed);
+    }
+}
+
+#[path = "../../contracts/multisig/src/abi.rs"]
+#[allow(dead_code)]
+mod multisig;
+
+mod wallet {
+    use super::multisig::*;
+    use super::*;
+
+    const DAVE: [u8; 32] = [0xd0; 32];
+
+    #[test]
+    fn proposals_transfer_at_the_threshold_and_every_error() {
+        for engine in Engine::ALL {
+            let mut chain = chain(engine);
+            let w = chain.deploy(so("multisig")).unwrap();
+            let init = |t: u8, owners: &[[u8; 32]]| {
+                let i = init_input(t, owners);
+                i[..3 + 32 * owners.len()].to_vec()
+            };
+            // Before init.
+            expect(
+                &mut chain,
+                &w,
+                &ALICE,
+                &propose_input(&DAVE, 1),
+                ERR_NOT_INITIALIZED,
+            );
+            // Wallets that cannot exist.
+            expect(
+                &mut chain,
+                &w,
+                &ALICE,
+                &init(0, &[ALICE]),
+                ERR_INVALID_INPUT,
+            );
+            expect(
+                &mut chain,
+                &w,
+                &ALICE,
+                &init(2, &[ALICE]),
+                ERR_INVALID_INPUT,
+            );
+            expect(
+                &mut chain,
+                &w,
+                &ALICE,
+                &init(1, &[ALICE, ALICE]),
+                ERR_INVALID_INPUT,
+            );
+            expect(&mut chain, &w, &ALICE, &init(1, &[]), ERR_INVALID_INPUT);
+            expect(
+                &mut chain,
+                &w,
+                &ALICE,
+                &init(1, &[ALICE])[..20],
+                ERR_INVALID_INPUT,
+            );
+            // 2 of 3.
+            expect(
+                &mut chain,
+                &w,
+                &ALICE,
+                &init(2, &[ALICE, BOB, CAROL]),
+                SUCCESS,
+            );
+            expect(
+                &mut chain,
+                &w,
+                &ALICE,
+                &init(1, &[ALICE]),
+                ERR_ALREADY_INITIALIZED,
+            );
+            chain.fund(w, 100);
+
+            expect(
+                &mut chain,
+                &w,
+                &DAVE,
+                &propose_input(&DAVE, 60),
+                ERR_NOT_OWNER,
+            );
+            let out = expect(&mut chain, &w, &ALICE, &propose_input(&DAVE, 60), SUCCESS);
+            assert_eq!(word(&out), 0, "the first id");
+            let out = expect(&mut chain, &w, &DAVE, &id_input(PROPOSAL, 0), SUCCESS);
+            assert_eq!(&out.return_data[..32], &DAVE);
+            assert_eq!(out.return_data[40], 1, "the proposer's approval");
+            expect(
+                &mut chain,
+                &w,
+                &ALICE,
+                &id_input(APPROVE, 0),
+                ERR_ALREADY_APPROVED,
+            );
+            expect(&mut chain, &w, &DAVE, &id_input(APPROVE, 0), ERR_NOT_OWNER);
+            expect(
+                &mut chain,
+                &w,
+                &BOB,
+                &id_input(APPROVE, 7),
+                ERR_UNKNOWN_PROPOSAL,
+            );
+            // The second approval executes: 60 to Dave, the proposal closed, an event.
+            let out = expect(&mut chain, &w, &BOB, &id_input(APPROVE, 0), SUCCESS);
+            assert_eq!(out.events.len(), 1, "{out}");
+            assert_eq!(out.events[0].topics, vec![EXECUTED_EVENT, DAVE]);
+            assert_eq!((chain.balance(&w), chain.balance(&DAVE)), (40, 60));
+            expect(
+                &mut chain,
+                &w,
+                &CAROL,
+                &id_input(APPROVE, 0),
+                ERR_UNKNOWN_PROPOSAL,
+            );
+
+            // A proposal larger than the balance: the approval that would execute it fails
+            // whole (the approval is not recorded either).
+            let out = expect(&mut chain, &w, &CAROL, &propose_input(&DAVE, 41), SUCCESS);
+            assert_eq!(word(&out), 1);
+            expect(
+                &mut chain,
+                &w,
+                &ALICE,
+                &id_input(APPROVE, 1),
+                ERR_TRANSFER_FAILED,
+            );
+            let out = expect(&mut chain, &w, &DAVE, &id_input(PROPOSAL, 1), SUCCESS);
+            assert_eq!(out.return_data[40], 1);
+            // Funded by a call's value, it goes through.
+            let out = chain
+                .call_with_value(&w, &ALICE, &id_input(PROPOSAL, 1), 0)
+                .unwrap();
+            assert!(out.succeeded());
+            chain.fund(ALICE, 5);
+            let out = chain
+                .call_with_value(&w, &ALICE, &id_input(APPROVE, 1), 5)
+                .unwrap();
+            assert!(out.succeeded(), "{out}");
+            assert_eq!(
+                (
+                    chain.balance(&w),
+                    chain.balance(&DAVE),
+                    chain.balance(&ALICE)
+                ),
+                (4, 101, 0)
+            );
+
+            // Many open proposals: the map and the vectors grow on the heap.
+            for i in 0..40u64 {
+                let out = expect(&mut chain, &w, &BOB, &propose_input(&CAROL, i), SUCCESS);
+                assert_eq!(word(&out), 2 + i);
+            }
+            let out = expect(&mut chain, &w, &ALICE, &id_input(PROPOSAL, 41), SUCCESS);
+            assert_eq!(
+                u64::from_le_bytes(out.return_data[32..40].try_into().unwrap()),
+                39
+            );
+            assert!(
+                out.allocator.is_some(),
+                "TosAllocator's header is in the heap"
+            );
+            expect(&mut chain, &w, &ALICE, &[9], ERR_INVALID_INPUT);
+            expect(&mut chain, &w, &ALICE, &[APPROVE, 1], ERR_INVALID_INPUT);
+        }
+    }
+}
