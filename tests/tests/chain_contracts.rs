@@ -487,3 +487,50 @@ mod wallet {
         }
     }
 }
+
+/// Syscalls given bad pointers, lengths past a region, keys and values over the limits and
+/// buffers too small (`vm-faults` variants 11 to 15): a typed fault or a status code, the
+/// same on both engines, and a faulted call commits nothing (its earlier write included).
+#[test]
+fn bad_syscall_arguments_fault_or_return_a_status_and_commit_nothing() {
+    use vm_harness::FaultKind;
+    let word_at =
+        |data: &[u8], i: usize| u64::from_le_bytes(data[8 * i..8 * i + 8].try_into().unwrap());
+    for engine in Engine::ALL {
+        let mut chain = chain(engine);
+        let f = chain.deploy(so("vm-faults")).unwrap();
+        for (variant, syscall) in [(11u64, "storage_write"), (12, "storage_read")] {
+            let out = chain.call(&f, &ALICE, &variant.to_le_bytes()).unwrap();
+            let error = out.error.as_ref().expect("faults");
+            assert_eq!(error.kind, FaultKind::AccessViolation, "{engine}: {error}");
+            assert!(error.message.starts_with(syscall), "{engine}: {error}");
+            assert_eq!(out.state, None);
+            assert_eq!(
+                chain.storage(&f, b"k"),
+                None,
+                "{engine}: the write before the fault is not committed"
+            );
+        }
+        let out = expect(&mut chain, &f, &ALICE, &13u64.to_le_bytes(), SUCCESS);
+        let statuses: Vec<u64> = (0..6).map(|i| word_at(&out.return_data, i)).collect();
+        // Long key, long value, long transient key (tstore, tload), a value of 8 bytes read
+        // into 2 (its whole length returned), a long key read (absent).
+        assert_eq!(statuses, [1, 2, 1, 1, 8, 0], "{engine}");
+        assert_eq!(&out.return_data[48..], &[7, 7]);
+        // A refused length pays no per-byte price: the run stays small.
+        assert!(out.cu_consumed < 5_000, "{engine}: {} CU", out.cu_consumed);
+        let out = expect(&mut chain, &f, &ALICE, &14u64.to_le_bytes(), SUCCESS);
+        assert_eq!(
+            (word_at(&out.return_data, 0), word_at(&out.return_data, 1)),
+            (4, 2)
+        );
+        assert!(out.events.is_empty());
+        let out = chain.call(&f, &ALICE, &15u64.to_le_bytes()).unwrap();
+        let error = out.error.expect("faults");
+        assert_eq!(error.kind, FaultKind::SyscallError);
+        assert_eq!(
+            error.message,
+            "set_return_data: 1025 bytes exceed the limit of 1024"
+        );
+    }
+}

@@ -940,7 +940,7 @@ mod engines {
         same(COLLECTIONS, &u64_input(57), heap);
         same(COLLECTIONS_SYSCALL, &u64_input(57), heap);
         same(("full-rust", &[]), b"", heap);
-        for v in 0..=10u64 {
+        for v in 0..=15u64 {
             same(("vm-faults", &[]), &v.to_le_bytes(), heap);
         }
         for i in 0..=3u64 {

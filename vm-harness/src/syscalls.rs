@@ -185,6 +185,15 @@ impl Host {
             syscall: name,
             message,
         };
+        // A length over its limit is refused before anything is read, at the price of a
+        // call of no bytes (the per-byte part is not charged for bytes never handled).
+        if let Some(refusal) = over_limit(name, args) {
+            self.pay(spec, [0; 5], 0)?;
+            return match refusal {
+                Refusal::Status(code) => Ok(code),
+                Refusal::Fault(message) => Err(invalid(message)),
+            };
+        }
         // The syscalls whose price depends on what they copy charge once they know it;
         // every other one pays first.
         if !spec.price.after_copy() {
@@ -192,11 +201,6 @@ impl Host {
         }
         match name {
             "log" => {
-                if b > MAX_LOG_SIZE {
-                    return Err(invalid(format!(
-                        "{b} bytes exceed the log limit of {MAX_LOG_SIZE}"
-                    )));
-                }
                 let bytes = mem.read(name, a, b)?;
                 let message = String::from_utf8(bytes)
                     .map_err(|e| invalid(format!("the message is not UTF-8 ({e})")))?;
@@ -219,11 +223,6 @@ impl Host {
                 Ok(self.input.len() as u64)
             }
             "set_return_data" => {
-                if b > MAX_RETURN_DATA {
-                    return Err(invalid(format!(
-                        "{b} bytes exceed the limit of {MAX_RETURN_DATA}"
-                    )));
-                }
                 self.return_data = mem.read(name, a, b)?;
                 Ok(0)
             }
@@ -249,9 +248,6 @@ impl Host {
                 let Some(key) = read_key(mem, name, a, b)? else {
                     return Ok(status::KEY_TOO_LARGE);
                 };
-                if d > MAX_VALUE_SIZE {
-                    return Ok(status::VALUE_TOO_LARGE);
-                }
                 let value = mem.read(name, c, d)?;
                 if name == "tstore" {
                     self.transient.insert(key, value);
@@ -307,12 +303,6 @@ impl Host {
                 Ok(status::OK)
             }
             "emit_event" => {
-                if b > MAX_TOPICS {
-                    return Ok(status::TOO_MANY_TOPICS);
-                }
-                if d > MAX_VALUE_SIZE {
-                    return Ok(status::VALUE_TOO_LARGE);
-                }
                 let raw = mem.read(name, a, b * HASH_SIZE as u64)?;
                 let topics = raw
                     .chunks_exact(HASH_SIZE)
@@ -380,6 +370,35 @@ impl Host {
             "tako_free" => Ok(0),
             other => unreachable!("syscall `{other}` of the ABI has no implementation"),
         }
+    }
+}
+
+/// How a syscall refuses a length over its limit.
+enum Refusal {
+    /// A status code in `r0`.
+    Status(u64),
+    /// A fault that ends the run.
+    Fault(String),
+}
+
+/// The refusal of a call whose length registers pass the ABI's limits, if any.
+fn over_limit(name: &str, [_, b, _, d, _]: [u64; 5]) -> Option<Refusal> {
+    match name {
+        "log" if b > MAX_LOG_SIZE => Some(Refusal::Fault(format!(
+            "{b} bytes exceed the log limit of {MAX_LOG_SIZE}"
+        ))),
+        "set_return_data" if b > MAX_RETURN_DATA => Some(Refusal::Fault(format!(
+            "{b} bytes exceed the limit of {MAX_RETURN_DATA}"
+        ))),
+        "storage_write" | "tstore" if b > MAX_KEY_SIZE => {
+            Some(Refusal::Status(status::KEY_TOO_LARGE))
+        }
+        "storage_write" | "tstore" if d > MAX_VALUE_SIZE => {
+            Some(Refusal::Status(status::VALUE_TOO_LARGE))
+        }
+        "emit_event" if b > MAX_TOPICS => Some(Refusal::Status(status::TOO_MANY_TOPICS)),
+        "emit_event" if d > MAX_VALUE_SIZE => Some(Refusal::Status(status::VALUE_TOO_LARGE)),
+        _ => None,
     }
 }
 

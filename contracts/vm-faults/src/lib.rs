@@ -14,6 +14,11 @@
 //! | 8 `STACK_GAP` | stores 8 bytes 4 KiB above a local, past its 4 KiB frame: TOS maps the stack without gaps, so the store lands | `SUCCESS` |
 //! | 9 `WRITE_INPUT_REGION` | stores 8 bytes at `0x4_0000_0000`, where Solana maps the input (TOS maps nothing) | `access_violation` |
 //! | 10 `HEAP_REGION` | return data = `get_heap_region()` (start, size: 16 bytes LE) | `SUCCESS` |
+//! | 11 `STORAGE_BAD_POINTER` | writes `k = 1`, then `storage_write` with a key pointer at `0x6_0000_0000` | `access_violation` (nothing committed) |
+//! | 12 `STORAGE_PAST_HEAP` | writes 16 bytes under `k`, then `storage_read`s them into a buffer that runs 8 bytes past the heap's end | `access_violation` (nothing committed) |
+//! | 13 `STORAGE_LIMITS` | `storage_write` with a 257-byte key, then with a 65,537-byte value, `tstore` and `tload` with the long key, `storage_read` of a present value into a 2-byte buffer, and of the long key; return data the six results (`u64` LE: 1, 2, 1, 1, 8, 0) and the two bytes read | `SUCCESS` |
+//! | 14 `EVENT_LIMITS` | `emit_event` with 5 topics, then with 65,537 bytes of data; return data both statuses (4, 2) | `SUCCESS` |
+//! | 15 `RETURN_DATA_TOO_LONG` | `set_return_data` of 1,025 bytes through the raw syscall | `syscall_error` |
 //!
 //! Any other input: `INVALID_INPUT`.
 #![no_std]
@@ -48,6 +53,11 @@ fn process(input: &[u8]) -> u64 {
         8 => write_past_frame(),
         9 => write_at(0x4_0000_0000),
         10 => heap_region(),
+        11 => storage_bad_pointer(),
+        12 => storage_past_heap(),
+        13 => storage_limits(),
+        14 => event_limits(),
+        15 => return_data_too_long(),
         _ => tako_sdk::INVALID_INPUT,
     }
 }
@@ -156,4 +166,79 @@ fn tour() -> u64 {
         sys::tako_free(a, 64, 16);
     }
     tako_sdk::SUCCESS
+}
+
+fn storage_bad_pointer() -> u64 {
+    if tako_sdk::storage_write(b"k", &[1]).is_err() {
+        return tako_sdk::CHECK_FAILED;
+    }
+    // SAFETY: none; the VM refuses the key pointer, nothing is mapped there.
+    unsafe { sys::storage_write(black_box(0x6_0000_0000), 4, b"v".as_ptr() as u64, 1) };
+    tako_sdk::CHECK_FAILED
+}
+
+fn storage_past_heap() -> u64 {
+    if tako_sdk::storage_write(b"k", &[1; 16]).is_err() {
+        return tako_sdk::CHECK_FAILED;
+    }
+    let (start, size) = tako_sdk::get_heap_region();
+    let buf = black_box(start + size - 8);
+    // SAFETY: none; the 16-byte buffer runs 8 bytes past the heap and the VM refuses it.
+    unsafe { sys::storage_read(b"k".as_ptr() as u64, 1, buf, 16) };
+    tako_sdk::CHECK_FAILED
+}
+
+fn storage_limits() -> u64 {
+    // The heap as scratch: a 257-byte key and a 65,537-byte value need not be readable
+    // (the VM refuses them by their length before reading).
+    let (heap, _) = tako_sdk::get_heap_region();
+    let long_key = black_box(heap);
+    let mut out = [0u8; 6 * 8 + 2];
+    let mut results = [0u64; 6];
+    // SAFETY: the VM checks the lengths first and returns a status without touching the
+    // ranges, which lie in the mapped heap anyway.
+    unsafe {
+        results[0] = sys::storage_write(long_key, 257, heap, 1);
+        results[1] = sys::storage_write(b"k".as_ptr() as u64, 1, heap, 65_537);
+        results[2] = sys::tstore(long_key, 257, heap, 1);
+        let mut len = 0u64;
+        results[3] = sys::tload(long_key, 257, heap, 0, &mut len as *mut u64 as u64);
+    }
+    if tako_sdk::storage_write(b"eight", &[7; 8]).is_err() {
+        return tako_sdk::CHECK_FAILED;
+    }
+    let mut two = [0u8; 2];
+    results[4] = tako_sdk::storage_read(b"eight", &mut two);
+    // SAFETY: as above: a key over the limit is absent, never read.
+    results[5] = unsafe { sys::storage_read(long_key, 257, heap, 0) };
+    for (chunk, r) in out.chunks_exact_mut(8).zip(results) {
+        chunk.copy_from_slice(&r.to_le_bytes());
+    }
+    out[48..].copy_from_slice(&two);
+    match tako_sdk::set_return_data(&out) {
+        Ok(()) => tako_sdk::SUCCESS,
+        Err(_) => tako_sdk::CHECK_FAILED,
+    }
+}
+
+fn event_limits() -> u64 {
+    let topics = [[1u8; 32]; 5];
+    let (heap, _) = tako_sdk::get_heap_region();
+    let a = tako_sdk::emit_event(&topics, b"x").err().unwrap_or(0);
+    // SAFETY: the VM refuses the data by its length before reading it.
+    let b = unsafe { sys::emit_event(topics.as_ptr() as u64, 1, heap, 65_537) };
+    let mut out = [0u8; 16];
+    out[..8].copy_from_slice(&a.to_le_bytes());
+    out[8..].copy_from_slice(&b.to_le_bytes());
+    match tako_sdk::set_return_data(&out) {
+        Ok(()) => tako_sdk::SUCCESS,
+        Err(_) => tako_sdk::CHECK_FAILED,
+    }
+}
+
+fn return_data_too_long() -> u64 {
+    let (heap, _) = tako_sdk::get_heap_region();
+    // SAFETY: 1,025 bytes of the mapped heap; the VM refuses the length.
+    unsafe { sys::set_return_data(black_box(heap), 1025) };
+    tako_sdk::CHECK_FAILED
 }
