@@ -351,9 +351,9 @@ fn bench(args: &BenchArgs) -> Result<u8, Refused> {
         out!("{}", comparison.markdown());
         let failures = comparison.failures();
         if failures.is_empty() {
-            outln!("\nCheck passed: no figure of TosAllocator, PoolAllocator or FirstFitAllocator got worse.\n");
+            outln!("\nCheck passed: no figure of TosAllocator, PoolAllocator, FirstFitAllocator or the example contracts got worse.\n");
         } else {
-            outln!("\nCheck FAILED: figures of tos-alloc's allocators got worse (update the baseline with `tako-vm bench --update-baseline` if intended):");
+            outln!("\nCheck FAILED: guarded figures got worse (update the baseline with `tako-vm bench --update-baseline` if intended):");
             for f in &failures {
                 outln!("- {f}");
             }

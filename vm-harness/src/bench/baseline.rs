@@ -151,7 +151,7 @@ impl Baseline {
         );
         s.push_str(
             "Written by `cargo run -p vm-harness --release --bin tako-vm -- bench --update-baseline`; \
-             `bench --check` compares a run with it and fails when a figure of TosAllocator, PoolAllocator or FirstFitAllocator got worse \
+             `bench --check` compares a run with it and fails when a figure of TosAllocator, PoolAllocator, FirstFitAllocator or an example contract's call got worse \
              (higher CU or bytes, lower heap efficiency). An intended change updates this file in the same \
              commit. Delta: against the previous version of this file. Names: `allocator/figure[/size]` as in \
              `target/cu-report/cu-report.json`; heap figures are bytes, heap_efficiency a fraction.\n\n",
@@ -160,8 +160,17 @@ impl Baseline {
             let _ = writeln!(s, "{TOOLCHAIN}`{t}`\n");
         }
         s.push_str("| Name | CUs | Delta |\n|------|-----|-------|\n");
-        for a in &report.allocators {
-            for (name, m, _) in a.figures() {
+        let contracts = report
+            .contract_figures()
+            .into_iter()
+            .map(|(n, m)| (n, m, false));
+        for (name, m, _) in report
+            .allocators
+            .iter()
+            .flat_map(|a| a.figures())
+            .chain(contracts)
+        {
+            {
                 let v = m.ok();
                 let old = previous.map(|p| p.figures.get(&name).copied());
                 let delta = match old {
@@ -184,8 +193,16 @@ impl Baseline {
         }
         let mut rows = Vec::new();
         let mut seen = std::collections::BTreeSet::new();
-        for a in &report.allocators {
-            for (name, m, higher_is_better) in a.figures() {
+        let contracts = report
+            .contract_figures()
+            .into_iter()
+            .map(|(n, m)| (true, (n, m, false)));
+        let allocators = report.allocators.iter().flat_map(|a| {
+            let guarded = GUARDED.contains(&a.name.as_str());
+            a.figures().into_iter().map(move |f| (guarded, f))
+        });
+        for (guarded, (name, m, higher_is_better)) in allocators.chain(contracts) {
+            {
                 seen.insert(name.clone());
                 let new = m.ok().map(rounded);
                 let old = self.figures.get(&name).copied();
@@ -203,7 +220,7 @@ impl Baseline {
                 };
                 rows.push(Row {
                     delta: format_delta(old, new),
-                    guarded: GUARDED.contains(&a.name.as_str()),
+                    guarded,
                     name,
                     old: old.flatten(),
                     new,

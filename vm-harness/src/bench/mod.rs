@@ -13,6 +13,7 @@
 
 pub mod baseline;
 pub mod chart;
+pub mod contracts;
 pub mod report;
 pub mod workloads;
 
@@ -158,6 +159,8 @@ pub fn measure(allocators: &[Allocator], counts: Counts, mut progress: impl FnMu
         })
         .collect();
     let mut report = Report::new(counts, rows);
+    progress("the example contracts");
+    report.contracts = contracts::measure();
     report.toolchain = contract_toolchain();
     report
 }

@@ -206,6 +206,8 @@ pub struct Report {
     /// `rustc -V` of the toolchain the contracts were built with, when known (CU depend on
     /// its code generation).
     pub toolchain: Option<String>,
+    /// Whole calls of the example contracts ([`super::contracts`]).
+    pub contracts: Vec<super::contracts::ContractFigure>,
 }
 
 /// Rounds to 2 decimals (CU figures are exact integers or simple fractions).
@@ -267,7 +269,22 @@ impl Report {
             counts,
             allocators,
             toolchain: None,
+            contracts: Vec::new(),
         }
+    }
+
+    /// Every figure of the contract rows as the baseline names them (`contract/token/transfer/cu`,
+    /// `.../tbpf_cu`): lower is better.
+    pub fn contract_figures(&self) -> Vec<(String, Measured)> {
+        self.contracts
+            .iter()
+            .flat_map(|c| {
+                [
+                    (format!("contract/{}/cu", c.name), c.cu.clone()),
+                    (format!("contract/{}/tbpf_cu", c.name), c.tbpf_cu.clone()),
+                ]
+            })
+            .collect()
     }
 
     /// Whether these are the full counts of the report (not the reduced test counts).
@@ -408,6 +425,14 @@ impl Report {
                 "churn": {"ops": c.churn.0, "max_live_keys": c.churn.1},
             },
             "allocators": allocators,
+            "contracts": self.contracts.iter().map(|c| {
+                let mut m = Map::new();
+                m.insert("name".into(), json!(c.name));
+                m.insert("what".into(), json!(c.what));
+                put(&mut m, "cu", &c.cu, true);
+                put(&mut m, "tbpf_cu", &c.tbpf_cu, true);
+                Value::Object(m)
+            }).collect::<Vec<_>>(),
             "peers_not_working": PEERS_NOT_WORKING
                 .iter()
                 .map(|(name, reason)| json!({"name": name, "reason": reason}))
@@ -509,6 +534,24 @@ impl Report {
                 cell(&a.churn_peak_heap_bytes),
                 efficiency_cell(&a.heap_efficiency),
             ));
+        }
+        if !self.contracts.is_empty() {
+            let write = tako_abi::syscall("storage_write")
+                .map(|w| w.price.charge([0, 0, 0, 8, 0], 0))
+                .unwrap_or(0);
+            s.push_str(&format!(
+                "\nContract calls: the whole call's CU (TestChain, default prices, 32 KiB heap), on solana-sbpf and tos-tbpf. One storage_write of 8 bytes is priced {write} CU.\n\n"
+            ));
+            s.push_str("| Call | what | CU (solana-sbpf) | CU (tos-tbpf) |\n|---|---|---:|---:|\n");
+            for c in &self.contracts {
+                s.push_str(&format!(
+                    "| {} | {} | {} | {} |\n",
+                    c.name,
+                    c.what,
+                    cell(&c.cu),
+                    cell(&c.tbpf_cu)
+                ));
+            }
         }
         s
     }

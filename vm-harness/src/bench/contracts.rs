@@ -1,0 +1,148 @@
+//! The contract rows of the CU report: whole calls of the TOS-style example contracts
+//! (`counter`, `token`, `multisig`) through [`TestChain`], on solana-sbpf and on tos-tbpf.
+//! Each figure is the CU of one call in a fixed scenario (the state before it set up by
+//! the calls listed), so a change to the SDK, the linker or the prices shows here.
+
+use crate::{testing, Config, Engine, TestChain};
+
+use super::workloads::Measured;
+
+/// One call of one contract, measured on both engines.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContractFigure {
+    /// `contract/call` (`token/transfer`).
+    pub name: String,
+    /// What the call does, in the report.
+    pub what: &'static str,
+    /// CU on solana-sbpf.
+    pub cu: Measured,
+    /// CU on tos-tbpf.
+    pub tbpf_cu: Measured,
+}
+
+const ALICE: [u8; 32] = [0xa1; 32];
+const BOB: [u8; 32] = [0xb0; 32];
+
+/// A call of a scenario: sender and input.
+type Step = ([u8; 32], Vec<u8>);
+
+/// `op` with `params`: the contracts' `[opcode][params]` inputs.
+fn op(code: u8, params: &[&[u8]]) -> Vec<u8> {
+    let mut v = vec![code];
+    for p in params {
+        v.extend_from_slice(p);
+    }
+    v
+}
+
+/// The scenarios: contract, figure name, description, set-up calls, measured call.
+fn scenarios() -> Vec<(&'static str, &'static str, &'static str, Vec<Step>, Step)> {
+    let amount = |n: u64| n.to_le_bytes();
+    let token_setup = vec![
+        (ALICE, op(0, &[])),
+        (ALICE, op(1, &[&ALICE, &amount(1000)])),
+        (ALICE, op(2, &[&BOB, &amount(1)])),
+    ];
+    let init_2_of_2 = {
+        let mut v = vec![0u8, 2, 2];
+        v.extend_from_slice(&ALICE);
+        v.extend_from_slice(&BOB);
+        v
+    };
+    vec![
+        (
+            "counter",
+            "increment",
+            "counter: the second increment (storage read + write)",
+            vec![(ALICE, vec![])],
+            (ALICE, vec![]),
+        ),
+        (
+            "token",
+            "mint",
+            "token: mint to an account that holds tokens",
+            token_setup.clone(),
+            (ALICE, op(1, &[&BOB, &amount(5)])),
+        ),
+        (
+            "token",
+            "transfer",
+            "token: transfer between two accounts that hold tokens (2 balance writes, 1 event)",
+            token_setup.clone(),
+            (ALICE, op(2, &[&BOB, &amount(1)])),
+        ),
+        (
+            "token",
+            "approve",
+            "token: approve a spender",
+            token_setup,
+            (ALICE, op(3, &[&BOB, &amount(7)])),
+        ),
+        (
+            "multisig",
+            "propose",
+            "multisig 2 of 2: open a proposal (state decoded into a BTreeMap, re-encoded)",
+            vec![(ALICE, init_2_of_2.clone())],
+            (ALICE, op(1, &[&BOB, &amount(1)])),
+        ),
+        (
+            "multisig",
+            "approve_execute",
+            "multisig 2 of 2: the approval that transfers",
+            vec![(ALICE, init_2_of_2), (ALICE, op(1, &[&BOB, &amount(1)]))],
+            (BOB, op(2, &[&amount(0)])),
+        ),
+    ]
+}
+
+/// CU of the measured call of a scenario on `engine`.
+fn measure_on(engine: Engine, so: &[u8], setup: &[Step], call: &Step) -> Measured {
+    let mut chain = TestChain::with_config(Config {
+        engine,
+        ..Config::default()
+    });
+    let contract = chain.deploy(so.to_vec()).map_err(|e| e.to_string())?;
+    chain.fund(contract, 1_000);
+    for (sender, input) in setup {
+        let out = chain
+            .call(&contract, sender, input)
+            .map_err(|e| e.to_string())?;
+        if !out.succeeded() {
+            return Err(format!("set-up call failed: {out}"));
+        }
+    }
+    let out = chain
+        .call(&contract, &call.0, &call.1)
+        .map_err(|e| e.to_string())?;
+    if !out.succeeded() {
+        return Err(format!("the call failed: {out}"));
+    }
+    Ok(out.cu_consumed as f64)
+}
+
+/// Every contract figure; a contract that does not build makes its figures unmeasured.
+pub fn measure() -> Vec<ContractFigure> {
+    scenarios()
+        .into_iter()
+        .map(|(contract, call, what, setup, measured)| {
+            let so = testing::try_build_contract(contract)
+                .map_err(|e| format!("build failed: {e}"))
+                .and_then(|p| {
+                    std::fs::read(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))
+                });
+            let (cu, tbpf_cu) = match &so {
+                Ok(so) => (
+                    measure_on(Engine::Sbpf, so, &setup, &measured),
+                    measure_on(Engine::Tbpf, so, &setup, &measured),
+                ),
+                Err(e) => (Err(e.clone()), Err(e.clone())),
+            };
+            ContractFigure {
+                name: format!("{contract}/{call}"),
+                what,
+                cu,
+                tbpf_cu,
+            }
+        })
+        .collect()
+}
