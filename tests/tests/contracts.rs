@@ -752,6 +752,21 @@ mod sdk_calls {
         assert_eq!(out.return_data, expected);
     }
 
+    /// The `log` syscall and libm's `log` (natural logarithm) in one contract: neither binds
+    /// to the other.
+    #[test]
+    fn libm_log_and_the_log_syscall_coexist() {
+        for x in [10.0f64, 0.5, 12345.678] {
+            let out = expect_code(run(SDK_CALLS, &command(b'f', &x.to_le_bytes())), SUCCESS);
+            assert_eq!(out.logs, vec!["ln".to_string()]);
+            let y = f64::from_le_bytes(out.return_data.as_slice().try_into().unwrap());
+            assert!(
+                (y - x.ln()).abs() <= 1e-15 * x.ln().abs().max(1.0),
+                "ln({x}) = {y}"
+            );
+        }
+    }
+
     #[test]
     fn abort_is_the_vm_abort_error() {
         let out = run(SDK_CALLS, b"a");
@@ -966,5 +981,32 @@ mod engines {
             same(BENCH_POOL, &bench_input(pattern, 20, 16), heap);
             same(BENCH_FIRST_FIT, &bench_input(pattern, 20, 16), heap);
         }
+    }
+}
+
+/// The build says when a contract calls a syscall TOS does not have.
+mod build {
+    #[test]
+    fn a_measurement_only_syscall_is_named_at_build_time() {
+        let root = vm_harness::testing::repo_root();
+        let out = std::process::Command::new(root.join("build-example.sh"))
+            .arg("vm-faults")
+            .current_dir(root)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{stderr}");
+        assert!(
+            stderr.contains("calls `tako_alloc`, a measurement-only syscall"),
+            "{stderr}"
+        );
+        assert!(stderr.contains("does not load on TOS"), "{stderr}");
+        // A contract that calls only TOS's syscalls builds without it.
+        let out = std::process::Command::new(root.join("build-example.sh"))
+            .arg("counter")
+            .current_dir(root)
+            .output()
+            .unwrap();
+        assert!(!String::from_utf8_lossy(&out.stderr).contains("measurement-only"));
     }
 }
