@@ -895,6 +895,11 @@ mod docs {
 /// return values, logs, return data, storage, events, syscalls and CU. Fault kinds agree;
 /// the wording of an access violation is each engine's own (solana-sbpf names the region,
 /// tos-tbpf says "unknown section"), so only its address is compared.
+/// The variants of `vm-faults`: the contract's own list.
+#[path = "../../contracts/vm-faults/src/variant.rs"]
+#[allow(dead_code)]
+mod vm_faults;
+
 mod engines {
     use super::*;
     use vm_harness::Engine;
@@ -955,7 +960,7 @@ mod engines {
         same(COLLECTIONS, &u64_input(57), heap);
         same(COLLECTIONS_SYSCALL, &u64_input(57), heap);
         same(("full-rust", &[]), b"", heap);
-        for v in 0..=15u64 {
+        for v in vm_faults::ALL {
             same(("vm-faults", &[]), &v.to_le_bytes(), heap);
         }
         for i in 0..=3u64 {

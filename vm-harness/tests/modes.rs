@@ -18,7 +18,11 @@ fn inputs(name: &str) -> Vec<Vec<u8>> {
         [a, b, c].iter().flat_map(|w| w.to_le_bytes()).collect()
     };
     match name {
-        "vm-faults" => words(&[0, 1, 2, 3, 4, 5, 6, 7, 8, 99]),
+        "vm-faults" => {
+            let mut all = common::faults::ALL.to_vec();
+            all.push(common::faults::NONE);
+            words(&all)
+        }
         "oom" => words(&[0, 1, 2, 3, 4]),
         "collections" => {
             let mut inputs = words(&[1, 100, 400]);

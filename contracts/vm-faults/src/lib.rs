@@ -1,5 +1,5 @@
 //! `vm-faults`: one contract per bad runtime path of the TAKO VM, chosen by the input (one
-//! `u64` LE variant; empty input = 0). Used by `vm-harness`'s tests.
+//! `u64` LE variant of [`variant`]; empty input = 0). Used by `vm-harness`'s tests.
 //!
 //! | variant | what it does | expected VM result |
 //! |---------|--------------|--------------------|
@@ -28,6 +28,8 @@ use core::ptr::{read_volatile, write_volatile};
 
 use tako_abi::{sys, MM_HEAP_START};
 
+pub mod variant;
+
 tako_sdk::entrypoint!(process);
 tako_sdk::panic_handler!();
 
@@ -42,22 +44,22 @@ fn process(input: &[u8]) -> u64 {
         _ => return tako_sdk::INVALID_INPUT,
     };
     match variant {
-        0 => endless_loop(),
-        1 => recurse(black_box(1)),
-        2 => write_at(0x6_0000_0000),
-        3 => write_at(endless_loop as *const () as usize as u64),
-        4 => read_past_heap(),
-        5 => tako_sdk::abort(),
-        6 => memcpy_overlap(),
-        7 => tour(),
-        8 => write_past_frame(),
-        9 => write_at(0x4_0000_0000),
-        10 => heap_region(),
-        11 => storage_bad_pointer(),
-        12 => storage_past_heap(),
-        13 => storage_limits(),
-        14 => event_limits(),
-        15 => return_data_too_long(),
+        variant::ENDLESS_LOOP => endless_loop(),
+        variant::RECURSION => recurse(black_box(1)),
+        variant::WRITE_UNMAPPED => write_at(0x6_0000_0000),
+        variant::WRITE_PROGRAM => write_at(endless_loop as *const () as usize as u64),
+        variant::READ_PAST_HEAP => read_past_heap(),
+        variant::ABORT => tako_sdk::abort(),
+        variant::MEMCPY_OVERLAP => memcpy_overlap(),
+        variant::SYSCALL_TOUR => tour(),
+        variant::STACK_GAP => write_past_frame(),
+        variant::WRITE_INPUT_REGION => write_at(0x4_0000_0000),
+        variant::HEAP_REGION => heap_region(),
+        variant::STORAGE_BAD_POINTER => storage_bad_pointer(),
+        variant::STORAGE_PAST_HEAP => storage_past_heap(),
+        variant::STORAGE_LIMITS => storage_limits(),
+        variant::EVENT_LIMITS => event_limits(),
+        variant::RETURN_DATA_TOO_LONG => return_data_too_long(),
         _ => tako_sdk::INVALID_INPUT,
     }
 }

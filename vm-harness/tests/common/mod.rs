@@ -6,22 +6,9 @@ use std::process::{Command, Output};
 
 use vm_harness::{Config, Outcome};
 
-/// The `vm-faults` contract's variants (see contracts/vm-faults/src/lib.rs).
-pub mod faults {
-    pub const ENDLESS_LOOP: u64 = 0;
-    pub const RECURSION: u64 = 1;
-    pub const WRITE_UNMAPPED: u64 = 2;
-    pub const WRITE_PROGRAM: u64 = 3;
-    pub const READ_PAST_HEAP: u64 = 4;
-    pub const ABORT: u64 = 5;
-    pub const MEMCPY_OVERLAP: u64 = 6;
-    pub const SYSCALL_TOUR: u64 = 7;
-    pub const STACK_GAP: u64 = 8;
-    pub const WRITE_INPUT_REGION: u64 = 9;
-    pub const HEAP_REGION: u64 = 10;
-    /// Not a variant: the contract returns INVALID_INPUT.
-    pub const NONE: u64 = 99;
-}
+/// The `vm-faults` contract's variants: the contract's own list.
+#[path = "../../../contracts/vm-faults/src/variant.rs"]
+pub mod faults;
 
 /// Builds a contract (once per process) and returns its path.
 pub fn contract_path(name: &str) -> PathBuf {
