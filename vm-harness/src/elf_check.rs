@@ -47,6 +47,11 @@ pub fn preflight(so: &[u8]) -> Result<(), VmError> {
             "the TAKO VM needs a 64-bit little-endian ELF".into(),
         ));
     }
+    if header.e_flags > 3 {
+        return Err(VmError::UnsupportedVersion {
+            e_flags: header.e_flags,
+        });
+    }
     let sh_end = header
         .e_shoff
         .saturating_add(u64::from(header.e_shnum) * u64::from(header.e_shentsize));

@@ -39,9 +39,16 @@ pub enum VmError {
         /// Its name, as goblin knows it.
         machine: String,
     },
-    /// solana-sbpf's loader refused the file (unknown syscall, writable data, ...).
+    /// solana-sbpf's loader refused the file (unknown syscall, writable data, ...). Its
+    /// message is this error's (no source chain: a chain would print it twice).
     #[error("cannot load the program: {0}")]
-    Load(#[source] solana_sbpf::elf::ElfError),
+    Load(solana_sbpf::elf::ElfError),
+    /// `e_flags` names an SBPF version the VM does not run.
+    #[error("the program is SBPF version {e_flags} (e_flags {e_flags}); the VM runs SBPF V0..=V3 (e_flags 0 to 3), as TOS's executor does")]
+    UnsupportedVersion {
+        /// `e_flags` of the file.
+        e_flags: u32,
+    },
     /// The program calls a syscall the TAKO ABI does not have.
     #[error("unknown syscall `{name}` called at instruction #{instruction}: not in the TAKO ABI (tako_abi::SYSCALLS)")]
     UnknownSyscall {

@@ -179,3 +179,33 @@ fn cli_refuses_bad_files_and_options_with_exit_code_2() {
         assert!(out.stdout.is_empty(), "{args:?}");
     }
 }
+
+#[test]
+fn a_loader_refusal_is_said_once_and_a_version_past_v3_names_the_versions() {
+    let so = contract("counter");
+    // e_entry = 0: the loader's own reason, printed once (no source chain repeating it).
+    let mut no_entry = so.clone();
+    no_entry[24..32].copy_from_slice(&0u64.to_le_bytes());
+    let path = scratch("no-entry.so", &no_entry);
+    let out = tako_vm(&["run", path.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("cannot load the program: Entrypoint out of bounds"),
+        "{stderr}"
+    );
+    assert_eq!(
+        stderr.matches("Entrypoint out of bounds").count(),
+        1,
+        "{stderr}"
+    );
+    // e_flags = 7: which versions the VM runs.
+    let mut v7 = so;
+    v7[48..52].copy_from_slice(&7u32.to_le_bytes());
+    let e = vm_harness::run(&v7, b"", &Config::default()).unwrap_err();
+    assert!(
+        matches!(e, VmError::UnsupportedVersion { e_flags: 7 }),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("V0..=V3"), "{e}");
+}
