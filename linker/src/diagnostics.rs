@@ -108,6 +108,14 @@ pub fn classify_with(severity: Severity, text: &str, linked_helpers: &[String]) 
     if message.contains("aggregate returns are not supported") {
         return Verdict::Allowed("aggregate return: the emitted code is correct");
     }
+    if message.contains("BPF stack limit") {
+        return Verdict::Fatal(format!(
+            "cannot compile {place} for the TAKO VM: its stack frame is larger than the {} \
+             bytes SBPF V0 gives each function; move the large local to the heap (`Box`, \
+             `Vec`) or make it a `const`/`static` table",
+            tako_abi::STACK_FRAME_SIZE
+        ));
+    }
     let reason = if message.contains("too many arguments")
         || message.contains("stack arguments are not supported")
     {

@@ -138,9 +138,12 @@ fn init() {
         // The VM gives each frame 4 KiB; LLVM's BPF default limit is 512 bytes.
         // `expand-ir-insts` (run by `lower` and by code generation) must expand division
         // and float conversions wider than 64 bits: BPF cannot call the 128-bit helpers.
+        let stack =
+            std::ffi::CString::new(format!("-bpf-stack-size={}", tako_abi::STACK_FRAME_SIZE))
+                .expect("no NUL in the option");
         let args = [
             c"tako-linker".as_ptr(),
-            c"-bpf-stack-size=4096".as_ptr(),
+            stack.as_ptr(),
             c"-expand-div-rem-bits=64".as_ptr(),
             c"-expand-fp-convert-bits=64".as_ptr(),
         ];

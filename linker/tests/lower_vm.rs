@@ -932,3 +932,26 @@ declare void @llvm.memcpy.p0.p0.i64(ptr, ptr, i64, i1)
     // far below the inline figure.
     assert!(outcome.cu_consumed < 300, "{} CU", outcome.cu_consumed);
 }
+
+/// A stack frame over the 4 KiB SBPF V0 gives a function: refused naming the function, the
+/// limit and the fix, without LLVM's hint about kernel maps.
+#[test]
+fn a_frame_over_4_kib_is_refused_naming_the_function_and_the_fix() {
+    let msg = refusal(
+        "declare void @ext_fill(ptr)
+define internal void @big_table() noinline {
+  %t = alloca [8192 x i8], align 8
+  call void @ext_fill(ptr %t)
+  ret void
+}
+define i64 @entrypoint() {
+  %input = call ptr @input_region()
+  call void @big_table()
+  ret i64 0
+}",
+    );
+    assert!(msg.contains("`big_table`"), "{msg}");
+    assert!(msg.contains("4096"), "{msg}");
+    assert!(msg.contains("Box"), "{msg}");
+    assert!(!msg.contains("per-cpu"), "{msg}");
+}
