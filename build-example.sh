@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Builds one contract of contracts/ into an SBPF V0 .so the TAKO VM loads, and prints the
+# Builds one contract of contracts/ into an SBPF .so the TAKO VM loads, and prints the
 # .so's path as the last line of stdout.
 #
-#   ./build-example.sh NAME [--features F1,F2] [--as OUT_NAME]
+#   ./build-example.sh NAME [--arch v0|v3] [--features F1,F2] [--as OUT_NAME]
 #
+# --arch: SBPF V0 (the default; solana-sbpf and tos-tbpf load it) or V3 as tos-tbpf 0.14.1
+# defines it (static syscalls, dynamic frames; only tos-tbpf loads it). V3 builds live in
+# their own target directory, contracts/target/v3, so both versions of a contract coexist.
 # NAME is a directory under contracts/. --features are passed to cargo (alloc-bench picks
 # its allocator this way); --as copies the result to OUT_NAME.so next to it, so several
 # variants of one crate can coexist. Sets up what it needs (idempotent): the nightly
@@ -30,17 +33,20 @@ known_contracts() {
 NAME="$1"; shift
 FEATURES=""
 OUT_NAME=""
+ARCH="v0"
 while [ $# -gt 0 ]; do
   case "$1" in
+    --arch) [ $# -ge 2 ] || die "--arch needs a value (v0 or v3)"; ARCH="$2"; shift 2 ;;
     --features) [ $# -ge 2 ] || die "--features needs a value"; FEATURES="$2"; shift 2 ;;
     --as) [ $# -ge 2 ] || die "--as needs a value"; OUT_NAME="$2"; shift 2 ;;
-    *) die "unknown option '$1' (usage: ./build-example.sh NAME [--features LIST] [--as OUT_NAME])" ;;
+    *) die "unknown option '$1' (usage: ./build-example.sh NAME [--arch v0|v3] [--features LIST] [--as OUT_NAME])" ;;
   esac
 done
 case "$NAME" in */*|.*|"") die "unknown contract '$NAME'; known contracts: $(known_contracts)" ;; esac
 MANIFEST="$ROOT/contracts/$NAME/Cargo.toml"
 [ -f "$MANIFEST" ] || die "unknown contract '$NAME'; known contracts: $(known_contracts)"
 case "$OUT_NAME" in */*|.*) die "--as takes a plain file name, got '$OUT_NAME'" ;; esac
+case "$ARCH" in v0|v3) ;; *) die "unknown --arch '$ARCH': the linker writes v0 or v3" ;; esac
 
 # 1. The toolchains' components (scripts/setup.sh adds them once; later runs only check).
 "$ROOT/scripts/setup.sh"
@@ -67,6 +73,10 @@ export CARGO_TARGET_TBPF_TOS_TOS_LINKER="$LINKER"
 export LD_LIBRARY_PATH="$SYSROOT/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 args=(build --release --manifest-path "$MANIFEST" --target "$TARGET_SPEC"
       -Zbuild-std=core,alloc -Zjson-target-spec --message-format=json-render-diagnostics)
+if [ "$ARCH" = "v3" ]; then
+  args+=(--target-dir "$ROOT/contracts/target/v3")
+  export CARGO_TARGET_TBPF_TOS_TOS_RUSTFLAGS="-C link-arg=--arch=v3"
+fi
 [ -n "$FEATURES" ] && args+=(--features "$FEATURES")
 json="$(cd "$ROOT/contracts" && cargo "+$NIGHTLY" "${args[@]}")" || die "building contract '$NAME' failed (see above)"
 so="$(grep '"reason":"compiler-artifact"' <<<"$json" | grep '"cdylib"' | grep -o '"filenames":\["[^"]*\.so"' | sed 's/.*\["//; s/"$//' | tail -n 1)"

@@ -4,6 +4,9 @@
 
 /// Start of the program region (`.text`, `.rodata`) in the VM address space.
 pub const MM_PROGRAM_START: u64 = 0x1_0000_0000;
+/// Where SBPF V3 (as tos-tbpf 0.14.1 defines it) maps the bytecode: address 0; its
+/// read-only data moves to [`MM_PROGRAM_START`].
+pub const MM_BYTECODE_START_V3: u64 = 0;
 /// Start of the stack region.
 pub const MM_STACK_START: u64 = 0x2_0000_0000;
 /// Start of the heap region.
@@ -13,6 +16,10 @@ pub const MM_HEAP_START: u64 = 0x3_0000_0000;
 pub const STACK_SIZE: u64 = 256 * 1024;
 /// Bytes of one stack frame of an SBPF V0 program (LLVM's `-bpf-stack-size`).
 pub const STACK_FRAME_SIZE: u64 = 4096;
+/// The largest stack frame of one function in SBPF V3, whose frames are sized per
+/// function: the most a frame marker can allocate while every frame offset still fits an
+/// instruction's signed 16-bit offset (a multiple of 64, the marker's granule).
+pub const MAX_V3_FRAME: u64 = 32 * 1024 - 64;
 /// Nested calls the VM allows (`max_call_depth` of TOS's executor).
 pub const MAX_CALL_DEPTH: u64 = 64;
 
@@ -428,6 +435,16 @@ pub const LIBCALLS: &[(&str, &str)] = &[
     ("memmove", "tos_memmove"),
     ("memset", "tos_memset"),
 ];
+
+/// The key a loader finds syscall `name` by: murmur3 (32 bits, seed 0) of its bytes, what
+/// a V3 `call imm` holds (`hash_symbol_name` in solana-sbpf and tos-tbpf).
+pub fn syscall_hash(name: &str) -> u32 {
+    use core::hash::Hasher as _;
+    use hash32::Hasher as _;
+    let mut hasher = hash32::Murmur3Hasher::default();
+    hasher.write(name.as_bytes());
+    hasher.finish32()
+}
 
 /// Looks a syscall up by name.
 pub fn syscall(name: &str) -> Option<&'static SyscallSpec> {

@@ -111,9 +111,10 @@ pub fn classify_with(severity: Severity, text: &str, linked_helpers: &[String]) 
     if message.contains("BPF stack limit") {
         return Verdict::Fatal(format!(
             "cannot compile {place} for the TAKO VM: its stack frame is larger than the {} \
-             bytes SBPF V0 gives each function; move the large local to the heap (`Box`, \
-             `Vec`) or make it a `const`/`static` table",
-            tako_abi::STACK_FRAME_SIZE
+             bytes SBPF V0 gives each function (SBPF V3, `--arch v3`, allows {}); move the \
+             large local to the heap (`Box`, `Vec`) or make it a `const`/`static` table",
+            tako_abi::STACK_FRAME_SIZE,
+            tako_abi::MAX_V3_FRAME
         ));
     }
     let reason = if message.contains("too many arguments")

@@ -83,6 +83,10 @@ pub struct CodegenOptions {
     pub exports: Vec<String>,
     /// `compiler_builtins` rlib to take soft-float helpers from (see `lower`).
     pub builtins: Option<PathBuf>,
+    /// The largest stack frame a function may have, in bytes (LLVM's `-bpf-stack-size`):
+    /// `tako_abi::STACK_FRAME_SIZE` for SBPF V0, `tako_abi::MAX_V3_FRAME` for V3. LLVM's
+    /// options are set once per process: the first compile's value holds.
+    pub stack_size: u64,
 }
 
 /// The object LLVM emitted plus what its diagnostics said.
@@ -124,7 +128,7 @@ pub fn find_libllvm() -> Option<PathBuf> {
     })
 }
 
-fn init() {
+fn init(stack_size: u64) {
     static INIT: Once = Once::new();
     INIT.call_once(|| {
         // SAFETY: the BPF initialisers only register the target in LLVM's registry; they run
@@ -135,12 +139,12 @@ fn init() {
             LLVMInitializeBPFTargetMC();
             LLVMInitializeBPFAsmPrinter();
         }
-        // The VM gives each frame 4 KiB; LLVM's BPF default limit is 512 bytes.
+        // SBPF V0 gives each frame 4 KiB (V3 sizes frames per function); LLVM's BPF default
+        // limit is 512 bytes.
         // `expand-ir-insts` (run by `lower` and by code generation) must expand division
         // and float conversions wider than 64 bits: BPF cannot call the 128-bit helpers.
-        let stack =
-            std::ffi::CString::new(format!("-bpf-stack-size={}", tako_abi::STACK_FRAME_SIZE))
-                .expect("no NUL in the option");
+        let stack = std::ffi::CString::new(format!("-bpf-stack-size={stack_size}"))
+            .expect("no NUL in the option");
         let args = [
             c"tako-linker".as_ptr(),
             stack.as_ptr(),
@@ -214,7 +218,7 @@ pub fn compile(inputs: &[BitcodeInput], options: &CodegenOptions) -> Result<Code
     if find_libllvm().is_none() {
         return Err(LlvmError::NoLibLlvm);
     }
-    init();
+    init(options.stack_size);
     let sink: Box<Sink> = Box::new(RefCell::new(Vec::new()));
     // SAFETY: plain constructor.
     let context = Context(unsafe { LLVMContextCreate() });

@@ -1,5 +1,5 @@
 //! `tako-linker`: called by rustc as the linker of the `tbpf-tos-tos` target (bpf-linker's
-//! command line), it writes an SBPF V0 `.so` the TAKO VM loads.
+//! command line), it writes an SBPF V0 (or, with `--arch v3`, V3) `.so` the TAKO VM loads.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -44,9 +44,23 @@ struct Args {
     /// Also write the relocatable BPF object LLVM emitted (before the relink) here.
     #[arg(long)]
     keep_object: Option<PathBuf>,
-    /// Print the diagnostics that policy allowed, and a layout summary.
+    /// Print the diagnostics that policy allowed, and a layout summary (with V3, each
+    /// function's frame size).
     #[arg(long, short = 'v')]
     verbose: bool,
+    /// The SBPF version to write: v0 (solana-sbpf and tos-tbpf load it) or v3 (as tos-tbpf
+    /// 0.14.1 defines it: static syscalls, dynamic frames, text at address 0).
+    #[arg(long, value_enum, default_value_t = Arch::V0)]
+    arch: Arch,
+}
+
+/// The SBPF versions the linker writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Arch {
+    /// SBPF V0.
+    V0,
+    /// SBPF V3, as tos-tbpf 0.14.1 defines it.
+    V3,
 }
 
 fn pipeline(opt: &str) -> Result<&'static str> {
@@ -99,6 +113,10 @@ fn run(args: Args) -> Result<()> {
         pipeline: pipeline(&args.opt)?.to_string(),
         exports,
         builtins: tako_linker::lower::find_compiler_builtins(&args.output, &args.libs),
+        stack_size: match args.arch {
+            Arch::V0 => tako_abi::STACK_FRAME_SIZE,
+            Arch::V3 => tako_abi::MAX_V3_FRAME,
+        },
     };
     let codegen = llvm::compile(&modules, &options)?;
     for w in &codegen.warnings {
@@ -121,7 +139,10 @@ fn run(args: Args) -> Result<()> {
         std::fs::write(path, &codegen.object)
             .with_context(|| format!("writing {}", path.display()))?;
     }
-    let relinked = relink::relink(&codegen.object, ENTRY)?;
+    let relinked = match args.arch {
+        Arch::V0 => relink::relink(&codegen.object, ENTRY)?,
+        Arch::V3 => relink::relink_v3(&codegen.object, ENTRY)?,
+    };
     for name in &relinked.syscalls {
         if tako_abi::syscall(name).is_some_and(|s| s.class == tako_abi::Class::Measurement) {
             eprintln!(
@@ -141,6 +162,9 @@ fn run(args: Args) -> Result<()> {
             relinked.rodata_size,
             relinked.syscalls.join(", ")
         );
+        for (function, frame) in &relinked.frames {
+            eprintln!("tako-linker: frame {frame:>6} B  {function}");
+        }
     }
     Ok(())
 }

@@ -92,6 +92,7 @@ fn codegen(ir: &str) -> Result<Codegen, LlvmError> {
         pipeline: "default<O3>".into(),
         exports: vec!["entrypoint".into()],
         builtins: None,
+        stack_size: tako_abi::STACK_FRAME_SIZE,
     };
     compile(&[input], &options)
 }

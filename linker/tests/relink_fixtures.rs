@@ -349,3 +349,30 @@ fn garbage_and_truncated_inputs_are_refused() {
     let truncated = &BASIC[..BASIC.len() / 2];
     assert!(relink(truncated, "entrypoint").is_err());
 }
+
+/// The same objects relinked as SBPF V3: tos-tbpf 0.14.1's strict loader and V3 verifier
+/// accept them (markers at every function start, static syscalls, text at address 0), and
+/// solana-sbpf's engine refuses them by name.
+#[test]
+fn objects_relink_as_v3_that_tos_tbpf_loads_and_verifies() {
+    let tbpf = vm_harness::Config {
+        engine: vm_harness::Engine::Tbpf,
+        ..Default::default()
+    };
+    for object in [BASIC, LINK_CHECK] {
+        let out = tako_linker::relink::relink_v3(object, "entrypoint").unwrap();
+        assert!(!out.frames.is_empty());
+        assert!(out.frames.iter().all(|(_, f)| f % 64 == 0));
+        assert_eq!(u32::from_le_bytes(out.elf[48..52].try_into().unwrap()), 3);
+        vm_harness::check(&out.elf, &tbpf).expect("tos-tbpf loads and verifies it");
+        assert!(matches!(
+            vm_harness::check(&out.elf, &vm_harness::Config::default()),
+            Err(vm_harness::VmError::V3NeedsTbpf)
+        ));
+    }
+    assert_eq!(
+        relink(WRITABLE, "entrypoint").unwrap_err(),
+        tako_linker::relink::relink_v3(WRITABLE, "entrypoint").unwrap_err(),
+        "V3 refuses writable data as V0 does"
+    );
+}

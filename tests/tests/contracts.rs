@@ -949,6 +949,107 @@ mod engines {
         }
     }
 
+    /// The same contract built as SBPF V0 and as V3 (static syscalls, dynamic frames), both
+    /// run on tos-tbpf (only it loads tos-tbpf's V3): identical results. CU differ by what
+    /// V3 adds: one instruction per call, the frame marker, and an `exit` after a function
+    /// that ended without one; the difference is printed.
+    fn same_v0_v3(variant: Variant, input: &[u8], heap: u64) {
+        let v3_args: Vec<&str> = variant.1.iter().copied().chain(["--arch", "v3"]).collect();
+        let v3_so = std::fs::read(build_contract_with(variant.0, &v3_args)).unwrap();
+        let config = Config {
+            engine: Engine::Tbpf,
+            heap_size: heap,
+            cu_limit: 1_000_000,
+            ..Config::default()
+        };
+        let a = on(Engine::Tbpf, variant, input, heap);
+        let b = vm_harness::run(&v3_so, input, &config)
+            .unwrap_or_else(|e| panic!("{} V3 does not load: {e}", variant.0));
+        let what = format!("{} {:?} V3, input {input:02x?}", variant.0, variant.1);
+        assert_eq!(a.return_value, b.return_value, "{what}");
+        assert_eq!(a.logs, b.logs, "{what}");
+        assert_eq!(a.return_data, b.return_data, "{what}");
+        assert_eq!(a.storage_writes, b.storage_writes, "{what}");
+        assert_eq!(a.events, b.events, "{what}");
+        assert_eq!(a.syscalls, b.syscalls, "{what}");
+        assert_eq!(
+            a.error.as_ref().map(|e| e.kind),
+            b.error.as_ref().map(|e| e.kind),
+            "{what}"
+        );
+        if a.error.is_none() {
+            assert!(
+                b.cu_consumed >= a.cu_consumed,
+                "{what}: V3 {} < V0 {}",
+                b.cu_consumed,
+                a.cu_consumed
+            );
+        }
+        eprintln!(
+            "V0 -> V3 on tos-tbpf: {what}: {} -> {} CU ({:+})",
+            a.cu_consumed,
+            b.cu_consumed,
+            b.cu_consumed as i64 - a.cu_consumed as i64
+        );
+    }
+
+    #[test]
+    fn every_example_gives_the_same_results_as_v0_and_v3() {
+        let heap = DEFAULT_HEAP_SIZE;
+        same_v0_v3(("basic", &[]), b"", heap);
+        same_v0_v3(("counter", &[]), b"", heap);
+        same_v0_v3(("token", &[]), &[0], heap);
+        same_v0_v3(("link-check", &[]), &[9], heap);
+        same_v0_v3(COLLECTIONS, &u64_input(57), heap);
+        same_v0_v3(("full-rust", &[]), b"", heap);
+        for v in vm_faults::ALL {
+            // Recursion ends on the 256 KiB stack either way, at another depth (V3 frames
+            // are sized per function); a store 4 KiB past a frame lands in V0's unused half
+            // of a frame pair, and above the top of the stack from V3's first frame.
+            if v != vm_faults::RECURSION && v != vm_faults::STACK_GAP {
+                same_v0_v3(("vm-faults", &[]), &v.to_le_bytes(), heap);
+            }
+        }
+        for i in 0..=3u64 {
+            same_v0_v3(OOM, &u64_input(i), heap);
+        }
+        for c in [
+            &b"eabc"[..],
+            b"lhello",
+            b"h",
+            b"b",
+            b"a",
+            b"m0123456789abcdef0123456789abcdef",
+        ] {
+            same_v0_v3(SDK_CALLS, c, heap);
+        }
+        same_v0_v3(
+            SDK_CALLS,
+            &[&b"f"[..], &10.0f64.to_le_bytes()].concat(),
+            heap,
+        );
+        same_v0_v3(BIG_HEAP, &u64_input(100), tako_abi::MAX_HEAP_SIZE);
+        same_v0_v3(
+            ("message-queue", &[]),
+            &[0x01, 0x03, 0x00, 1, 2, 3, 0x02, 0x00],
+            heap,
+        );
+        same_v0_v3(
+            ("multisig", &[]),
+            &[
+                0, 1, 1, 0xa1, 0xa1, 0xa1, 0xa1, 0xa1, 0xa1, 0xa1, 0xa1, 0xa1, 0xa1, 0xa1, 0xa1,
+                0xa1, 0xa1, 0xa1, 0xa1, 0xa1, 0xa1, 0xa1, 0xa1, 0xa1, 0xa1, 0xa1, 0xa1, 0xa1, 0xa1,
+                0xa1, 0xa1, 0xa1, 0xa1, 0xa1, 0xa1,
+            ],
+            heap,
+        );
+        for pattern in [0u64, 1, 2, 3, 4, 5] {
+            same_v0_v3(BENCH_TOS, &bench_input(pattern, 20, 16), heap);
+            same_v0_v3(BENCH_POOL, &bench_input(pattern, 20, 16), heap);
+            same_v0_v3(BENCH_FIRST_FIT, &bench_input(pattern, 20, 16), heap);
+        }
+    }
+
     #[test]
     fn every_example_gives_the_same_results_on_both_engines() {
         let heap = DEFAULT_HEAP_SIZE;
@@ -1013,5 +1114,40 @@ mod build {
             .output()
             .unwrap();
         assert!(!String::from_utf8_lossy(&out.stderr).contains("measurement-only"));
+    }
+}
+
+/// A function whose frame passes 4 KiB: refused as SBPF V0 (naming it, the limit and the
+/// fix), built as V3 and run on tos-tbpf with the host's result.
+/// The table of `v3-big-frame`: the contract's own code.
+#[path = "../../contracts/v3-big-frame/src/table.rs"]
+mod big_frame_table;
+
+mod big_frame {
+    use super::big_frame_table as table;
+    use super::*;
+
+    #[test]
+    fn v0_refuses_it_by_name_and_v3_runs_it() {
+        let err = vm_harness::testing::try_build_contract("v3-big-frame")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("build_table"), "{err}");
+        assert!(
+            err.contains("4096 bytes SBPF V0 gives each function"),
+            "{err}"
+        );
+        assert!(err.contains("Box"), "{err}");
+        let so = std::fs::read(build_contract_with("v3-big-frame", &["--arch", "v3"])).unwrap();
+        let config = Config {
+            engine: vm_harness::Engine::Tbpf,
+            ..Config::default()
+        };
+        for seed in [1u64, 7, 0xdead_beef] {
+            let out = vm_harness::run(&so, &seed.to_le_bytes(), &config).unwrap();
+            assert_eq!(out.return_value, Some(SUCCESS), "{out}");
+            assert_eq!(out.return_data, table::checksum(seed).to_le_bytes());
+        }
+        assert_eq!(table::ENTRIES * 8, 8192);
     }
 }

@@ -12,6 +12,12 @@ pub const EM_BPF: u16 = 247;
 /// `e_machine` solana-sbpf also accepts (SBPF).
 pub const EM_SBPF: u16 = 263;
 
+/// `e_flags` of `so` (the SBPF version), when it has an ELF header.
+pub fn e_flags(so: &[u8]) -> Option<u32> {
+    so.get(48..52)
+        .map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes")))
+}
+
 /// Refuses files that are not complete 64-bit little-endian eBPF ELF files.
 pub fn preflight(so: &[u8]) -> Result<(), VmError> {
     if so.len() < 4 || &so[..4] != header::ELFMAG {

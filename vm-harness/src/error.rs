@@ -43,6 +43,10 @@ pub enum VmError {
     /// message is this error's (no source chain: a chain would print it twice).
     #[error("cannot load the program: {0}")]
     Load(solana_sbpf::elf::ElfError),
+    /// An SBPF V3 file (as tos-tbpf defines V3) given to solana-sbpf, whose V3 is another
+    /// layout.
+    #[error("the program is SBPF V3 as tos-tbpf 0.14.1 defines it (text at address 0), which solana-sbpf does not load: run it with --engine tbpf (Engine::Tbpf)")]
+    V3NeedsTbpf,
     /// `e_flags` names an SBPF version the VM does not run.
     #[error("the program is SBPF version {e_flags} (e_flags {e_flags}); the VM runs SBPF V0..=V3 (e_flags 0 to 3), as TOS's executor does")]
     UnsupportedVersion {

@@ -71,4 +71,12 @@ pub enum RelinkError {
     /// The object has no executable code.
     #[error("the object has no executable section")]
     NoText,
+    /// A function the SBPF V3 writer cannot express.
+    #[error("cannot write `{function}` as SBPF V3: it has {reason}; build it as V0 (--arch v0)")]
+    V3 {
+        /// The function (demangled).
+        function: String,
+        /// What in it V3 cannot hold.
+        reason: String,
+    },
 }

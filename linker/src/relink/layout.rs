@@ -12,6 +12,8 @@ use super::{demangle, syscall_for, RelinkError};
 
 type Header = elf::FileHeader64<LE>;
 type Section = elf::SectionHeader64<LE>;
+type Sections<'data> = object::read::elf::SectionTable<'data, Header, &'data [u8]>;
+type Symbols<'data> = object::read::elf::SymbolTable<'data, Header, &'data [u8]>;
 
 /// The loadable image and what went into it.
 #[derive(Debug)]
@@ -24,18 +26,21 @@ pub struct Relinked {
     pub rodata_size: u64,
     /// Distinct syscalls the program calls, sorted.
     pub syscalls: Vec<&'static str>,
+    /// Each function's stack frame in bytes (SBPF V3, where frames are sized per function;
+    /// empty for V0, whose frames are all 4 KiB).
+    pub frames: Vec<(String, u64)>,
 }
 
 /// How a section of the input is treated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Role {
+pub(super) enum Role {
     Text,
     ReadOnly,
     Writable,
     NotLoaded,
 }
 
-fn role(sh: &Section, name: &[u8]) -> Role {
+pub(super) fn role(sh: &Section, name: &[u8]) -> Role {
     let flags = sh.sh_flags(LE);
     let kind = sh.sh_type(LE);
     if flags & u64::from(elf::SHF_ALLOC) == 0 || sh.sh_size(LE) == 0 {
@@ -51,7 +56,7 @@ fn role(sh: &Section, name: &[u8]) -> Role {
     Role::ReadOnly
 }
 
-fn parse_err(e: object::read::Error) -> RelinkError {
+pub(super) fn parse_err(e: object::read::Error) -> RelinkError {
     RelinkError::Parse(e.to_string())
 }
 
@@ -59,10 +64,12 @@ fn align_up(x: usize, a: usize) -> usize {
     x.div_ceil(a.max(1)) * a.max(1)
 }
 
-/// Relinks the relocatable BPF object `object` into an SBPF V0 shared object whose entry
-/// point is the function named `entry`.
-pub fn relink(object: &[u8], entry: &str) -> Result<Relinked, RelinkError> {
-    let header = Header::parse(object).map_err(parse_err)?;
+/// The object's section and symbol tables, once it is known to be a relocatable BPF
+/// object without writable data (refused naming what lives there).
+pub(super) fn check_object<'data>(
+    header: &'data Header,
+    object: &'data [u8],
+) -> Result<(Sections<'data>, Symbols<'data>), RelinkError> {
     if header.e_machine(LE) != elf::EM_BPF {
         return Err(RelinkError::WrongMachine(header.e_machine(LE)));
     }
@@ -73,11 +80,6 @@ pub fn relink(object: &[u8], entry: &str) -> Result<Relinked, RelinkError> {
     let symbols = sections
         .symbols(LE, object, elf::SHT_SYMTAB)
         .map_err(parse_err)?;
-    let section_name = |sh: &Section| -> String {
-        String::from_utf8_lossy(sections.section_name(LE, sh).unwrap_or(b"?")).into_owned()
-    };
-
-    // Refuse writable data first, naming what lives there.
     for (index, sh) in sections.enumerate() {
         let name = sections.section_name(LE, sh).unwrap_or(b"");
         if role(sh, name) == Role::Writable {
@@ -94,11 +96,22 @@ pub fn relink(object: &[u8], entry: &str) -> Result<Relinked, RelinkError> {
                 names.push("(unnamed data)".into());
             }
             return Err(RelinkError::WritableData {
-                section: section_name(sh),
+                section: String::from_utf8_lossy(name).into_owned(),
                 symbols: names.join(", "),
             });
         }
     }
+    Ok((sections, symbols))
+}
+
+/// Relinks the relocatable BPF object `object` into an SBPF V0 shared object whose entry
+/// point is the function named `entry`.
+pub fn relink(object: &[u8], entry: &str) -> Result<Relinked, RelinkError> {
+    let header = Header::parse(object).map_err(parse_err)?;
+    let (sections, symbols) = check_object(header, object)?;
+    let section_name = |sh: &Section| -> String {
+        String::from_utf8_lossy(sections.section_name(LE, sh).unwrap_or(b"?")).into_owned()
+    };
 
     // Place sections: all text first, then all read-only data.
     let mut image = vec![0u8; 64];
@@ -312,5 +325,6 @@ pub fn relink(object: &[u8], entry: &str) -> Result<Relinked, RelinkError> {
         text_size: (text_end - text_start) as u64,
         rodata_size: (rodata_end - rodata_start) as u64,
         syscalls: names,
+        frames: Vec::new(),
     })
 }

@@ -17,10 +17,12 @@
 pub mod bpf;
 mod error;
 mod layout;
+mod v3;
 mod writer;
 
 pub use error::RelinkError;
 pub use layout::{relink, Relinked};
+pub use v3::relink_v3;
 
 /// Maps an undefined symbol to the syscall that implements it: a declaration of
 /// `tako_abi::sys` (`__tako_sys_log`), or a libcall (`memcpy`, ...) by

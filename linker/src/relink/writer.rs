@@ -338,7 +338,35 @@ pub fn write(image: Image) -> Vec<u8> {
         bytes.extend_from_slice(&h.entsize.to_le_bytes());
     }
 
-    // ELF header.
+    let ehdr = elf_header(&ElfHeader {
+        machine: elf::EM_BPF,
+        flags: 0,
+        entry,
+        phoff,
+        phnum: segments.len() as u16,
+        shoff,
+        shnum: headers.len() as u16,
+        shstrndx: shstrtab_index,
+    });
+    bytes[..64].copy_from_slice(&ehdr);
+    bytes
+}
+
+/// The fields of an ELF header that differ between the outputs.
+struct ElfHeader {
+    machine: u16,
+    /// `e_flags`: the SBPF version.
+    flags: u32,
+    entry: u64,
+    phoff: u64,
+    phnum: u16,
+    shoff: u64,
+    shnum: u16,
+    shstrndx: u16,
+}
+
+/// The 64-byte header of a 64-bit little-endian `ET_DYN` file.
+fn elf_header(h: &ElfHeader) -> Vec<u8> {
     let mut ehdr = Vec::with_capacity(64);
     ehdr.extend_from_slice(&[
         0x7f,
@@ -352,18 +380,65 @@ pub fn write(image: Image) -> Vec<u8> {
     ]);
     ehdr.extend_from_slice(&[0; 8]);
     ehdr.extend_from_slice(&elf::ET_DYN.to_le_bytes());
-    ehdr.extend_from_slice(&elf::EM_BPF.to_le_bytes());
+    ehdr.extend_from_slice(&h.machine.to_le_bytes());
     ehdr.extend_from_slice(&1u32.to_le_bytes()); // e_version
-    ehdr.extend_from_slice(&entry.to_le_bytes());
-    ehdr.extend_from_slice(&phoff.to_le_bytes()); // e_phoff
-    ehdr.extend_from_slice(&shoff.to_le_bytes());
-    ehdr.extend_from_slice(&0u32.to_le_bytes()); // e_flags 0 = SBPF V0
+    ehdr.extend_from_slice(&h.entry.to_le_bytes());
+    ehdr.extend_from_slice(&h.phoff.to_le_bytes());
+    ehdr.extend_from_slice(&h.shoff.to_le_bytes());
+    ehdr.extend_from_slice(&h.flags.to_le_bytes());
     ehdr.extend_from_slice(&64u16.to_le_bytes()); // e_ehsize
     ehdr.extend_from_slice(&56u16.to_le_bytes()); // e_phentsize
-    ehdr.extend_from_slice(&(segments.len() as u16).to_le_bytes()); // e_phnum
+    ehdr.extend_from_slice(&h.phnum.to_le_bytes());
     ehdr.extend_from_slice(&64u16.to_le_bytes()); // e_shentsize
-    ehdr.extend_from_slice(&(headers.len() as u16).to_le_bytes());
-    ehdr.extend_from_slice(&shstrtab_index.to_le_bytes());
-    bytes[..64].copy_from_slice(&ehdr);
-    bytes
+    ehdr.extend_from_slice(&h.shnum.to_le_bytes());
+    ehdr.extend_from_slice(&h.shstrndx.to_le_bytes());
+    ehdr
+}
+
+/// `e_machine` of SBPF, what tos-tbpf's strict V3 parser requires.
+pub const EM_SBPF: u16 = 263;
+
+/// A tos-tbpf SBPF V3 file: the ELF header, the four program headers its strict parser
+/// expects (text at 0, read-only data at `0x1_0000_0000`, then the stack and the heap,
+/// writable and empty in the file), `text`, `rodata` (a multiple of 8 bytes) and one null
+/// section header. `entry` is the entry function's offset in `text`.
+pub fn write_v3(text: &[u8], rodata: &[u8], entry: u64) -> Vec<u8> {
+    const PF_X: u32 = 1;
+    const PF_W: u32 = 2;
+    const PF_R: u32 = 4;
+    let phoff = 64u64;
+    let text_offset = phoff + 4 * 56;
+    let rodata_offset = text_offset + text.len() as u64;
+    let shoff = (rodata_offset + rodata.len() as u64).next_multiple_of(8);
+    let segments: [(u32, u64, u64, &[u8]); 4] = [
+        (PF_X, tako_abi::MM_BYTECODE_START_V3, text_offset, text),
+        (PF_R, tako_abi::MM_PROGRAM_START, rodata_offset, rodata),
+        (PF_R | PF_W, tako_abi::MM_STACK_START, text_offset, &[]),
+        (PF_R | PF_W, tako_abi::MM_HEAP_START, text_offset, &[]),
+    ];
+    let mut out = elf_header(&ElfHeader {
+        machine: EM_SBPF,
+        flags: 3,
+        entry,
+        phoff,
+        phnum: 4,
+        shoff,
+        shnum: 1,
+        shstrndx: 0,
+    });
+    for (flags, vaddr, offset, bytes) in segments {
+        out.extend_from_slice(&elf::PT_LOAD.to_le_bytes());
+        out.extend_from_slice(&flags.to_le_bytes());
+        out.extend_from_slice(&offset.to_le_bytes());
+        out.extend_from_slice(&vaddr.to_le_bytes()); // p_vaddr
+        out.extend_from_slice(&vaddr.to_le_bytes()); // p_paddr
+        out.extend_from_slice(&(bytes.len() as u64).to_le_bytes()); // p_filesz
+        out.extend_from_slice(&(bytes.len() as u64).to_le_bytes()); // p_memsz
+        out.extend_from_slice(&8u64.to_le_bytes()); // p_align
+    }
+    out.extend_from_slice(text);
+    out.extend_from_slice(rodata);
+    pad_to(&mut out, 8);
+    out.extend_from_slice(&[0; 64]); // the null section header
+    out
 }

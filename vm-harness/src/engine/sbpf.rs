@@ -47,6 +47,9 @@ const _: () = assert!(STACK_SIZE == STACK_FRAME_SIZE * MAX_CALL_DEPTH);
 /// Checks, loads and verifies `so`; JIT-compiles it when `jit`.
 pub(crate) fn load(so: &[u8], jit: bool) -> Result<Program, VmError> {
     elf_check::preflight(so)?;
+    if elf_check::e_flags(so) == Some(3) {
+        return Err(VmError::V3NeedsTbpf);
+    }
     let mut loader = BuiltinProgram::new_loader(sbpf_config());
     context::register_all(&mut loader).map_err(VmError::Load)?;
     let program = Executable::from_elf(so, Arc::new(loader)).map_err(|e| match e {

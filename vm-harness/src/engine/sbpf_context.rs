@@ -214,4 +214,16 @@ mod tests {
         }
         assert_eq!(registry.keys().count(), tako_abi::SYSCALLS.len());
     }
+
+    #[test]
+    fn the_abi_hashes_syscall_names_as_both_loaders_do() {
+        for spec in tako_abi::SYSCALLS {
+            let name = spec.name.as_bytes();
+            assert_eq!(tako_abi::syscall_hash(spec.name), hash_symbol_name(name));
+            assert_eq!(
+                tako_abi::syscall_hash(spec.name),
+                tos_tbpf::ebpf::hash_symbol_name(name)
+            );
+        }
+    }
 }
