@@ -77,6 +77,88 @@ pub trait Memory {
     ) -> Result<(), SyscallFault>;
 }
 
+/// How a syscall touches VM memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// A read.
+    Load,
+    /// A write.
+    Store,
+}
+
+/// An engine's address translation, which gives it [`Memory`].
+///
+/// # Safety
+/// `host_addr` returns `Ok` only for a pointer to `len` (non-zero) bytes of a live host
+/// buffer backing one mapped region that allows `access` (writable for
+/// [`Access::Store`]), which stays valid for the syscall and which the host does not
+/// otherwise touch meanwhile.
+pub unsafe trait Translate {
+    /// The host address of the VM range `addr..addr + len`, or the fault naming `syscall`.
+    fn host_addr(
+        &self,
+        syscall: &'static str,
+        access: Access,
+        addr: u64,
+        len: u64,
+    ) -> Result<*mut u8, SyscallFault>;
+}
+
+impl<T: Translate> Memory for T {
+    fn read(&self, syscall: &'static str, addr: u64, len: u64) -> Result<Vec<u8>, SyscallFault> {
+        if len == 0 {
+            return Ok(Vec::new());
+        }
+        let ptr = self.host_addr(syscall, Access::Load, addr, len)?;
+        // SAFETY: `Translate`'s contract: `len` readable bytes of a live host buffer.
+        Ok(unsafe { std::slice::from_raw_parts(ptr, len as usize) }.to_vec())
+    }
+
+    fn write(
+        &mut self,
+        syscall: &'static str,
+        addr: u64,
+        bytes: &[u8],
+    ) -> Result<(), SyscallFault> {
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        let to = self.host_addr(syscall, Access::Store, addr, bytes.len() as u64)?;
+        // SAFETY: `Translate`'s contract: `bytes.len()` writable bytes of a region's buffer;
+        // `bytes` is host memory outside every region, so they do not overlap.
+        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), to, bytes.len()) };
+        Ok(())
+    }
+
+    fn copy(
+        &mut self,
+        syscall: &'static str,
+        dst: u64,
+        src: u64,
+        n: u64,
+    ) -> Result<(), SyscallFault> {
+        let from = self.host_addr(syscall, Access::Load, src, n)?;
+        let to = self.host_addr(syscall, Access::Store, dst, n)?;
+        // SAFETY: `Translate`'s contract for both (the destination writable); `ptr::copy`
+        // allows the ranges to overlap.
+        unsafe { std::ptr::copy(from, to, n as usize) };
+        Ok(())
+    }
+
+    fn fill(
+        &mut self,
+        syscall: &'static str,
+        dst: u64,
+        byte: u8,
+        n: u64,
+    ) -> Result<(), SyscallFault> {
+        let to = self.host_addr(syscall, Access::Store, dst, n)?;
+        // SAFETY: `Translate`'s contract: `n` writable bytes.
+        unsafe { std::ptr::write_bytes(to, byte, n as usize) };
+        Ok(())
+    }
+}
+
 /// Everything a call's syscalls read and change. Built by the runner for one call; the
 /// chain state in it is a working copy that the runner commits only when the call
 /// succeeds.

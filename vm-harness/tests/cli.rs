@@ -384,3 +384,31 @@ fn engine_option_runs_tos_tbpf_and_refuses_its_jit() {
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("unknown engine `evm`"), "{stderr}");
 }
+
+/// `profile` traces solana-sbpf only; an `entrypoint!` contract refuses an input longer
+/// than its 2 KiB buffer with INVALID_INPUT and a log saying why.
+#[test]
+fn profile_on_tbpf_and_an_input_past_the_entry_buffer_are_refused_with_the_reason() {
+    let so = contract_path("vm-faults");
+    let so = so.to_str().unwrap();
+    let out = tako_vm(&["profile", so, "--engine", "tbpf"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("profile traces instructions on solana-sbpf only"),
+        "{stderr}"
+    );
+    let long = scratch("long-input.bin", &vec![0u8; 2049]);
+    let json = json_of(&tako_vm(&[
+        "run",
+        so,
+        "--input",
+        long.to_str().unwrap(),
+        "--json",
+    ]));
+    assert_eq!(json["return_value"], tako_abi::code::INVALID_INPUT);
+    assert_eq!(
+        json["logs"][0],
+        "input of 2049 bytes exceeds the entrypoint's buffer of 2048 (use entrypoint!(f, heap))"
+    );
+}

@@ -255,15 +255,8 @@ pub fn relink(object: &[u8], entry: &str) -> Result<Relinked, RelinkError> {
                         }
                         None => {
                             let name = name_of(sym);
-                            let syscall =
-                                syscall_for(&name).ok_or_else(|| RelinkError::UndefinedSymbol {
-                                    name: demangle(&name),
-                                    known: tako_abi::SYSCALLS
-                                        .iter()
-                                        .map(|s| s.name)
-                                        .collect::<Vec<_>>()
-                                        .join(", "),
-                                })?;
+                            let syscall = syscall_for(&name)
+                                .ok_or_else(|| RelinkError::undefined_symbol(&name))?;
                             bpf::set_imm(&mut image, at, -1);
                             image[at + 1] &= 0x0f;
                             syscalls.push(SyscallSite {

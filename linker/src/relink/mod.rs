@@ -24,6 +24,20 @@ pub use error::RelinkError;
 pub use layout::{relink, Relinked};
 pub use v3::relink_v3;
 
+impl RelinkError {
+    /// The refusal of an undefined symbol `name` that is no syscall, listing the syscalls.
+    pub fn undefined_symbol(name: &str) -> Self {
+        RelinkError::UndefinedSymbol {
+            name: demangle(name),
+            known: tako_abi::SYSCALLS
+                .iter()
+                .map(|s| s.name)
+                .collect::<Vec<_>>()
+                .join(", "),
+        }
+    }
+}
+
 /// Maps an undefined symbol to the syscall that implements it: a declaration of
 /// `tako_abi::sys` (`__tako_sys_log`), or a libcall (`memcpy`, ...) by
 /// [`tako_abi::LIBCALLS`]. A bare name (`log`) is not a syscall: it is some other function.

@@ -383,15 +383,8 @@ pub fn relink_v3(object: &[u8], entry: &str) -> Result<Relinked, RelinkError> {
                         text[at + 1] = (text[at + 1] & 0x0f) | 0x10;
                     } else {
                         let name = name_of(sym_index);
-                        let syscall =
-                            syscall_for(&name).ok_or_else(|| RelinkError::UndefinedSymbol {
-                                name: demangle(&name),
-                                known: tako_abi::SYSCALLS
-                                    .iter()
-                                    .map(|s| s.name)
-                                    .collect::<Vec<_>>()
-                                    .join(", "),
-                            })?;
+                        let syscall = syscall_for(&name)
+                            .ok_or_else(|| RelinkError::undefined_symbol(&name))?;
                         bpf::set_imm(&mut text, at, tako_abi::syscall_hash(syscall) as i32);
                         text[at + 1] &= 0x0f;
                         syscalls.push(syscall);

@@ -9,6 +9,50 @@
 //! - [`tbpf`]: TOS's fork, tos-tbpf `=0.14.1`, interpreted, configured as TOS's executor
 //!   configures it: the chain's own VM.
 
+/// `fn engine_fault`: an engine crate's `EbpfError` in the engines' common terms
+/// ([`EngineFault`]). solana-sbpf and tos-tbpf share the enum's variants, not its type.
+macro_rules! engine_fault_from {
+    ($error:ty, $engine:literal) => {
+        #[doc = concat!($engine, "'s error in the engines' common terms.")]
+        fn engine_fault(err: $error) -> $crate::engine::EngineFault {
+            use $crate::engine::EngineFault;
+            type E = $error;
+            match err {
+                E::ExceededMaxInstructions => EngineFault::Budget,
+                E::CallDepthExceeded => EngineFault::CallDepth,
+                E::AccessViolation(_, addr, _, _) => EngineFault::Access {
+                    addr,
+                    message: err.to_string(),
+                },
+                E::StackAccessViolation(..) => EngineFault::Stack {
+                    message: err.to_string(),
+                },
+                E::DivideByZero | E::DivideOverflow => EngineFault::Division {
+                    message: err.to_string(),
+                },
+                E::InvalidInstruction
+                | E::UnsupportedInstruction
+                | E::ExecutionOverrun
+                | E::CallOutsideTextSegment
+                | E::ExitRootCallFrame => EngineFault::Instruction {
+                    message: err.to_string(),
+                },
+                E::SyscallError(inner) => {
+                    match inner.downcast::<$crate::syscalls::SyscallFault>() {
+                        Ok(fault) => EngineFault::Syscall(*fault),
+                        Err(other) => EngineFault::Other {
+                            message: other.to_string(),
+                        },
+                    }
+                }
+                other => EngineFault::Other {
+                    message: other.to_string(),
+                },
+            }
+        }
+    };
+}
+
 pub(crate) mod sbpf;
 pub(crate) mod sbpf_context;
 pub(crate) mod tbpf;

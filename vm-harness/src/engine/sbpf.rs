@@ -17,11 +17,10 @@ use solana_sbpf::vm::{CallFrame, Config as SbpfConfig, ContextObject, EbpfVm, Ex
 use tako_abi::{MAX_CALL_DEPTH, MM_HEAP_START, MM_STACK_START, STACK_FRAME_SIZE, STACK_SIZE};
 
 use super::sbpf_context::{self as context, TakoContext};
-use super::{finish, host_for, CallSetup, EngineFault, Execution};
+use super::{finish, host_for, CallSetup, Execution};
 use crate::config::Config;
 use crate::elf_check;
 use crate::error::VmError;
-use crate::syscalls::SyscallFault;
 
 /// The loaded, verified program type.
 pub(crate) type Program = Executable<TakoContext>;
@@ -181,36 +180,4 @@ fn interpret_traced(
     (consumed, result, pc)
 }
 
-/// solana-sbpf's error in the engines' common terms.
-fn engine_fault(err: EbpfError) -> EngineFault {
-    match err {
-        EbpfError::ExceededMaxInstructions => EngineFault::Budget,
-        EbpfError::CallDepthExceeded => EngineFault::CallDepth,
-        EbpfError::AccessViolation(_, addr, _, _) => EngineFault::Access {
-            addr,
-            message: err.to_string(),
-        },
-        EbpfError::StackAccessViolation(..) => EngineFault::Stack {
-            message: err.to_string(),
-        },
-        EbpfError::DivideByZero | EbpfError::DivideOverflow => EngineFault::Division {
-            message: err.to_string(),
-        },
-        EbpfError::InvalidInstruction
-        | EbpfError::UnsupportedInstruction
-        | EbpfError::ExecutionOverrun
-        | EbpfError::CallOutsideTextSegment
-        | EbpfError::ExitRootCallFrame => EngineFault::Instruction {
-            message: err.to_string(),
-        },
-        EbpfError::SyscallError(inner) => match inner.downcast::<SyscallFault>() {
-            Ok(fault) => EngineFault::Syscall(*fault),
-            Err(other) => EngineFault::Other {
-                message: other.to_string(),
-            },
-        },
-        other => EngineFault::Other {
-            message: other.to_string(),
-        },
-    }
-}
+engine_fault_from!(solana_sbpf::error::EbpfError, "solana-sbpf");

@@ -10,7 +10,7 @@ use solana_sbpf::memory_region::{AccessType, MemoryMapping};
 use solana_sbpf::program::BuiltinProgram;
 use solana_sbpf::vm::ContextObject;
 
-use crate::syscalls::{Host, Memory, SyscallFault};
+use crate::syscalls::{Access, Host, SyscallFault, Translate};
 
 /// The context object of a run on solana-sbpf.
 pub struct TakoContext {
@@ -49,16 +49,21 @@ impl ContextObject for TakoContext {
 /// solana-sbpf's memory mapping as the syscalls' [`Memory`].
 struct Mapped<'a>(&'a mut MemoryMapping);
 
-impl Mapped<'_> {
-    /// Translates the VM range `addr..addr + len` (non-empty) to a host pointer, checking
-    /// that it lies inside one region that allows `access`.
-    fn host_ptr(
+// SAFETY: `MemoryMapping::map` succeeds only for a range inside one region that allows the
+// access, and returns its host address; the regions' buffers outlive the run and the host
+// touches them only through syscalls, one at a time.
+unsafe impl Translate for Mapped<'_> {
+    fn host_addr(
         &self,
         syscall: &'static str,
-        access: AccessType,
+        access: Access,
         addr: u64,
         len: u64,
     ) -> Result<*mut u8, SyscallFault> {
+        let access = match access {
+            Access::Load => AccessType::Load,
+            Access::Store => AccessType::Store,
+        };
         match self.0.map(access, addr, len) {
             solana_sbpf::error::StableResult::Ok(buffer) => Ok(match access {
                 AccessType::Load => buffer.ptr().cast::<u8>().cast_mut(),
@@ -69,62 +74,6 @@ impl Mapped<'_> {
                 message: err.to_string(),
             }),
         }
-    }
-}
-
-impl Memory for Mapped<'_> {
-    fn read(&self, syscall: &'static str, addr: u64, len: u64) -> Result<Vec<u8>, SyscallFault> {
-        if len == 0 {
-            return Ok(Vec::new());
-        }
-        let ptr = self.host_ptr(syscall, AccessType::Load, addr, len)?;
-        // SAFETY: `host_ptr` returned a pointer to `len` bytes of a live host buffer backing
-        // a mapped region (the buffers outlive the run); nothing writes them meanwhile.
-        Ok(unsafe { std::slice::from_raw_parts(ptr, len as usize) }.to_vec())
-    }
-
-    fn write(
-        &mut self,
-        syscall: &'static str,
-        addr: u64,
-        bytes: &[u8],
-    ) -> Result<(), SyscallFault> {
-        if bytes.is_empty() {
-            return Ok(());
-        }
-        let to = self.host_ptr(syscall, AccessType::Store, addr, bytes.len() as u64)?;
-        // SAFETY: `to` covers `bytes.len()` writable bytes of a live host buffer backing a
-        // mapped region; `bytes` is host memory outside every region, so they do not overlap.
-        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), to, bytes.len()) };
-        Ok(())
-    }
-
-    fn copy(
-        &mut self,
-        syscall: &'static str,
-        dst: u64,
-        src: u64,
-        n: u64,
-    ) -> Result<(), SyscallFault> {
-        let from = self.host_ptr(syscall, AccessType::Load, src, n)?;
-        let to = self.host_ptr(syscall, AccessType::Store, dst, n)?;
-        // SAFETY: both pointers cover `n` bytes of live host buffers backing mapped regions
-        // (the destination a writable one); `ptr::copy` allows the ranges to overlap.
-        unsafe { std::ptr::copy(from, to, n as usize) };
-        Ok(())
-    }
-
-    fn fill(
-        &mut self,
-        syscall: &'static str,
-        dst: u64,
-        byte: u8,
-        n: u64,
-    ) -> Result<(), SyscallFault> {
-        let to = self.host_ptr(syscall, AccessType::Store, dst, n)?;
-        // SAFETY: `to` covers `n` writable bytes of a live host buffer.
-        unsafe { std::ptr::write_bytes(to, byte, n as usize) };
-        Ok(())
     }
 }
 

@@ -12,17 +12,17 @@ use tos_tbpf::aligned_memory::AlignedMemory;
 use tos_tbpf::declare_builtin_function;
 use tos_tbpf::ebpf::HOST_ALIGN;
 use tos_tbpf::elf::{ElfError, Executable};
-use tos_tbpf::error::{EbpfError, ProgramResult};
+use tos_tbpf::error::ProgramResult;
 use tos_tbpf::memory_region::{AccessType, MemoryMapping, MemoryRegion};
 use tos_tbpf::program::{BuiltinProgram, TBPFVersion};
 use tos_tbpf::verifier::RequisiteVerifier;
 use tos_tbpf::vm::{Config as TbpfConfig, ContextObject, EbpfVm};
 
-use super::{finish, host_for, CallSetup, EngineFault, Execution};
+use super::{finish, host_for, CallSetup, Execution};
 use crate::config::Config;
 use crate::elf_check;
 use crate::error::VmError;
-use crate::syscalls::{Host, Memory, SyscallFault};
+use crate::syscalls::{Access, Host, SyscallFault, Translate};
 
 /// A loaded, verified program on tos-tbpf.
 pub(crate) type Program = Executable<TbpfContext>;
@@ -56,14 +56,21 @@ impl ContextObject for TbpfContext {
 /// tos-tbpf's memory mapping as the syscalls' [`Memory`].
 struct Mapped<'a, 'b>(&'a mut MemoryMapping<'b>);
 
-impl Mapped<'_, '_> {
+// SAFETY: `MemoryMapping::map` succeeds only for a range inside one region that allows the
+// access, and returns its host address; the regions' buffers outlive the run and the host
+// touches them only through syscalls, one at a time.
+unsafe impl Translate for Mapped<'_, '_> {
     fn host_addr(
         &self,
         syscall: &'static str,
-        access: AccessType,
+        access: Access,
         addr: u64,
         len: u64,
     ) -> Result<*mut u8, SyscallFault> {
+        let access = match access {
+            Access::Load => AccessType::Load,
+            Access::Store => AccessType::Store,
+        };
         match self.0.map(access, addr, len) {
             ProgramResult::Ok(host) => Ok(host as *mut u8),
             ProgramResult::Err(err) => Err(SyscallFault::Memory {
@@ -71,63 +78,6 @@ impl Mapped<'_, '_> {
                 message: err.to_string(),
             }),
         }
-    }
-}
-
-impl Memory for Mapped<'_, '_> {
-    fn read(&self, syscall: &'static str, addr: u64, len: u64) -> Result<Vec<u8>, SyscallFault> {
-        if len == 0 {
-            return Ok(Vec::new());
-        }
-        let ptr = self.host_addr(syscall, AccessType::Load, addr, len)?;
-        // SAFETY: the mapping returned the host address of `len` readable bytes of a live
-        // buffer backing a region (the buffers outlive the run); nothing writes them
-        // meanwhile.
-        Ok(unsafe { std::slice::from_raw_parts(ptr, len as usize) }.to_vec())
-    }
-
-    fn write(
-        &mut self,
-        syscall: &'static str,
-        addr: u64,
-        bytes: &[u8],
-    ) -> Result<(), SyscallFault> {
-        if bytes.is_empty() {
-            return Ok(());
-        }
-        let to = self.host_addr(syscall, AccessType::Store, addr, bytes.len() as u64)?;
-        // SAFETY: `to` covers `bytes.len()` writable bytes of a live host buffer backing a
-        // writable region; `bytes` is host memory outside every region.
-        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), to, bytes.len()) };
-        Ok(())
-    }
-
-    fn copy(
-        &mut self,
-        syscall: &'static str,
-        dst: u64,
-        src: u64,
-        n: u64,
-    ) -> Result<(), SyscallFault> {
-        let from = self.host_addr(syscall, AccessType::Load, src, n)?;
-        let to = self.host_addr(syscall, AccessType::Store, dst, n)?;
-        // SAFETY: both cover `n` bytes of live host buffers backing regions (the
-        // destination a writable one); `ptr::copy` allows the ranges to overlap.
-        unsafe { std::ptr::copy(from, to, n as usize) };
-        Ok(())
-    }
-
-    fn fill(
-        &mut self,
-        syscall: &'static str,
-        dst: u64,
-        byte: u8,
-        n: u64,
-    ) -> Result<(), SyscallFault> {
-        let to = self.host_addr(syscall, AccessType::Store, dst, n)?;
-        // SAFETY: `to` covers `n` writable bytes of a live host buffer.
-        unsafe { std::ptr::write_bytes(to, byte, n as usize) };
-        Ok(())
     }
 }
 
@@ -257,39 +207,7 @@ pub(crate) fn execute(
     ))
 }
 
-/// tos-tbpf's error in the engines' common terms.
-fn engine_fault(err: EbpfError) -> EngineFault {
-    match err {
-        EbpfError::ExceededMaxInstructions => EngineFault::Budget,
-        EbpfError::CallDepthExceeded => EngineFault::CallDepth,
-        EbpfError::AccessViolation(_, addr, _, _) => EngineFault::Access {
-            addr,
-            message: err.to_string(),
-        },
-        EbpfError::StackAccessViolation(..) => EngineFault::Stack {
-            message: err.to_string(),
-        },
-        EbpfError::DivideByZero | EbpfError::DivideOverflow => EngineFault::Division {
-            message: err.to_string(),
-        },
-        EbpfError::InvalidInstruction
-        | EbpfError::UnsupportedInstruction
-        | EbpfError::ExecutionOverrun
-        | EbpfError::CallOutsideTextSegment
-        | EbpfError::ExitRootCallFrame => EngineFault::Instruction {
-            message: err.to_string(),
-        },
-        EbpfError::SyscallError(inner) => match inner.downcast::<SyscallFault>() {
-            Ok(fault) => EngineFault::Syscall(*fault),
-            Err(other) => EngineFault::Other {
-                message: other.to_string(),
-            },
-        },
-        other => EngineFault::Other {
-            message: other.to_string(),
-        },
-    }
-}
+engine_fault_from!(tos_tbpf::error::EbpfError, "tos-tbpf");
 
 #[cfg(test)]
 mod tests {
