@@ -64,6 +64,56 @@ pub const DEFAULT_HEAP_SIZE: u64 = 32 * 1024;
 pub const MIN_HEAP_SIZE: u64 = DEFAULT_HEAP_SIZE;
 /// Largest heap size the local VM maps (256 KiB).
 pub const MAX_HEAP_SIZE: u64 = 256 * 1024;
+/// Writable statics (`.data`, `.bss`, atomics and cells in `static`s) live at the start of
+/// the heap region, as TOS's own toolchain places them: `.data` first, copied from
+/// read-only data when the contract starts, then `.bss`, left to the VM's zero-fill. Fresh
+/// on every run. They may take at most this much of the 32 KiB heap every VM maps, so
+/// that an allocator's state ([`STATICS_RESERVE`] bytes) still fits after them.
+pub const MAX_STATICS_SIZE: u64 = DEFAULT_HEAP_SIZE - STATICS_RESERVE;
+/// Bytes of the 32 KiB heap that statics may not take (room for an allocator's header).
+pub const STATICS_RESERVE: u64 = 256;
+/// Alignment of the heap's first free byte after the statics.
+pub const HEAP_START_ALIGN: u64 = 16;
+
+/// The symbols the linker defines for the statics layout. Each one's *address* is the
+/// value: a program takes `&raw const SYMBOL` and never reads through it.
+pub mod linker_symbols {
+    /// First byte of the heap after the statics (`MM_HEAP_START` when there are none),
+    /// a multiple of [`HEAP_START_ALIGN`](super::HEAP_START_ALIGN): where allocators start.
+    pub const HEAP_START: &str = "__tako_heap_start";
+    /// Where `.data` lives: `MM_HEAP_START`.
+    pub const DATA_START: &str = "__tako_data_start";
+    /// Where `.data`'s initial bytes lie in read-only data.
+    pub const DATA_LOAD: &str = "__tako_data_load";
+    /// The size of `.data` in bytes (an absolute symbol).
+    pub const DATA_SIZE: &str = "__tako_data_size";
+    /// The entry the linker adds when `.data` is not empty: it copies `.data` into place,
+    /// then calls the contract's `entrypoint`.
+    pub const START: &str = "__tako_start";
+}
+
+#[cfg(target_arch = "bpf")]
+extern "C" {
+    // The name is `linker_symbols::HEAP_START` (an attribute takes no constant).
+    #[link_name = "__tako_heap_start"]
+    static TAKO_HEAP_START: u8;
+}
+
+/// The heap's first byte after the writable statics (see [`MAX_STATICS_SIZE`]): where an
+/// allocator's state and blocks may start. The linker resolves it when the contract is
+/// linked; on the host (no statics in the heap) it is `MM_HEAP_START`.
+#[inline(always)]
+pub fn heap_start() -> u64 {
+    #[cfg(target_arch = "bpf")]
+    {
+        // Only the symbol's address is taken; nothing reads through it.
+        (&raw const TAKO_HEAP_START).addr() as u64
+    }
+    #[cfg(not(target_arch = "bpf"))]
+    {
+        MM_HEAP_START
+    }
+}
 /// Heap sizes must be a multiple of this step (1 KiB).
 pub const HEAP_SIZE_STEP: u64 = 1024;
 /// Largest return data `set_return_data` accepts, in bytes.

@@ -30,7 +30,7 @@ pub const fn align_up(addr: usize, align: usize) -> Option<usize> {
 
 /// The highest heap end the fast path supports: `isize::MAX` rounded down to the granule.
 /// Every real heap ends far below it (the VM's at `0x3_0004_0000` at most; host regions
-/// are checked when created), and it is what lets [`bump_small`] skip overflow checks.
+/// are checked when created), and it is what lets the fast path (`bump_small`) skip overflow checks.
 pub const MAX_END: usize = isize::MAX as usize & !(GRANULE - 1);
 
 /// The fast path: the cursor after a block of `size` bytes with an alignment of at most
@@ -43,7 +43,7 @@ pub const MAX_END: usize = isize::MAX as usize & !(GRANULE - 1);
 /// is below `2^64`. That saves the subtraction a room check would need: an add, a mask, an
 /// add and one comparison with the end (one instruction fewer than `size > end - cursor`).
 #[inline(always)]
-pub const fn bump_small(cursor: usize, end: usize, size: usize) -> Option<usize> {
+pub(crate) const fn bump_small(cursor: usize, end: usize, size: usize) -> Option<usize> {
     debug_assert!(cursor <= end && end <= MAX_END && size <= isize::MAX as usize);
     debug_assert!(cursor.is_multiple_of(GRANULE) && end.is_multiple_of(GRANULE));
     let new = cursor + ((size + (GRANULE - 1)) & !(GRANULE - 1));
@@ -87,7 +87,7 @@ pub const fn place(cursor: usize, end: usize, size: usize, align: usize) -> Opti
 /// `new_size <= isize::MAX` (`GlobalAlloc::realloc`'s contract); then, as in
 /// [`bump_small`], nothing overflows.
 #[inline(always)]
-pub const fn resize_top(block: usize, end: usize, new_size: usize) -> Option<usize> {
+pub(crate) const fn resize_top(block: usize, end: usize, new_size: usize) -> Option<usize> {
     debug_assert!(block <= end && end <= MAX_END && new_size <= isize::MAX as usize);
     debug_assert!(block.is_multiple_of(GRANULE) && end.is_multiple_of(GRANULE));
     let new = block + ((new_size + (GRANULE - 1)) & !(GRANULE - 1));

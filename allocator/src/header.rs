@@ -66,12 +66,13 @@ impl Header {
 }
 
 impl Header {
-    /// Initialises a fresh header for blocks from `data_start` to `end` (clamped to at
-    /// least `data_start`); returns the end in force (another initialiser's, if it won).
-    /// The cursor is set before the end, so that no reader sees an end with a cursor of 0.
+    /// Initialises a fresh header for blocks from `data_start` to `end` (`data_start <=
+    /// end`, as every [`Region`](crate::region::Region) guarantees); returns the end in
+    /// force (another initialiser's, if it won). The cursor is set before the end, so that
+    /// no reader sees an end with a cursor of 0.
     pub(crate) fn initialise(&self, data_start: usize, end: usize) -> usize {
         use crate::heap::ordering::{Acquire, Relaxed, Release};
-        let end = end.max(data_start);
+        debug_assert!(data_start <= end);
         let _ = self
             .cursor
             .compare_exchange(0, data_start, Relaxed, Relaxed);

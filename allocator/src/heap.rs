@@ -228,6 +228,12 @@ impl<R: Region> Heap<R> {
         unsafe { self.realloc_move(ptr, layout, new_size) }
     }
 
+    /// Counts a request that could not be served (for a strategy over this heap that
+    /// refuses one before asking the heap).
+    pub(crate) fn count_failure(&self) {
+        self.region.header().failed.fetch_add(1, Relaxed);
+    }
+
     /// The moving part of [`realloc`](Self::realloc).
     ///
     /// # Safety

@@ -165,10 +165,14 @@ pub fn inspect(heap: &[u8], base: usize) -> Option<HeapReport> {
 }
 
 /// [`inspect`] for the VM heap: `heap` is the heap region's bytes, which start at
-/// `MM_HEAP_START` (`0x3_0000_0000`).
-pub fn inspect_vm(heap: &[u8]) -> Option<HeapReport> {
-    let base = usize::try_from(tako_abi::MM_HEAP_START).ok()?;
-    inspect(heap, base)
+/// `MM_HEAP_START` (`0x3_0000_0000`), and the program's writable statics take the first
+/// `statics` of them (the allocator's header follows, 16-aligned).
+pub fn inspect_vm(heap: &[u8], statics: u64) -> Option<HeapReport> {
+    let skip = usize::try_from(statics.next_multiple_of(tako_abi::HEAP_START_ALIGN)).ok()?;
+    let base = usize::try_from(tako_abi::MM_HEAP_START)
+        .ok()?
+        .checked_add(skip)?;
+    inspect(heap.get(skip..)?, base)
 }
 
 /// Little-endian reads from a byte slice, `None` past its end.

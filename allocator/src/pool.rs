@@ -81,7 +81,7 @@ const _: () = {
 
 /// The class of a small request: `size <= MAX_SMALL`.
 #[inline(always)]
-pub fn class_of(size: usize) -> usize {
+pub(crate) fn class_of(size: usize) -> usize {
     debug_assert!(size <= MAX_SMALL);
     // An add and a shift (`div_ceil` may leave a remainder test in BPF code).
     #[allow(clippy::manual_div_ceil)]
@@ -374,6 +374,7 @@ impl<R: Region> Pool<R> {
     #[inline]
     pub unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         let Ok(new_layout) = Layout::from_size_align(new_size, layout.align()) else {
+            self.heap.count_failure();
             return ptr::null_mut();
         };
         match (is_small(layout), is_small(new_layout)) {
@@ -601,6 +602,23 @@ mod vm {
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_realloc_past_isize_max_fails_and_is_counted() {
+        let mut words = [0u64; 1024];
+        // SAFETY: the array's bytes, not used otherwise while `buf` lives.
+        let buf = unsafe {
+            core::slice::from_raw_parts_mut(words.as_mut_ptr().cast::<u8>(), 8 * words.len())
+        };
+        let pool = PoolHeap::over(buf).unwrap();
+        let layout = Layout::new::<[u64; 4]>();
+        let p = pool.alloc(layout);
+        assert!(!p.is_null());
+        // SAFETY: `p` came from this pool for `layout`; the size is refused before use.
+        let q = unsafe { pool.realloc(p, layout, isize::MAX as usize) };
+        assert!(q.is_null());
+        assert_eq!(pool.stats().usage.failed, 1);
+    }
 
     #[test]
     fn every_small_size_maps_to_the_smallest_class_that_holds_it() {

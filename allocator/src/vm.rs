@@ -1,8 +1,9 @@
 //! The VM heap: the region at `MM_HEAP_START`. Every VM (TOS's executor, the local VM)
-//! maps at least `DEFAULT_HEAP_SIZE` (32 KiB) there, so a heap starts with the smaller of
+//! maps at least `DEFAULT_HEAP_SIZE` (32 KiB) there, so a heap ends at the smaller of
 //! that and its declared size without asking anything; a heap declared larger asks the VM
-//! with `get_heap_region` how much it mapped, once, when a block would pass 32 KiB. Only
-//! on the BPF target.
+//! with `get_heap_region` how much it mapped, once, when a block would pass 32 KiB. The
+//! contract's writable statics come first in the region: the heap starts after them, at
+//! [`tako_abi::heap_start`], so it is smaller by exactly their size. Only on the BPF target.
 
 use core::alloc::{GlobalAlloc, Layout};
 
@@ -14,6 +15,17 @@ use crate::{Heap, TosAllocator};
 const BASE: usize = tako_abi::MM_HEAP_START as usize;
 // The bump fast path needs every heap end at or below `MAX_END`.
 const _: () = assert!(BASE + crate::MAX_HEAP_SIZE <= bump::MAX_END);
+// The linker keeps `STATICS_RESERVE` bytes of the 32 KiB free after the statics: every
+// allocator's header fits there.
+const _: () = assert!(HEADER_SIZE <= tako_abi::STATICS_RESERVE as usize);
+
+/// The first byte after the contract's statics, where the heap's header lives
+/// (`MM_HEAP_START` without statics; 16-aligned, at most 32 KiB − 256 past it: the
+/// linker guarantees both).
+#[inline(always)]
+fn start() -> usize {
+    tako_abi::heap_start() as usize
+}
 
 /// The bump header's address through [`opaque_in`] (register `r6`).
 #[inline(always)]
@@ -25,38 +37,47 @@ fn opaque(x: usize) -> usize {
 #[derive(Debug, Clone, Copy)]
 pub struct VmRegion<const HEAP: usize>;
 
-// SAFETY: every VM maps at least `MIN_HEAP_SIZE` (32 KiB, more than `HEADER_SIZE`)
-// zero-filled bytes at `MM_HEAP_START` for each run and nothing else uses them;
+// SAFETY: every VM maps at least `MIN_HEAP_SIZE` (32 KiB) zero-filled bytes at
+// `MM_HEAP_START` for each run; the statics take the first bytes, and from `start()` on
+// (16-aligned, with at least `STATICS_RESERVE` >= `HEADER_SIZE` bytes mapped after it)
+// nothing else uses them;
 // `learn_end` never passes 32 KiB and `grow_end` never passes the size the VM reports
 // mapped (`get_heap_region`); the VM runs one thread, so the lazy initialisation has no
 // race.
 unsafe impl<const HEAP: usize> Region for VmRegion<HEAP> {
     #[inline(always)]
     fn header(&self) -> &Header {
-        // SAFETY: `MM_HEAP_START` is 8-aligned, mapped, readable and writable; the header
-        // is its first `HEADER_SIZE` bytes and all-zero bytes are a valid `Header`.
-        unsafe { &*core::ptr::with_exposed_provenance::<Header>(opaque(BASE)) }
+        // SAFETY: `start()` is 16-aligned, mapped, readable and writable, with at least
+        // `HEADER_SIZE` bytes after it that no static uses; the header is those bytes and
+        // all-zero bytes are a valid `Header`.
+        unsafe { &*core::ptr::with_exposed_provenance::<Header>(opaque(start())) }
     }
 
     #[inline(always)]
     fn data_start(&self) -> usize {
-        BASE + HEADER_SIZE
+        start() + HEADER_SIZE
     }
 
     #[inline(always)]
     fn learn_end(&self) -> usize {
-        bump::heap_end(BASE, BASE + HEADER_SIZE, HEAP, MIN_HEAP)
+        if HEAP >= MIN_HEAP {
+            // 32 KiB past `MM_HEAP_START`, at least `STATICS_RESERVE` past `start()`
+            // (the linker's bound on the statics), so past `data_start()`: a constant.
+            bump::heap_end(BASE, BASE, HEAP, MIN_HEAP)
+        } else {
+            bump::heap_end(BASE, self.data_start(), HEAP, MIN_HEAP)
+        }
     }
 
     #[inline(always)]
     fn grow_end(&self, end: usize) -> Option<usize> {
         // Only a heap declared past what every VM maps, still at that first end, asks.
-        if HEAP <= MIN_HEAP || end != bump::heap_end(BASE, BASE + HEADER_SIZE, HEAP, MIN_HEAP) {
+        if HEAP <= MIN_HEAP || end != self.learn_end() {
             return None;
         }
         Some(bump::heap_end(
             BASE,
-            BASE + HEADER_SIZE,
+            self.data_start(),
             HEAP,
             mapped_heap_size(),
         ))
@@ -91,10 +112,11 @@ pub fn mapped_heap_size() -> usize {
     size as usize
 }
 
-/// The VM's whole mapped heap as one byte slice, for a contract that manages the heap
-/// itself (e.g. lends it to a [`crate::slab::Slab`]) and has no global allocator. The
-/// length is the size the VM really mapped ([`mapped_heap_size`]), capped at
-/// [`crate::MAX_HEAP_SIZE`]; the bytes are zero at the start of the run.
+/// The VM's whole mapped heap after the contract's statics as one byte slice, for a
+/// contract that manages the heap itself (e.g. lends it to a [`crate::slab::Slab`]) and
+/// has no global allocator. It runs from [`tako_abi::heap_start`] to the end of what the
+/// VM really mapped ([`mapped_heap_size`]), capped at [`crate::MAX_HEAP_SIZE`]; the bytes
+/// are zero at the start of the run.
 ///
 /// # Safety
 /// - Nothing else uses the VM heap during the run: no `#[global_allocator]` over it
@@ -103,12 +125,15 @@ pub fn mapped_heap_size() -> usize {
 /// - It is called at most once per run: two calls would hand out aliasing `&mut` slices.
 pub unsafe fn vm_heap_bytes() -> &'static mut [u8] {
     let mapped = mapped_heap_size();
-    let len = mapped.min(crate::MAX_HEAP_SIZE);
+    let statics = start() - BASE;
+    let len = mapped.min(crate::MAX_HEAP_SIZE).saturating_sub(statics);
     // SAFETY: the VM maps `mapped` bytes at `MM_HEAP_START` (non-null, 8-aligned),
     // zero-filled, readable and writable, for the whole run (so for `'static` as the
-    // contract sees it), and `len <= mapped <= isize::MAX`. The caller guarantees that
-    // nothing else refers to them and that this is the only slice over them.
-    unsafe { core::slice::from_raw_parts_mut(core::ptr::with_exposed_provenance_mut(BASE), len) }
+    // contract sees it); the statics take the first `statics` of them, so the `len` bytes
+    // from `start()` are mapped and no static lives there, and `len <= mapped <=
+    // isize::MAX`. The caller guarantees that nothing else refers to them and that this is
+    // the only slice over them.
+    unsafe { core::slice::from_raw_parts_mut(core::ptr::with_exposed_provenance_mut(start()), len) }
 }
 
 impl<const HEAP: usize> TosAllocator<HEAP> {

@@ -55,7 +55,7 @@ fn a_fresh_heap_is_none() {
     assert_eq!(buf.report(), None);
     assert_eq!(inspect(&[], 0x1000), None);
     assert_eq!(inspect(&[0; 39], 0x1000), None);
-    assert_eq!(inspect_vm(&[0; 4096]), None);
+    assert_eq!(inspect_vm(&[0; 4096], 0), None);
 }
 
 #[test]
@@ -213,7 +213,7 @@ fn an_inconsistent_bump_header_is_none() {
     // The same bytes at another address are someone else's heap.
     let bytes = buf.bytes().to_vec();
     assert_eq!(inspect(&bytes, base as usize + 4096), None);
-    assert_eq!(inspect_vm(&bytes), None);
+    assert_eq!(inspect_vm(&bytes, 0), None);
     // Cut short: the end is past the snapshot.
     assert_eq!(inspect(&bytes[..2048], base as usize), None);
 }
@@ -359,7 +359,7 @@ proptest! {
     ) {
         let _ = inspect(&bytes, base);
         let _ = inspect(&bytes, base & !7);
-        let _ = inspect_vm(&bytes);
+        let _ = inspect_vm(&bytes, 0);
     }
 
     #[test]

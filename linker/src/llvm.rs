@@ -79,7 +79,10 @@ pub struct CodegenOptions {
     pub cpu: String,
     /// Optimisation pipeline, e.g. `default<O3>`.
     pub pipeline: String,
-    /// Symbols kept external (the entrypoint); everything else defined is internalised.
+    /// The entry function (`entrypoint`).
+    pub entry: String,
+    /// Symbols kept external (the entry and any other); everything else defined is
+    /// internalised.
     pub exports: Vec<String>,
     /// `compiler_builtins` rlib to take soft-float helpers from (see `lower`).
     pub builtins: Option<PathBuf>,
@@ -310,9 +313,12 @@ pub fn compile(inputs: &[BitcodeInput], options: &CodegenOptions) -> Result<Code
     }
     // SAFETY: `module` is live and only this thread touches it.
     let lowered = unsafe {
-        crate::lower::lower(module, options.builtins.as_deref(), &mut |passes| {
-            run_passes(module, machine.0, passes).map_err(|e| e.to_string())
-        })
+        crate::lower::lower(
+            module,
+            &options.entry,
+            options.builtins.as_deref(),
+            &mut |passes| run_passes(module, machine.0, passes).map_err(|e| e.to_string()),
+        )
     }
     .map_err(LlvmError::Refused)?;
 

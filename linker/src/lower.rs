@@ -10,6 +10,7 @@
 //! | `sdiv` | `sdiv`/`srem` up to 64 bits | no signed division below cpu v4 |
 //! | `args` | functions and calls with more than five argument registers | BPF passes five |
 //! | `memops` | constant-length `memcpy`/`memmove`/`memset` | inline copies cost 2 CU per word; the syscall `max(10, n/250)` |
+//! | `statics` | an entry that copies `.data` into the heap first | writable statics live in the heap, which starts zero-filled |
 //!
 //! Order matters: 128-bit divisions become calls to one helper first; float helpers are
 //! linked next (their bodies need the same rewrites); `expand-ir-insts` (with
@@ -25,6 +26,7 @@ mod ir;
 mod memops;
 mod overflow;
 mod sdiv;
+mod statics;
 mod wide;
 
 use std::path::Path;
@@ -58,6 +60,8 @@ pub struct LowerReport {
     pub packed_indirect_calls: usize,
     /// Constant-length memory intrinsics turned into TAKO mem syscalls.
     pub mem_syscalls: usize,
+    /// Whether `__tako_start` (copies `.data` into place, then calls the entry) was added.
+    pub data_start: bool,
 }
 
 /// LLVM ends the process on a few inputs its BPF backend cannot compile at all (an `f128`
@@ -87,13 +91,15 @@ fn install_fatal_error_handler() {
     });
 }
 
-/// Runs every rewrite on `module`. `run_passes` runs an LLVM pass pipeline on it.
+/// Runs every rewrite on `module`, whose entry function is `entry`. `run_passes` runs an
+/// LLVM pass pipeline on it.
 /// Returns the refusals (one line per function) when something cannot be made correct.
 ///
 /// # Safety
 /// `module` must be a live module that no other thread uses during the call.
 pub(crate) unsafe fn lower(
     module: LLVMModuleRef,
+    entry: &str,
     builtins_rlib: Option<&Path>,
     run_passes: &mut dyn FnMut(&str) -> Result<(), String>,
 ) -> Result<LowerReport, Vec<String>> {
@@ -133,6 +139,7 @@ pub(crate) unsafe fn lower(
     report.wide_shifts = wide::lower_shifts(module);
     report.signed_divisions = sdiv::lower(module);
     report.mem_syscalls = memops::lower(module);
+    report.data_start = statics::add_start(module, entry);
     let (functions, indirect) = args::lower(module)?;
     report.packed_functions = functions;
     report.packed_indirect_calls = indirect;

@@ -111,6 +111,7 @@ fn run(args: Args) -> Result<()> {
             args.cpu.clone()
         },
         pipeline: pipeline(&args.opt)?.to_string(),
+        entry: ENTRY.to_string(),
         exports,
         builtins: tako_linker::lower::find_compiler_builtins(&args.output, &args.libs),
         stack_size: match args.arch {

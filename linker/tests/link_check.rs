@@ -70,14 +70,24 @@ fn interpreter_and_jit_agree_on_link_check() {
 }
 
 #[test]
-fn a_contract_with_a_writable_static_fails_to_build_naming_it() {
-    let err = vm_harness::testing::try_build_contract("reject-writable-static")
-        .expect_err("a static AtomicU64 must not link");
+fn statics_larger_than_the_heap_fail_to_build_naming_them() {
+    let err = vm_harness::testing::try_build_contract("reject-large-statics")
+        .expect_err("40 KB of statics must not link");
     let msg = err.to_string();
-    assert!(msg.contains("COUNTER"), "{msg}");
+    let limit = tako_abi::MAX_STATICS_SIZE;
     assert!(
-        msg.contains("writable static data is not supported"),
+        msg.contains("`reject_large_statics::LEDGER` (40000 bytes)"),
         "{msg}"
     );
-    assert!(msg.contains("heap or in the input"), "{msg}");
+    assert!(
+        msg.contains("`reject_large_statics::HITS` (8 bytes)"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains(&format!(
+            "the writable statics take 40008 bytes, more than the {limit} bytes"
+        )),
+        "{msg}"
+    );
+    assert!(msg.contains("`const` or an immutable `static`"), "{msg}");
 }

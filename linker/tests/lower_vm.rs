@@ -90,6 +90,7 @@ fn codegen(ir: &str) -> Result<Codegen, LlvmError> {
     let options = CodegenOptions {
         cpu: "v2".into(),
         pipeline: "default<O3>".into(),
+        entry: "entrypoint".into(),
         exports: vec!["entrypoint".into()],
         builtins: None,
         stack_size: tako_abi::STACK_FRAME_SIZE,

@@ -16,7 +16,7 @@ use tako_linker::relink::{bpf, relink, RelinkError};
 
 const BASIC: &[u8] = include_bytes!("fixtures/tos_alloc_basic_example.o");
 const LINK_CHECK: &[u8] = include_bytes!("fixtures/link_check.o");
-const WRITABLE: &[u8] = include_bytes!("fixtures/reject_writable_static.o");
+const STATICS: &[u8] = include_bytes!("fixtures/statics.o");
 
 /// Parsed facts about a relinked image.
 struct Image {
@@ -107,6 +107,9 @@ fn check_segments(header: &elf::FileHeader64<LE>, bytes: &[u8]) {
     let loads: Vec<(u64, u64)> = segments
         .iter()
         .filter(|p| p.p_type(LE) == elf::PT_LOAD)
+        // The statics' heap segment holds nothing of the file (checked by
+        // `declared_statics`).
+        .filter(|p| p.p_vaddr(LE) != tako_abi::MM_HEAP_START)
         .map(|p| {
             assert_eq!(p.p_offset(LE), p.p_vaddr(LE));
             assert_eq!(p.p_filesz(LE), p.p_memsz(LE));
@@ -225,6 +228,24 @@ solana_sbpf::declare_builtin_function!(
     }
 );
 
+/// The `.symtab` function names of a relinked V0 file, by offset.
+fn symbol_names(bytes: &[u8]) -> std::collections::BTreeMap<usize, String> {
+    let header = elf::FileHeader64::<LE>::parse(bytes).unwrap();
+    let sections = header.sections(LE, bytes).unwrap();
+    let symbols = sections.symbols(LE, bytes, elf::SHT_SYMTAB).unwrap();
+    symbols
+        .iter()
+        .filter(|s| s.st_type() == elf::STT_FUNC)
+        .map(|s| {
+            let name = symbols.symbol_name(LE, s).unwrap();
+            (
+                s.st_value(LE) as usize,
+                String::from_utf8_lossy(name).into_owned(),
+            )
+        })
+        .collect()
+}
+
 fn load_and_verify(bytes: &[u8]) {
     let config = Config {
         enabled_sbpf_versions: SBPFVersion::V0..=SBPFVersion::V0,
@@ -305,13 +326,71 @@ fn link_check_relinks_syscalls_vtables_and_callx() {
     load_and_verify(&image.bytes);
 }
 
+/// The heap segment's `p_memsz`: the statics the file declares at the heap's start.
+fn declared_statics(elf: &[u8]) -> u64 {
+    let header = elf::FileHeader64::<LE>::parse(elf).unwrap();
+    header
+        .program_headers(LE, elf)
+        .unwrap()
+        .iter()
+        .find(|p| p.p_type(LE) == elf::PT_LOAD && p.p_vaddr(LE) == tako_abi::MM_HEAP_START)
+        .map_or(0, |p| {
+            assert_eq!(p.p_filesz(LE), 0, "nothing of the heap is in the file");
+            p.p_memsz(LE)
+        })
+}
+
 #[test]
-fn writable_static_is_refused_by_name() {
-    let err = relink(WRITABLE, "entrypoint").unwrap_err();
-    let msg = err.to_string();
-    assert!(matches!(err, RelinkError::WritableData { .. }));
-    assert!(msg.contains("COUNTER"), "{msg}");
-    assert!(msg.contains("heap or in the input"), "{msg}");
+fn writable_statics_are_placed_in_the_heap_and_data_is_copied_at_entry() {
+    for out in [
+        relink(STATICS, "entrypoint").unwrap(),
+        tako_linker::relink::relink_v3(STATICS, "entrypoint").unwrap(),
+    ] {
+        assert!(
+            out.statics > 4096,
+            "SCRATCH alone is 4 KiB: {}",
+            out.statics
+        );
+        assert!(out.statics <= tako_abi::MAX_STATICS_SIZE);
+        assert_eq!(declared_statics(&out.elf), out.statics);
+    }
+    let v0 = relink(STATICS, "entrypoint").unwrap();
+    let image = inspect(v0.elf);
+    // The entry is the linker's `__tako_start`, which copies `.data` and then calls
+    // `entrypoint`.
+    let names = symbol_names(&image.bytes);
+    assert_eq!(
+        names.get(&image.entry).map(String::as_str),
+        Some(tako_abi::linker_symbols::START)
+    );
+    load_and_verify(&image.bytes);
+    // Objects without statics declare none.
+    assert_eq!(relink(BASIC, "entrypoint").unwrap().statics, 0);
+    assert_eq!(
+        declared_statics(&relink(BASIC, "entrypoint").unwrap().elf),
+        0
+    );
+}
+
+#[test]
+fn data_without_the_copying_entry_is_refused() {
+    // Rename `__tako_start` (same length) so the object has `.data` but no copying entry.
+    let needle = tako_abi::linker_symbols::START.as_bytes();
+    let mut object = STATICS.to_vec();
+    let at = object
+        .windows(needle.len() + 1)
+        .position(|w| &w[..needle.len()] == needle && w[needle.len()] == 0)
+        .expect("the fixture defines __tako_start");
+    object[at + 2] = b'X';
+    for err in [
+        relink(&object, "entrypoint").unwrap_err(),
+        tako_linker::relink::relink_v3(&object, "entrypoint").unwrap_err(),
+    ] {
+        assert!(
+            matches!(err, RelinkError::DataWithoutStart { size } if size > 0),
+            "{err}"
+        );
+    }
 }
 
 #[test]
@@ -370,9 +449,4 @@ fn objects_relink_as_v3_that_tos_tbpf_loads_and_verifies() {
             Err(vm_harness::VmError::V3NeedsTbpf)
         ));
     }
-    assert_eq!(
-        relink(WRITABLE, "entrypoint").unwrap_err(),
-        tako_linker::relink::relink_v3(WRITABLE, "entrypoint").unwrap_err(),
-        "V3 refuses writable data as V0 does"
-    );
 }

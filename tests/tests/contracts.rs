@@ -5,6 +5,8 @@
 //! why. Marginal CU: `(CU(n2) - CU(n1)) / (n2 - n1)` on the same `.so`; net CU: the marginal
 //! of the allocation loop minus the marginal of the same loop without the allocation.
 
+extern crate alloc;
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
@@ -1149,5 +1151,76 @@ mod big_frame {
             assert_eq!(out.return_data, table::checksum(seed).to_le_bytes());
         }
         assert_eq!(table::ENTRIES * 8, 8192);
+    }
+}
+
+#[path = "../../contracts/statics/src/work.rs"]
+mod statics_work;
+
+mod statics {
+    use super::*;
+    use vm_harness::{Engine, TestChain};
+
+    const INPUT: &[u8] = b"writable statics live at the start of the heap";
+
+    /// The statics contract built as V0 and V3, run twice on each engine that loads it:
+    /// every call gives what `work::run` gives on the host on its first call (`.data`
+    /// copied, `.bss` zeroed, nothing kept from the call before), and the allocator's
+    /// heap is smaller by exactly the statics.
+    #[test]
+    fn statics_give_the_hosts_result_fresh_on_every_call() {
+        let host = super::statics_work::run(INPUT);
+        let v0 = std::fs::read(build_contract_with("statics", &[])).unwrap();
+        let v3 = std::fs::read(build_contract_with("statics", &["--arch", "v3"])).unwrap();
+        let mut cu = Vec::new();
+        for (version, so, engine) in [
+            ("V0", &v0, Engine::Sbpf),
+            ("V0", &v0, Engine::Tbpf),
+            ("V3", &v3, Engine::Tbpf),
+        ] {
+            let mut chain = TestChain::with_config(Config {
+                engine,
+                ..Config::default()
+            });
+            let contract = chain.deploy(so.clone()).unwrap();
+            for call in 0..2 {
+                let what = format!("{version} on {engine}, call {call}");
+                let out = chain.call(&contract, &[7; 32], INPUT).unwrap();
+                assert_eq!(out.return_value, Some(SUCCESS), "{what}: {out}");
+                assert_eq!(out.return_data, host, "{what}");
+                assert!(
+                    out.statics > 4096 && out.statics <= tako_abi::MAX_STATICS_SIZE,
+                    "{what}: {}",
+                    out.statics
+                );
+                let heap_start = out.statics.next_multiple_of(tako_abi::HEAP_START_ALIGN);
+                let capacity = out.allocator.as_ref().expect("TosAllocator").bump.capacity;
+                assert_eq!(
+                    capacity as u64,
+                    DEFAULT_HEAP_SIZE - heap_start - tos_alloc::HEADER_SIZE as u64,
+                    "{what}: the heap shrinks by exactly the statics"
+                );
+                assert!(out
+                    .to_string()
+                    .contains(&format!("statics:      {} bytes", out.statics)));
+                cu.push(out.cu_consumed);
+            }
+        }
+        assert_eq!(cu[0], cu[2], "both engines meter V0 alike");
+        eprintln!("statics: V0 {} CU, V3 {} CU on tos-tbpf", cu[2], cu[4]);
+        // The counter starts at its initial value 40 on every call.
+        let counter = u64::from_le_bytes(host[..8].try_into().unwrap());
+        assert_eq!(
+            counter,
+            40 + INPUT.iter().map(|&b| u64::from(b)).sum::<u64>()
+        );
+        assert_eq!(host[20], 1, "the spin::Once table is built once per call");
+    }
+
+    #[test]
+    fn contracts_without_statics_declare_none() {
+        let out = run_with(("sdk-calls", &[]), &[], &Config::default());
+        assert_eq!(out.statics, 0);
+        assert!(!out.to_string().contains("statics:"));
     }
 }

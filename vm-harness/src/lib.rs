@@ -78,11 +78,7 @@ pub fn call(
     config: &Config,
 ) -> Result<Outcome, VmError> {
     config.validate()?;
-    let setup = engine::CallSetup {
-        input: input.to_vec(),
-        env: env.clone(),
-        state: state.clone(),
-    };
+    let setup = engine::CallSetup::new(so, input, env, state);
     let execution = match config.engine {
         Engine::Sbpf => {
             let program = engine::sbpf::load(so, config.jit)?;

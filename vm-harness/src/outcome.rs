@@ -28,6 +28,9 @@ pub struct Outcome {
     /// highest non-zero heap byte after the run (the heap starts zero-filled) and (b) the
     /// high-water mark of the `tako_alloc` bump allocator.
     pub heap_used: u64,
+    /// Bytes of writable statics at the start of the heap (`.data` and `.bss`, from the
+    /// program's heap segment): the heap left to allocators is smaller by this much.
+    pub statics: u64,
     /// The tos-alloc allocator found in the heap after the run (`TosAllocator`,
     /// `PoolAllocator` or `FirstFitAllocator`) and its figures, decoded from its headers
     /// by `tos_alloc::inspect`; `None` when the heap holds no tos-alloc header (another
@@ -57,7 +60,7 @@ impl Outcome {
     }
 
     /// The CLI's `--json` object: exactly `return_value` (u64, `null` after a fault),
-    /// `cu_consumed`, `logs`, `return_data` (lowercase hex), `heap_used`, `error` (`null`
+    /// `cu_consumed`, `logs`, `return_data` (lowercase hex), `heap_used`, `statics`, `error` (`null`
     /// or `{"kind", "message"}`), `events` (`contract`, `topics`, `data`, hex),
     /// `storage_writes` (`key`, `value`: hex, `null` for a deletion), `balance_changes`
     /// (`address`, `before`, `after`) and `syscalls` (name → calls).
@@ -72,6 +75,7 @@ impl Outcome {
             "logs": self.logs,
             "return_data": hex::encode(&self.return_data),
             "heap_used": self.heap_used,
+            "statics": self.statics,
             "error": self.error.as_ref().map(|e| json!({
                 "kind": e.kind.as_str(),
                 "message": e.message,
@@ -204,6 +208,14 @@ impl fmt::Display for Outcome {
         }
         writeln!(f, "CU consumed:  {}", self.cu_consumed)?;
         writeln!(f, "heap used:    {} bytes", self.heap_used)?;
+        if self.statics > 0 {
+            writeln!(
+                f,
+                "statics:      {} bytes at the heap's start (the heap after them starts at {:#x})",
+                self.statics,
+                tako_abi::MM_HEAP_START + self.statics.next_multiple_of(tako_abi::HEAP_START_ALIGN)
+            )?;
+        }
         write_allocator(f, self.allocator.as_ref())?;
         if self.return_data.is_empty() {
             writeln!(f, "return data:  none")?;

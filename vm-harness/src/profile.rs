@@ -65,14 +65,11 @@ pub fn profile(so: &[u8], input: &[u8], config: &Config) -> Result<Profile, VmEr
     }
     let program = load(so, false)?;
     let mut trace = Vec::new();
-    let setup = CallSetup {
-        input: input.to_vec(),
-        env: crate::CallEnv {
-            contract: crate::chain::contract_address(so),
-            ..Default::default()
-        },
-        ..CallSetup::default()
+    let env = crate::CallEnv {
+        contract: crate::chain::contract_address(so),
+        ..Default::default()
     };
+    let setup = CallSetup::new(so, input, &env, &Default::default());
     let execution = execute(&program, &setup, config, Some(&mut trace))?;
     let symbols = Symbols::read(so)?;
     // When the meter refuses an instruction, the interpreter has already traced it: drop it,

@@ -220,6 +220,13 @@ impl Host {
         }
     }
 
+    /// The host of a program whose writable statics take the first `statics` bytes of
+    /// the heap: `tako_alloc` allocates after them.
+    pub(crate) fn after_statics(mut self, statics: u64) -> Self {
+        self.bump_next = statics.next_multiple_of(tako_abi::HEAP_START_ALIGN);
+        self
+    }
+
     /// Compute units left.
     pub fn remaining(&self) -> u64 {
         self.remaining

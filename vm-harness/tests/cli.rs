@@ -38,6 +38,7 @@ fn run_json_has_exactly_the_documented_keys() {
             "logs",
             "return_data",
             "return_value",
+            "statics",
             "storage_writes",
             "syscalls"
         ]
@@ -48,12 +49,13 @@ fn run_json_has_exactly_the_documented_keys() {
     assert!(json["logs"].is_array());
     assert!(json["return_data"].is_string());
     assert!(json["heap_used"].as_u64().unwrap() > 0);
+    assert_eq!(json["statics"], 0, "basic has no writable statics");
     // `--allocator-stats` adds one key: `basic` allocates with TosAllocator, so the bump
     // heap's figures and no strategy usage.
     let out = tako_vm(&["run", so.to_str().unwrap(), "--json", "--allocator-stats"]);
     assert_eq!(out.status.code(), Some(0));
     let json = json_of(&out);
-    assert_eq!(json.as_object().unwrap().len(), 11);
+    assert_eq!(json.as_object().unwrap().len(), 12);
     let allocator = &json["allocator"];
     let mut keys: Vec<&str> = allocator
         .as_object()

@@ -9,7 +9,7 @@ use std::path::Path;
 use vm_harness::{testing, Config};
 
 /// Contracts that cannot be built on purpose.
-const NOT_BUILDABLE: &[&str] = &["reject-writable-static"];
+const NOT_BUILDABLE: &[&str] = &["reject-large-statics"];
 
 /// Inputs per contract (others: the empty input).
 fn inputs(name: &str) -> Vec<Vec<u8>> {

@@ -94,7 +94,10 @@ fn param_align(call: LLVMValueRef, index: u32) -> u64 {
 }
 
 /// The declaration of syscall `name` as `i64 (i64, i64, i64)`, added if missing.
-fn syscall_decl(module: LLVMModuleRef, name: &std::ffi::CStr) -> (LLVMValueRef, LLVMTypeRef) {
+pub(super) fn syscall_decl(
+    module: LLVMModuleRef,
+    name: &std::ffi::CStr,
+) -> (LLVMValueRef, LLVMTypeRef) {
     // SAFETY: `module` is live; the function type is built in its context.
     unsafe {
         let i64_ty = LLVMInt64TypeInContext(LLVMGetModuleContext(module));

@@ -14,17 +14,41 @@ pub enum RelinkError {
     /// The ELF is not a relocatable object.
     #[error("not a relocatable BPF object: e_type is {0}, expected 1 (ET_REL)")]
     WrongType(u16),
-    /// The program has writable static data, which the VM's loader refuses.
+    /// The program has thread-local statics, which no TAKO VM has.
     #[error(
-        "writable static data is not supported: {symbols} (section `{section}`). \
-         The VM maps no writable data: contract state must live on the heap or in the input \
-         (use a `const`, an immutable `static` without interior mutability, or heap memory)"
+        "thread-local statics are not supported: {symbols} (section `{section}`). \
+         A contract runs on one thread: use a plain `static` (an atomic or a cell), which \
+         lives at the start of the heap"
     )]
-    WritableData {
+    ThreadLocal {
         /// Section holding the data.
         section: String,
         /// The symbols defined there, demangled, comma-separated.
         symbols: String,
+    },
+    /// The writable statics do not fit the heap they live in.
+    #[error(
+        "the writable statics take {size} bytes, more than the {limit} bytes of the 32 KiB \
+         heap they may use (the rest is kept for an allocator): {symbols}. Put large tables \
+         in a `const` or an immutable `static` (read-only data), or allocate them on the heap"
+    )]
+    StaticsTooLarge {
+        /// Bytes of `.data` and `.bss`.
+        size: u64,
+        /// `tako_abi::MAX_STATICS_SIZE`.
+        limit: u64,
+        /// The largest statics with their sizes.
+        symbols: String,
+    },
+    /// The object has `.data` but not the entry that copies it into place.
+    #[error(
+        "the object has {size} bytes of initialised writable statics (`.data`) but no \
+         `__tako_start` entry to copy them into the heap: link the bitcode with tako-linker, \
+         which adds it"
+    )]
+    DataWithoutStart {
+        /// Bytes of `.data`.
+        size: u64,
     },
     /// A symbol is used but defined nowhere, and it is not a TAKO syscall.
     #[error(

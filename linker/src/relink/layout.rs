@@ -7,13 +7,14 @@ use object::read::elf::{FileHeader, Rel as _, SectionHeader as _, Sym as _};
 use object::LittleEndian as LE;
 
 use super::bpf::{self, INSN_SIZE};
+use super::statics::Statics;
 use super::writer::{self, FunctionSymbol, Image, SyscallSite};
 use super::{demangle, syscall_for, RelinkError};
 
 type Header = elf::FileHeader64<LE>;
-type Section = elf::SectionHeader64<LE>;
-type Sections<'data> = object::read::elf::SectionTable<'data, Header, &'data [u8]>;
-type Symbols<'data> = object::read::elf::SymbolTable<'data, Header, &'data [u8]>;
+pub(super) type Section = elf::SectionHeader64<LE>;
+pub(super) type Sections<'data> = object::read::elf::SectionTable<'data, Header, &'data [u8]>;
+pub(super) type Symbols<'data> = object::read::elf::SymbolTable<'data, Header, &'data [u8]>;
 
 /// The loadable image and what went into it.
 #[derive(Debug)]
@@ -29,6 +30,8 @@ pub struct Relinked {
     /// Each function's stack frame in bytes (SBPF V3, where frames are sized per function;
     /// empty for V0, whose frames are all 4 KiB).
     pub frames: Vec<(String, u64)>,
+    /// Bytes of writable statics at the start of the heap (`.data` then `.bss`).
+    pub statics: u64,
 }
 
 /// How a section of the input is treated.
@@ -36,7 +39,10 @@ pub struct Relinked {
 pub(super) enum Role {
     Text,
     ReadOnly,
+    /// `.data*`/`.bss*`: placed at the start of the heap (see `statics`).
     Writable,
+    /// `.tdata`/`.tbss`: refused.
+    ThreadLocal,
     NotLoaded,
 }
 
@@ -48,6 +54,9 @@ pub(super) fn role(sh: &Section, name: &[u8]) -> Role {
     }
     if flags & u64::from(elf::SHF_EXECINSTR) != 0 {
         return Role::Text;
+    }
+    if flags & u64::from(elf::SHF_TLS) != 0 {
+        return Role::ThreadLocal;
     }
     let relro = name.starts_with(b".data.rel.ro");
     if kind == elf::SHT_NOBITS || (flags & u64::from(elf::SHF_WRITE) != 0 && !relro) {
@@ -65,7 +74,7 @@ fn align_up(x: usize, a: usize) -> usize {
 }
 
 /// The object's section and symbol tables, once it is known to be a relocatable BPF
-/// object without writable data (refused naming what lives there).
+/// object without thread-local data (refused naming what lives there).
 pub(super) fn check_object<'data>(
     header: &'data Header,
     object: &'data [u8],
@@ -82,7 +91,7 @@ pub(super) fn check_object<'data>(
         .map_err(parse_err)?;
     for (index, sh) in sections.enumerate() {
         let name = sections.section_name(LE, sh).unwrap_or(b"");
-        if role(sh, name) == Role::Writable {
+        if role(sh, name) == Role::ThreadLocal {
             let mut names: Vec<String> = symbols
                 .enumerate()
                 .filter(|(_, s)| {
@@ -95,7 +104,7 @@ pub(super) fn check_object<'data>(
             if names.is_empty() {
                 names.push("(unnamed data)".into());
             }
-            return Err(RelinkError::WritableData {
+            return Err(RelinkError::ThreadLocal {
                 section: String::from_utf8_lossy(name).into_owned(),
                 symbols: names.join(", "),
             });
@@ -139,6 +148,16 @@ pub fn relink(object: &[u8], entry: &str) -> Result<Relinked, RelinkError> {
             return Err(RelinkError::NoText);
         }
     }
+    // `.data`'s load image after the read-only data; `.bss` only in the heap.
+    let statics = Statics::place(
+        &sections,
+        &symbols,
+        object,
+        &mut image,
+        tako_abi::MM_PROGRAM_START,
+        &mut base,
+    )?;
+    let entry = statics.entry(&symbols, entry)?;
     let text_start = 64usize;
     let text_end = base
         .iter()
@@ -197,15 +216,30 @@ pub fn relink(object: &[u8], entry: &str) -> Result<Relinked, RelinkError> {
                 section: target_name.clone(),
                 reason,
             };
-            // The VM address of the symbol plus `addend`; only defined symbols have one.
+            // The VM address of the symbol plus `addend`: a static's is in the heap, an
+            // undefined symbol has one only when the linker defines it.
             let vm_address = |addend: u64| -> Result<u64, RelinkError> {
-                let (addr, _) = address_of(sym).ok_or_else(|| RelinkError::UndefinedAddress {
-                    name: demangle(&name_of(sym)),
-                    section: target_name.clone(),
-                })?;
-                Ok(tako_abi::MM_PROGRAM_START
-                    .wrapping_add(addr as u64)
-                    .wrapping_add(addend))
+                let symbol = symbols
+                    .symbol(object::SymbolIndex(sym))
+                    .map_err(parse_err)?;
+                if let Some(heap) = statics.heap.get(&(symbol.st_shndx(LE) as usize)) {
+                    return Ok(heap.wrapping_add(symbol.st_value(LE)).wrapping_add(addend));
+                }
+                if let Some((addr, _)) = address_of(sym) {
+                    return Ok(tako_abi::MM_PROGRAM_START
+                        .wrapping_add(addr as u64)
+                        .wrapping_add(addend));
+                }
+                let name = name_of(sym);
+                match statics.linker_symbol(&name) {
+                    Some(value) if symbol.st_shndx(LE) == elf::SHN_UNDEF => {
+                        Ok(value.wrapping_add(addend))
+                    }
+                    _ => Err(RelinkError::UndefinedAddress {
+                        name: demangle(&name),
+                        section: target_name.clone(),
+                    }),
+                }
             };
             match r_type {
                 bpf::R_BPF_64_64 => {
@@ -312,6 +346,7 @@ pub fn relink(object: &[u8], entry: &str) -> Result<Relinked, RelinkError> {
         entry,
         syscalls,
         functions,
+        statics: statics.size,
     });
     Ok(Relinked {
         elf,
@@ -319,5 +354,6 @@ pub fn relink(object: &[u8], entry: &str) -> Result<Relinked, RelinkError> {
         rodata_size: (rodata_end - rodata_start) as u64,
         syscalls: names,
         frames: Vec::new(),
+        statics: statics.size,
     })
 }

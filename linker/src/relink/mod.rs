@@ -12,11 +12,14 @@
 //! - `callx` is re-encoded for V0 (register in `imm`);
 //! - calls to syscalls (and to `memcpy` & co., resolved to the TAKO mem syscalls) become
 //!   `call -1` plus a dynamic `R_BPF_64_32` against the syscall's dynamic symbol;
-//! - writable data and undefined non-syscall symbols are refused with their names.
+//! - writable statics (`.data`, `.bss`) are placed at the start of the heap region
+//!   (`statics`), `.data`'s initial bytes in `.rodata`;
+//! - thread-local data and undefined non-syscall symbols are refused with their names.
 
 pub mod bpf;
 mod error;
 mod layout;
+mod statics;
 mod v3;
 mod writer;
 

@@ -8,6 +8,8 @@
 //!   `mov rX, r10` the `add rX, imm` that follows it (anything else is refused, naming
 //!   the function). A function whose last instruction is not `exit` or `ja` gets an
 //!   `exit`: the verifier wants one there;
+//! - writable statics at the start of the heap as in V0 (`statics`), their size the heap
+//!   segment's `p_memsz`;
 //! - text at virtual address 0, read-only data at `0x1_0000_0000`; function pointers and
 //!   vtable slots hold text byte offsets; internal calls are `call src=1` pc-relative to a
 //!   marker; syscalls are static, `call imm = murmur3(name)`;
@@ -23,6 +25,7 @@ use object::LittleEndian as LE;
 
 use super::bpf::{self, INSN_SIZE};
 use super::layout::{check_object, role, Role};
+use super::statics::Statics;
 use super::writer;
 use super::{demangle, syscall_for, RelinkError, Relinked};
 
@@ -207,6 +210,16 @@ pub fn relink_v3(object: &[u8], entry: &str) -> Result<Relinked, RelinkError> {
     if code.is_empty() {
         return Err(RelinkError::NoText);
     }
+    // `.data`'s load image after the read-only data; `.bss` only in the heap.
+    let statics = Statics::place(
+        &sections,
+        &symbols,
+        object,
+        &mut rodata,
+        tako_abi::MM_PROGRAM_START,
+        &mut rodata_base,
+    )?;
+    let entry = statics.entry(&symbols, entry)?;
     let mut starts: BTreeMap<usize, BTreeMap<usize, String>> = code
         .keys()
         .map(|&s| (s, BTreeMap::from([(0, String::new())])))
@@ -315,10 +328,18 @@ pub fn relink_v3(object: &[u8], entry: &str) -> Result<Relinked, RelinkError> {
                 .map_err(super::layout::parse_err)?;
             let sym_section = sym.st_shndx(LE) as usize;
             let is_section = sym.st_type() == elf::STT_SECTION;
-            // The VM address of the symbol plus `addend`.
+            // The VM address of the symbol plus `addend`: a static's is in the heap, an
+            // undefined symbol has one only when the linker defines it.
             let address = |addend: i64| -> Result<u64, RelinkError> {
                 let at = sym.st_value(LE) as i64 + addend;
-                if code.contains_key(&sym_section) {
+                if let Some(heap) = statics.heap.get(&sym_section) {
+                    Ok(heap.wrapping_add(at as u64))
+                } else if let Some(value) = (sym_section == elf::SHN_UNDEF as usize)
+                    .then(|| statics.linker_symbol(&name_of(sym_index)))
+                    .flatten()
+                {
+                    Ok(value.wrapping_add(addend as u64))
+                } else if code.contains_key(&sym_section) {
                     text_at(sym_section, at as usize, true)
                         .map(|o| o as u64)
                         .ok_or_else(|| bad("address inside no function"))
@@ -441,12 +462,13 @@ pub fn relink_v3(object: &[u8], entry: &str) -> Result<Relinked, RelinkError> {
     syscalls.sort_unstable();
     syscalls.dedup();
     let rodata_size = rodata.len() as u64;
-    let elf = writer::write_v3(&text, &rodata, entry);
+    let elf = writer::write_v3(&text, &rodata, entry, statics.size);
     Ok(Relinked {
         elf,
         text_size: text_len as u64,
         rodata_size,
         syscalls,
         frames,
+        statics: statics.size,
     })
 }

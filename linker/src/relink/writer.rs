@@ -35,6 +35,9 @@ pub struct Image {
     pub syscalls: Vec<SyscallSite>,
     /// Function symbols.
     pub functions: Vec<FunctionSymbol>,
+    /// Bytes of writable statics at the start of the heap (`.data` + `.bss`), declared
+    /// as the heap segment's `p_memsz` (nothing in the file).
+    pub statics: u64,
 }
 
 struct SectionHeader {
@@ -89,6 +92,7 @@ pub fn write(image: Image) -> Vec<u8> {
         entry,
         syscalls,
         functions,
+        statics,
     } = image;
     let mut names = Strings::new();
     let mut headers = vec![SectionHeader {
@@ -322,6 +326,14 @@ pub fn write(image: Image) -> Vec<u8> {
         bytes.extend_from_slice(&(end - start).to_le_bytes()); // p_memsz
         bytes.extend_from_slice(&8u64.to_le_bytes()); // p_align
     }
+    // The statics' place in the heap, as a segment with nothing in the file (V0's loader
+    // reads sections only; the local VM and ELF tools read it).
+    let mut phnum = segments.len() as u16;
+    if statics > 0 {
+        let at = text.0;
+        bytes.extend_from_slice(&heap_segment(at, statics));
+        phnum += 1;
+    }
 
     pad_to(&mut bytes, 8);
     let shoff = bytes.len() as u64;
@@ -343,7 +355,7 @@ pub fn write(image: Image) -> Vec<u8> {
         flags: 0,
         entry,
         phoff,
-        phnum: segments.len() as u16,
+        phnum,
         shoff,
         shnum: headers.len() as u16,
         shstrndx: shstrtab_index,
@@ -400,9 +412,9 @@ pub const EM_SBPF: u16 = 263;
 
 /// A tos-tbpf SBPF V3 file: the ELF header, the four program headers its strict parser
 /// expects (text at 0, read-only data at `0x1_0000_0000`, then the stack and the heap,
-/// writable and empty in the file), `text`, `rodata` (a multiple of 8 bytes) and one null
+/// writable and empty in the file; the heap's `p_memsz` is the `statics` at its start), `text`, `rodata` (a multiple of 8 bytes) and one null
 /// section header. `entry` is the entry function's offset in `text`.
-pub fn write_v3(text: &[u8], rodata: &[u8], entry: u64) -> Vec<u8> {
+pub fn write_v3(text: &[u8], rodata: &[u8], entry: u64, statics: u64) -> Vec<u8> {
     const PF_X: u32 = 1;
     const PF_W: u32 = 2;
     const PF_R: u32 = 4;
@@ -416,6 +428,15 @@ pub fn write_v3(text: &[u8], rodata: &[u8], entry: u64) -> Vec<u8> {
         (PF_R | PF_W, tako_abi::MM_STACK_START, text_offset, &[]),
         (PF_R | PF_W, tako_abi::MM_HEAP_START, text_offset, &[]),
     ];
+    // The heap segment's `p_memsz` declares the statics at its start (tos-tbpf reads
+    // neither writable segment's size).
+    let memsz = |vaddr: u64, bytes: &[u8]| {
+        if vaddr == tako_abi::MM_HEAP_START {
+            statics
+        } else {
+            bytes.len() as u64
+        }
+    };
     let mut out = elf_header(&ElfHeader {
         machine: EM_SBPF,
         flags: 3,
@@ -433,12 +454,28 @@ pub fn write_v3(text: &[u8], rodata: &[u8], entry: u64) -> Vec<u8> {
         out.extend_from_slice(&vaddr.to_le_bytes()); // p_vaddr
         out.extend_from_slice(&vaddr.to_le_bytes()); // p_paddr
         out.extend_from_slice(&(bytes.len() as u64).to_le_bytes()); // p_filesz
-        out.extend_from_slice(&(bytes.len() as u64).to_le_bytes()); // p_memsz
+        out.extend_from_slice(&memsz(vaddr, bytes).to_le_bytes()); // p_memsz
         out.extend_from_slice(&8u64.to_le_bytes()); // p_align
     }
     out.extend_from_slice(text);
     out.extend_from_slice(rodata);
     pad_to(&mut out, 8);
     out.extend_from_slice(&[0; 64]); // the null section header
+    out
+}
+
+/// A `PT_LOAD` program header for the heap region with nothing in the file and
+/// `p_memsz = statics`: where the writable statics are. `offset` is any file offset
+/// (tools want one inside the file).
+fn heap_segment(offset: u64, statics: u64) -> Vec<u8> {
+    let mut out = Vec::with_capacity(56);
+    out.extend_from_slice(&elf::PT_LOAD.to_le_bytes());
+    out.extend_from_slice(&(elf::PF_R | elf::PF_W).to_le_bytes());
+    out.extend_from_slice(&offset.to_le_bytes()); // p_offset
+    out.extend_from_slice(&tako_abi::MM_HEAP_START.to_le_bytes()); // p_vaddr
+    out.extend_from_slice(&tako_abi::MM_HEAP_START.to_le_bytes()); // p_paddr
+    out.extend_from_slice(&0u64.to_le_bytes()); // p_filesz
+    out.extend_from_slice(&statics.to_le_bytes()); // p_memsz
+    out.extend_from_slice(&8u64.to_le_bytes()); // p_align
     out
 }

@@ -139,6 +139,7 @@ pub struct Run {
 /// Runs the workloads of one allocator's build.
 pub struct Bench<'a> {
     program: Program,
+    statics: u64,
     config: Config,
     allocator: &'a Allocator,
 }
@@ -156,6 +157,7 @@ impl<'a> Bench<'a> {
         let program = runner::load(so, false).map_err(|e| format!("does not load: {e}"))?;
         Ok(Self {
             program,
+            statics: crate::elf_check::statics_size(so),
             config,
             allocator,
         })
@@ -171,6 +173,7 @@ impl<'a> Bench<'a> {
         let what = || format!("pattern {pattern} count {count} size {size}");
         let setup = CallSetup {
             input: input(pattern, count, size),
+            statics: self.statics,
             ..CallSetup::default()
         };
         let outcome = runner::execute(&self.program, &setup, &self.config, None)

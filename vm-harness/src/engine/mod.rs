@@ -116,6 +116,20 @@ pub(crate) struct CallSetup {
     pub env: chain::CallEnv,
     /// The state before the call.
     pub state: ChainState,
+    /// Bytes of writable statics at the heap's start (the program's heap segment).
+    pub statics: u64,
+}
+
+impl CallSetup {
+    /// The call of `so` with `input` by `env` over `state`.
+    pub fn new(so: &[u8], input: &[u8], env: &chain::CallEnv, state: &ChainState) -> Self {
+        CallSetup {
+            input: input.to_vec(),
+            env: env.clone(),
+            state: state.clone(),
+            statics: crate::elf_check::statics_size(so),
+        }
+    }
 }
 
 /// Everything one execution produced.
@@ -156,7 +170,8 @@ pub(crate) fn host_for(call: &CallSetup, config: &Config) -> Result<Host, VmErro
         call.input.clone(),
         env.clone(),
         state,
-    ))
+    )
+    .after_statics(call.statics))
 }
 
 /// What ended a run, in terms every engine's error maps to.
@@ -308,7 +323,8 @@ pub(crate) fn finish(
         logs: std::mem::take(&mut host.logs),
         return_data: std::mem::take(&mut host.return_data),
         heap_used: touched.max(host.bump_next),
-        allocator: tos_alloc::inspect::inspect_vm(heap),
+        statics: call.statics,
+        allocator: tos_alloc::inspect::inspect_vm(heap, call.statics),
         error,
         run_time,
         events,
