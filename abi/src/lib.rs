@@ -65,23 +65,40 @@ pub const MIN_HEAP_SIZE: u64 = DEFAULT_HEAP_SIZE;
 /// Largest heap size the local VM maps (256 KiB).
 pub const MAX_HEAP_SIZE: u64 = 256 * 1024;
 /// Writable statics (`.data`, `.bss`, atomics and cells in `static`s) live at the start of
-/// the heap region, as TOS's own toolchain places them: `.data` first, copied from
+/// the heap region, as TOS's own toolchain places them, right after the heap allocator's
+/// header ([`HEAP_HEADER_SIZE`] bytes at `MM_HEAP_START`): `.data` first, copied from
 /// read-only data when the contract starts, then `.bss`, left to the VM's zero-fill. Fresh
-/// on every run. They may take at most this much of the 32 KiB heap every VM maps, so
-/// that an allocator's state ([`STATICS_RESERVE`] bytes) still fits after them.
+/// on every run. Header and statics together may take at most this much of the 32 KiB heap
+/// every VM maps, so that a strategy's state ([`STATICS_RESERVE`] bytes) still fits after
+/// them.
 pub const MAX_STATICS_SIZE: u64 = DEFAULT_HEAP_SIZE - STATICS_RESERVE;
-/// Bytes of the 32 KiB heap that statics may not take (room for an allocator's header).
+/// Bytes of the 32 KiB heap that statics may not take (room for an allocator's state).
 pub const STATICS_RESERVE: u64 = 256;
+/// Bytes at `MM_HEAP_START` that the heap allocator's header takes (tos-alloc's bump
+/// header, at a constant address so that its fast path needs no extra instruction); the
+/// statics start after them.
+pub const HEAP_HEADER_SIZE: u64 = 40;
 /// Alignment of the heap's first free byte after the statics.
-pub const HEAP_START_ALIGN: u64 = 16;
+pub const HEAP_START_ALIGN: u64 = 8;
+
+/// The heap's first free byte, as an offset from `MM_HEAP_START`, for statics that end
+/// `statics_end` bytes past `MM_HEAP_START` (0: none): after the header and the statics.
+pub const fn heap_start_offset(statics_end: u64) -> u64 {
+    let end = if statics_end > HEAP_HEADER_SIZE {
+        statics_end
+    } else {
+        HEAP_HEADER_SIZE
+    };
+    end.next_multiple_of(HEAP_START_ALIGN)
+}
 
 /// The symbols the linker defines for the statics layout. Each one's *address* is the
 /// value: a program takes `&raw const SYMBOL` and never reads through it.
 pub mod linker_symbols {
-    /// First byte of the heap after the statics (`MM_HEAP_START` when there are none),
-    /// a multiple of [`HEAP_START_ALIGN`](super::HEAP_START_ALIGN): where allocators start.
+    /// First byte of the heap after the allocator's header and the statics
+    /// (`MM_HEAP_START + heap_start_offset(..)`): where blocks start.
     pub const HEAP_START: &str = "__tako_heap_start";
-    /// Where `.data` lives: `MM_HEAP_START`.
+    /// Where `.data` lives: after the allocator's header.
     pub const DATA_START: &str = "__tako_data_start";
     /// Where `.data`'s initial bytes lie in read-only data.
     pub const DATA_LOAD: &str = "__tako_data_load";
@@ -99,9 +116,9 @@ extern "C" {
     static TAKO_HEAP_START: u8;
 }
 
-/// The heap's first byte after the writable statics (see [`MAX_STATICS_SIZE`]): where an
-/// allocator's state and blocks may start. The linker resolves it when the contract is
-/// linked; on the host (no statics in the heap) it is `MM_HEAP_START`.
+/// The heap's first free byte after the allocator's header and the writable statics (see
+/// [`MAX_STATICS_SIZE`]): where blocks may start. The linker resolves it when the contract
+/// is linked; on the host (no statics in the heap) it is `MM_HEAP_START + HEAP_HEADER_SIZE`.
 #[inline(always)]
 pub fn heap_start() -> u64 {
     #[cfg(target_arch = "bpf")]
@@ -111,7 +128,7 @@ pub fn heap_start() -> u64 {
     }
     #[cfg(not(target_arch = "bpf"))]
     {
-        MM_HEAP_START
+        MM_HEAP_START + heap_start_offset(0)
     }
 }
 /// Heap sizes must be a multiple of this step (1 KiB).

@@ -123,8 +123,13 @@ impl HeapView<'_> {
 /// not consistent (not a tos-alloc heap: cursor or end unaligned or outside the heap,
 /// cursor past the end; a pool or first-fit tag whose header does not add up).
 pub fn inspect(heap: &[u8], base: usize) -> Option<HeapReport> {
+    inspect_at(heap, base, base.checked_add(HEADER_SIZE)?)
+}
+
+/// [`inspect`] of a heap whose blocks start at `data_start` (past the header and any
+/// statics).
+fn inspect_at(heap: &[u8], base: usize, data_start: usize) -> Option<HeapReport> {
     let header = Header::from_bytes(heap)?;
-    let data_start = base.checked_add(HEADER_SIZE)?;
     let (cursor, end, high_water) = header.words();
     if cursor == 0 && end == 0 && high_water == 0 && header.counters() == (0, 0) {
         return None;
@@ -165,14 +170,13 @@ pub fn inspect(heap: &[u8], base: usize) -> Option<HeapReport> {
 }
 
 /// [`inspect`] for the VM heap: `heap` is the heap region's bytes, which start at
-/// `MM_HEAP_START` (`0x3_0000_0000`), and the program's writable statics take the first
-/// `statics` of them (the allocator's header follows, 16-aligned).
+/// `MM_HEAP_START` (`0x3_0000_0000`), and the program's writable statics end `statics`
+/// bytes past it (0: none), after the bump header; blocks and a strategy's header follow
+/// them.
 pub fn inspect_vm(heap: &[u8], statics: u64) -> Option<HeapReport> {
-    let skip = usize::try_from(statics.next_multiple_of(tako_abi::HEAP_START_ALIGN)).ok()?;
-    let base = usize::try_from(tako_abi::MM_HEAP_START)
-        .ok()?
-        .checked_add(skip)?;
-    inspect(heap.get(skip..)?, base)
+    let base = usize::try_from(tako_abi::MM_HEAP_START).ok()?;
+    let offset = usize::try_from(tako_abi::heap_start_offset(statics)).ok()?;
+    inspect_at(heap, base, base.checked_add(offset)?)
 }
 
 /// Little-endian reads from a byte slice, `None` past its end.

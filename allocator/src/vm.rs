@@ -15,13 +15,14 @@ use crate::{Heap, TosAllocator};
 const BASE: usize = tako_abi::MM_HEAP_START as usize;
 // The bump fast path needs every heap end at or below `MAX_END`.
 const _: () = assert!(BASE + crate::MAX_HEAP_SIZE <= bump::MAX_END);
-// The linker keeps `STATICS_RESERVE` bytes of the 32 KiB free after the statics: every
-// allocator's header fits there.
+// The bump header keeps its constant place at `MM_HEAP_START`; the linker puts the
+// statics after the bytes the ABI keeps for it, and `STATICS_RESERVE` bytes free after them.
+const _: () = assert!(HEADER_SIZE == tako_abi::HEAP_HEADER_SIZE as usize);
 const _: () = assert!(HEADER_SIZE <= tako_abi::STATICS_RESERVE as usize);
 
-/// The first byte after the contract's statics, where the heap's header lives
-/// (`MM_HEAP_START` without statics; 16-aligned, at most 32 KiB − 256 past it: the
-/// linker guarantees both).
+/// The heap's first free byte after its header and the contract's statics
+/// (`MM_HEAP_START + HEADER_SIZE` without statics; 8-aligned, at most 32 KiB − 256 past
+/// `MM_HEAP_START`: the linker guarantees both).
 #[inline(always)]
 fn start() -> usize {
     tako_abi::heap_start() as usize
@@ -38,24 +39,24 @@ fn opaque(x: usize) -> usize {
 pub struct VmRegion<const HEAP: usize>;
 
 // SAFETY: every VM maps at least `MIN_HEAP_SIZE` (32 KiB) zero-filled bytes at
-// `MM_HEAP_START` for each run; the statics take the first bytes, and from `start()` on
-// (16-aligned, with at least `STATICS_RESERVE` >= `HEADER_SIZE` bytes mapped after it)
-// nothing else uses them;
+// `MM_HEAP_START` for each run; the header takes the first `HEADER_SIZE`, the statics the
+// bytes up to `start()` (8-aligned, with at least `STATICS_RESERVE` bytes mapped after
+// it), and nothing else uses the header or the bytes from `start()` on;
 // `learn_end` never passes 32 KiB and `grow_end` never passes the size the VM reports
 // mapped (`get_heap_region`); the VM runs one thread, so the lazy initialisation has no
 // race.
 unsafe impl<const HEAP: usize> Region for VmRegion<HEAP> {
     #[inline(always)]
     fn header(&self) -> &Header {
-        // SAFETY: `start()` is 16-aligned, mapped, readable and writable, with at least
-        // `HEADER_SIZE` bytes after it that no static uses; the header is those bytes and
-        // all-zero bytes are a valid `Header`.
-        unsafe { &*core::ptr::with_exposed_provenance::<Header>(opaque(start())) }
+        // SAFETY: `MM_HEAP_START` is 8-aligned, mapped, readable and writable; the header
+        // is its first `HEADER_SIZE` bytes (no static lives there) and all-zero bytes are a
+        // valid `Header`.
+        unsafe { &*core::ptr::with_exposed_provenance::<Header>(opaque(BASE)) }
     }
 
     #[inline(always)]
     fn data_start(&self) -> usize {
-        start() + HEADER_SIZE
+        start()
     }
 
     #[inline(always)]
@@ -125,12 +126,18 @@ pub fn mapped_heap_size() -> usize {
 /// - It is called at most once per run: two calls would hand out aliasing `&mut` slices.
 pub unsafe fn vm_heap_bytes() -> &'static mut [u8] {
     let mapped = mapped_heap_size();
-    let statics = start() - BASE;
+    // Without statics the whole heap; with them, what follows them.
+    let from = if start() == BASE + HEADER_SIZE {
+        BASE
+    } else {
+        start()
+    };
+    let statics = from - BASE;
     let len = mapped.min(crate::MAX_HEAP_SIZE).saturating_sub(statics);
     // SAFETY: the VM maps `mapped` bytes at `MM_HEAP_START` (non-null, 8-aligned),
     // zero-filled, readable and writable, for the whole run (so for `'static` as the
     // contract sees it); the statics take the first `statics` of them, so the `len` bytes
-    // from `start()` are mapped and no static lives there, and `len <= mapped <=
+    // from `from` are mapped and no static lives there, and `len <= mapped <=
     // isize::MAX`. The caller guarantees that nothing else refers to them and that this is
     // the only slice over them.
     unsafe { core::slice::from_raw_parts_mut(core::ptr::with_exposed_provenance_mut(start()), len) }

@@ -74,7 +74,6 @@ fn statics_larger_than_the_heap_fail_to_build_naming_them() {
     let err = vm_harness::testing::try_build_contract("reject-large-statics")
         .expect_err("40 KB of statics must not link");
     let msg = err.to_string();
-    let limit = tako_abi::MAX_STATICS_SIZE;
     assert!(
         msg.contains("`reject_large_statics::LEDGER` (40000 bytes)"),
         "{msg}"
@@ -84,9 +83,7 @@ fn statics_larger_than_the_heap_fail_to_build_naming_them() {
         "{msg}"
     );
     assert!(
-        msg.contains(&format!(
-            "the writable statics take 40008 bytes, more than the {limit} bytes"
-        )),
+        msg.contains("the writable statics take 40008 bytes, more than the"),
         "{msg}"
     );
     assert!(msg.contains("`const` or an immutable `static`"), "{msg}");

@@ -1193,12 +1193,16 @@ mod statics {
                     "{what}: {}",
                     out.statics
                 );
-                let heap_start = out.statics.next_multiple_of(tako_abi::HEAP_START_ALIGN);
                 let capacity = out.allocator.as_ref().expect("TosAllocator").bump.capacity;
                 assert_eq!(
                     capacity as u64,
-                    DEFAULT_HEAP_SIZE - heap_start - tos_alloc::HEADER_SIZE as u64,
-                    "{what}: the heap shrinks by exactly the statics"
+                    DEFAULT_HEAP_SIZE - tako_abi::heap_start_offset(out.statics),
+                    "{what}: the blocks start where the statics end"
+                );
+                assert_eq!(
+                    tako_abi::heap_start_offset(0),
+                    tos_alloc::HEADER_SIZE as u64,
+                    "without statics, right after the header"
                 );
                 assert!(out
                     .to_string()

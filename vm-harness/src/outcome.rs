@@ -28,8 +28,9 @@ pub struct Outcome {
     /// highest non-zero heap byte after the run (the heap starts zero-filled) and (b) the
     /// high-water mark of the `tako_alloc` bump allocator.
     pub heap_used: u64,
-    /// Bytes of writable statics at the start of the heap (`.data` and `.bss`, from the
-    /// program's heap segment): the heap left to allocators is smaller by this much.
+    /// Where the writable statics end, as bytes past `MM_HEAP_START` (the allocator's
+    /// header, `.data` and `.bss`: the program's heap segment), 0 without statics: blocks
+    /// start after them.
     pub statics: u64,
     /// The tos-alloc allocator found in the heap after the run (`TosAllocator`,
     /// `PoolAllocator` or `FirstFitAllocator`) and its figures, decoded from its headers
@@ -211,9 +212,9 @@ impl fmt::Display for Outcome {
         if self.statics > 0 {
             writeln!(
                 f,
-                "statics:      {} bytes at the heap's start (the heap after them starts at {:#x})",
+                "statics:      {} bytes at the heap's start, its header's included (the heap's blocks start at {:#x})",
                 self.statics,
-                tako_abi::MM_HEAP_START + self.statics.next_multiple_of(tako_abi::HEAP_START_ALIGN)
+                tako_abi::MM_HEAP_START + tako_abi::heap_start_offset(self.statics)
             )?;
         }
         write_allocator(f, self.allocator.as_ref())?;

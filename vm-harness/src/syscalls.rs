@@ -224,6 +224,7 @@ impl Host {
     /// the heap: `tako_alloc` allocates after them.
     pub(crate) fn after_statics(mut self, statics: u64) -> Self {
         self.bump_next = statics.next_multiple_of(tako_abi::HEAP_START_ALIGN);
+        // (0 without statics: the measurement allocator then owns the whole heap.)
         self
     }
 

@@ -1,12 +1,15 @@
 //! Writable statics: `.data*`/`.bss*` sections (and atomics or cells in `static`s) live
 //! at the start of the VM's heap region, as TOS's own toolchain places them.
 //!
-//! - `.data` sections come first, at `MM_HEAP_START`; their initial bytes (relocated like
+//! - the heap allocator's header keeps its constant place at `MM_HEAP_START`
+//!   (`tako_abi::HEAP_HEADER_SIZE` bytes); the statics follow it;
+//! - `.data` sections come first; their initial bytes (relocated like
 //!   any read-only data) go into the read-only data as the load image, which the entry
 //!   the IR pass adds (`__tako_start`) copies into place before the contract runs;
 //! - `.bss` sections follow, left to the VM's zero-fill (the heap is fresh every run);
-//! - the heap's first free byte after them, 16-aligned, is `__tako_heap_start`, where
-//!   tos-alloc starts; statics may take at most `tako_abi::MAX_STATICS_SIZE` bytes.
+//! - the heap's first free byte after them, 8-aligned, is `__tako_heap_start`, where
+//!   tos-alloc's blocks start; header and statics may take at most
+//!   `tako_abi::MAX_STATICS_SIZE` bytes.
 //!
 //! The linker-defined symbols of [`tako_abi::linker_symbols`] resolve here.
 
@@ -25,11 +28,14 @@ use tako_abi::linker_symbols;
 pub(super) struct Statics {
     /// Section index → VM address of the section's first byte (in the heap region).
     pub heap: BTreeMap<usize, u64>,
+    /// VM address of `.data` in the heap (after the allocator's header).
+    pub data_start: u64,
     /// VM address of `.data`'s load image in read-only data (0 when there is no `.data`).
     pub load: u64,
     /// Bytes of `.data` (copied at entry).
     pub data_size: u64,
-    /// Bytes of `.data` and `.bss` together, from `MM_HEAP_START`.
+    /// Where the statics end, as bytes past `MM_HEAP_START` (the allocator's header, any
+    /// padding, `.data` and `.bss`); 0 without statics.
     pub size: u64,
 }
 
@@ -67,7 +73,9 @@ impl Statics {
         let (data, bss): (Vec<_>, Vec<_>) = writable
             .into_iter()
             .partition(|(_, sh)| sh.sh_type(LE) != elf::SHT_NOBITS);
-        let mut cursor = 0u64;
+        // Offsets from `MM_HEAP_START`: the statics follow the allocator's header.
+        let first = tako_abi::HEAP_HEADER_SIZE.next_multiple_of(image_align as u64);
+        let mut cursor = first;
         if !data.is_empty() {
             bytes.resize(bytes.len().next_multiple_of(image_align), 0);
             let load = bytes.len();
@@ -77,14 +85,15 @@ impl Statics {
                 base.insert(*index, bytes.len());
                 statics.heap.insert(
                     *index,
-                    tako_abi::MM_HEAP_START + (bytes.len() - load) as u64,
+                    tako_abi::MM_HEAP_START + first + (bytes.len() - load) as u64,
                 );
                 bytes.extend_from_slice(sh.data(LE, object).map_err(parse_err)?);
             }
             bytes.resize(bytes.len().next_multiple_of(8), 0);
             statics.load = bytes_vm + load as u64;
-            cursor = (bytes.len() - load) as u64;
-            statics.data_size = cursor;
+            statics.data_start = tako_abi::MM_HEAP_START + first;
+            statics.data_size = (bytes.len() - load) as u64;
+            cursor += statics.data_size;
         }
         for (index, sh) in &bss {
             cursor = cursor.next_multiple_of(sh.sh_addralign(LE).max(1));
@@ -96,17 +105,17 @@ impl Statics {
         statics.size = cursor;
         if statics.size > tako_abi::MAX_STATICS_SIZE {
             return Err(RelinkError::StaticsTooLarge {
-                size: statics.size,
-                limit: tako_abi::MAX_STATICS_SIZE,
+                size: cursor - first,
+                limit: tako_abi::MAX_STATICS_SIZE - first,
                 symbols: largest_symbols(&statics, sections, symbols),
             });
         }
         Ok(statics)
     }
 
-    /// The heap's first free byte after the statics.
+    /// The heap's first free byte after the allocator's header and the statics.
     pub fn heap_start(&self) -> u64 {
-        tako_abi::MM_HEAP_START + self.size.next_multiple_of(tako_abi::HEAP_START_ALIGN)
+        tako_abi::MM_HEAP_START + tako_abi::heap_start_offset(self.size)
     }
 
     /// The function the program starts at: `__tako_start` when the IR pass added it (it
@@ -133,7 +142,7 @@ impl Statics {
     pub fn linker_symbol(&self, name: &str) -> Option<u64> {
         match name {
             n if n == linker_symbols::HEAP_START => Some(self.heap_start()),
-            n if n == linker_symbols::DATA_START => Some(tako_abi::MM_HEAP_START),
+            n if n == linker_symbols::DATA_START => Some(self.data_start),
             n if n == linker_symbols::DATA_LOAD => Some(self.load),
             n if n == linker_symbols::DATA_SIZE => Some(self.data_size),
             _ => None,
