@@ -140,7 +140,7 @@ pub unsafe fn vm_heap_bytes() -> &'static mut [u8] {
     // from `from` are mapped and no static lives there, and `len <= mapped <=
     // isize::MAX`. The caller guarantees that nothing else refers to them and that this is
     // the only slice over them.
-    unsafe { core::slice::from_raw_parts_mut(core::ptr::with_exposed_provenance_mut(start()), len) }
+    unsafe { core::slice::from_raw_parts_mut(core::ptr::with_exposed_provenance_mut(from), len) }
 }
 
 impl<const HEAP: usize> TosAllocator<HEAP> {

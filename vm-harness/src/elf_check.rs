@@ -22,23 +22,24 @@ pub fn e_flags(so: &[u8]) -> Option<u32> {
 /// of its `PT_LOAD` at `MM_HEAP_START` (tako-linker writes one when there are statics),
 /// at most `MAX_STATICS_SIZE`; 0 without one.
 pub fn statics_size(so: &[u8]) -> u64 {
-    let word = |at: usize, n: usize| -> Option<u64> {
-        let bytes = so.get(at..at.checked_add(n)?)?;
-        let mut buf = [0u8; 8];
-        buf[..n].copy_from_slice(bytes);
-        Some(u64::from_le_bytes(buf))
-    };
-    let (Some(phoff), Some(phnum)) = (word(32, 8), word(56, 2)) else {
+    use goblin::container::{Container, Ctx, Endian};
+    use goblin::elf::program_header::{ProgramHeader, PT_LOAD};
+    let Ok(header) = Elf::parse_header(so) else {
         return 0;
     };
-    (0..phnum)
-        .filter_map(|i| {
-            let at = usize::try_from(phoff.checked_add(i * 56)?).ok()?;
-            let load = word(at, 4)? == u64::from(goblin::elf::program_header::PT_LOAD);
-            (load && word(at + 16, 8)? == tako_abi::MM_HEAP_START).then(|| word(at + 40, 8))?
-        })
-        .next()
-        .unwrap_or(0)
+    let ctx = Ctx::new(Container::Big, Endian::Little);
+    let Ok(segments) = ProgramHeader::parse(
+        so,
+        header.e_phoff as usize,
+        usize::from(header.e_phnum),
+        ctx,
+    ) else {
+        return 0;
+    };
+    segments
+        .iter()
+        .find(|p| p.p_type == PT_LOAD && p.p_vaddr == tako_abi::MM_HEAP_START)
+        .map_or(0, |p| p.p_memsz)
         .min(tako_abi::MAX_STATICS_SIZE)
 }
 
