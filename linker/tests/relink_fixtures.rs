@@ -373,6 +373,37 @@ fn writable_statics_are_placed_in_the_heap_and_data_is_copied_at_entry() {
 }
 
 #[test]
+fn thread_local_statics_are_refused_by_name() {
+    // Mark the fixture's `.bss` sections thread-local (SHF_TLS), as `#[thread_local]` would.
+    let mut object = STATICS.to_vec();
+    let header = elf::FileHeader64::<LE>::parse(STATICS).unwrap();
+    let sections = header.sections(LE, STATICS).unwrap();
+    let shoff = header.e_shoff(LE) as usize;
+    let mut marked = 0;
+    for (index, sh) in sections.enumerate() {
+        if sections.section_name(LE, sh).unwrap().starts_with(b".bss") {
+            let at = shoff + index.0 * 64 + 8; // sh_flags
+            let flags = u64::from_le_bytes(object[at..at + 8].try_into().unwrap());
+            object[at..at + 8].copy_from_slice(&(flags | u64::from(elf::SHF_TLS)).to_le_bytes());
+            marked += 1;
+        }
+    }
+    assert!(marked > 0, "the fixture has .bss");
+    for err in [
+        relink(&object, "entrypoint").unwrap_err(),
+        tako_linker::relink::relink_v3(&object, "entrypoint").unwrap_err(),
+    ] {
+        assert!(matches!(err, RelinkError::ThreadLocal { .. }), "{err}");
+        let msg = err.to_string();
+        assert!(
+            msg.contains("thread-local statics are not supported"),
+            "{msg}"
+        );
+        assert!(msg.contains("statics::work::"), "{msg}");
+    }
+}
+
+#[test]
 fn data_without_the_copying_entry_is_refused() {
     // Rename `__tako_start` (same length) so the object has `.data` but no copying entry.
     let needle = tako_abi::linker_symbols::START.as_bytes();

@@ -316,22 +316,31 @@ pub fn write(image: Image) -> Vec<u8> {
     }
     pad_to(&mut bytes, 8);
     let phoff = bytes.len() as u64;
-    for (kind, flags, (start, end)) in &segments {
-        bytes.extend_from_slice(&kind.to_le_bytes());
-        bytes.extend_from_slice(&flags.to_le_bytes());
-        bytes.extend_from_slice(&start.to_le_bytes()); // p_offset
-        bytes.extend_from_slice(&start.to_le_bytes()); // p_vaddr
-        bytes.extend_from_slice(&start.to_le_bytes()); // p_paddr
-        bytes.extend_from_slice(&(end - start).to_le_bytes()); // p_filesz
-        bytes.extend_from_slice(&(end - start).to_le_bytes()); // p_memsz
-        bytes.extend_from_slice(&8u64.to_le_bytes()); // p_align
+    for &(kind, flags, (start, end)) in &segments {
+        push_phdr(
+            &mut bytes,
+            kind,
+            flags,
+            start,
+            start,
+            end - start,
+            end - start,
+        );
     }
     // The statics' place in the heap, as a segment with nothing in the file (V0's loader
     // reads sections only; the local VM and ELF tools read it).
     let mut phnum = segments.len() as u16;
     if statics > 0 {
-        let at = text.0;
-        bytes.extend_from_slice(&heap_segment(at, statics));
+        let heap = tako_abi::MM_HEAP_START;
+        push_phdr(
+            &mut bytes,
+            elf::PT_LOAD,
+            elf::PF_R | elf::PF_W,
+            text.0,
+            heap,
+            0,
+            statics,
+        );
         phnum += 1;
     }
 
@@ -448,14 +457,16 @@ pub fn write_v3(text: &[u8], rodata: &[u8], entry: u64, statics: u64) -> Vec<u8>
         shstrndx: 0,
     });
     for (flags, vaddr, offset, bytes) in segments {
-        out.extend_from_slice(&elf::PT_LOAD.to_le_bytes());
-        out.extend_from_slice(&flags.to_le_bytes());
-        out.extend_from_slice(&offset.to_le_bytes());
-        out.extend_from_slice(&vaddr.to_le_bytes()); // p_vaddr
-        out.extend_from_slice(&vaddr.to_le_bytes()); // p_paddr
-        out.extend_from_slice(&(bytes.len() as u64).to_le_bytes()); // p_filesz
-        out.extend_from_slice(&memsz(vaddr, bytes).to_le_bytes()); // p_memsz
-        out.extend_from_slice(&8u64.to_le_bytes()); // p_align
+        let filesz = bytes.len() as u64;
+        push_phdr(
+            &mut out,
+            elf::PT_LOAD,
+            flags,
+            offset,
+            vaddr,
+            filesz,
+            memsz(vaddr, bytes),
+        );
     }
     out.extend_from_slice(text);
     out.extend_from_slice(rodata);
@@ -464,18 +475,20 @@ pub fn write_v3(text: &[u8], rodata: &[u8], entry: u64, statics: u64) -> Vec<u8>
     out
 }
 
-/// A `PT_LOAD` program header for the heap region with nothing in the file and
-/// `p_memsz = statics`: where the writable statics are. `offset` is any file offset
-/// (tools want one inside the file).
-fn heap_segment(offset: u64, statics: u64) -> Vec<u8> {
-    let mut out = Vec::with_capacity(56);
-    out.extend_from_slice(&elf::PT_LOAD.to_le_bytes());
-    out.extend_from_slice(&(elf::PF_R | elf::PF_W).to_le_bytes());
-    out.extend_from_slice(&offset.to_le_bytes()); // p_offset
-    out.extend_from_slice(&tako_abi::MM_HEAP_START.to_le_bytes()); // p_vaddr
-    out.extend_from_slice(&tako_abi::MM_HEAP_START.to_le_bytes()); // p_paddr
-    out.extend_from_slice(&0u64.to_le_bytes()); // p_filesz
-    out.extend_from_slice(&statics.to_le_bytes()); // p_memsz
-    out.extend_from_slice(&8u64.to_le_bytes()); // p_align
-    out
+/// One program header: `kind`, `flags`, the file `offset`, `vaddr` (also `p_paddr`), the
+/// sizes in the file and in memory, 8-byte alignment.
+fn push_phdr(
+    out: &mut Vec<u8>,
+    kind: u32,
+    flags: u32,
+    offset: u64,
+    vaddr: u64,
+    filesz: u64,
+    memsz: u64,
+) {
+    out.extend_from_slice(&kind.to_le_bytes());
+    out.extend_from_slice(&flags.to_le_bytes());
+    for word in [offset, vaddr, vaddr, filesz, memsz, 8] {
+        out.extend_from_slice(&word.to_le_bytes());
+    }
 }
