@@ -2,11 +2,12 @@
 # Builds one contract of contracts/ into an SBPF .so the TAKO VM loads, and prints the
 # .so's path as the last line of stdout.
 #
-#   ./build-example.sh NAME [--arch v0|v3] [--features F1,F2] [--as OUT_NAME]
+#   ./build-example.sh NAME [--arch v3|v0] [--features F1,F2] [--as OUT_NAME]
 #
-# --arch: SBPF V0 (the default; solana-sbpf and tos-tbpf load it) or V3 as tos-tbpf 0.14.1
-# defines it (static syscalls, dynamic frames; only tos-tbpf loads it). V3 builds live in
-# their own target directory, contracts/target/v3, so both versions of a contract coexist.
+# --arch: SBPF V3 as tos-tbpf 0.14.1 defines it (the default, as TOS's cargo-tako: static
+# syscalls, dynamic frames; only tos-tbpf loads it) or V0 (solana-sbpf and tos-tbpf load it;
+# solana-sbpf's JIT runs it). V0 builds live in their own target directory,
+# contracts/target/v0, so both versions of a contract coexist.
 # NAME is a directory under contracts/. --features are passed to cargo (alloc-bench picks
 # its allocator this way); --as copies the result to OUT_NAME.so next to it, so several
 # variants of one crate can coexist. Sets up what it needs (idempotent): the nightly
@@ -29,24 +30,24 @@ known_contracts() {
   echo "${out%, }"
 }
 
-[ $# -ge 1 ] || die "usage: ./build-example.sh NAME [--features LIST] [--as OUT_NAME]; contracts: $(known_contracts)"
+[ $# -ge 1 ] || die "usage: ./build-example.sh NAME [--arch v3|v0] [--features LIST] [--as OUT_NAME]; contracts: $(known_contracts)"
 NAME="$1"; shift
 FEATURES=""
 OUT_NAME=""
-ARCH="v0"
+ARCH="v3"
 while [ $# -gt 0 ]; do
   case "$1" in
-    --arch) [ $# -ge 2 ] || die "--arch needs a value (v0 or v3)"; ARCH="$2"; shift 2 ;;
+    --arch) [ $# -ge 2 ] || die "--arch needs a value (v3 or v0)"; ARCH="$2"; shift 2 ;;
     --features) [ $# -ge 2 ] || die "--features needs a value"; FEATURES="$2"; shift 2 ;;
     --as) [ $# -ge 2 ] || die "--as needs a value"; OUT_NAME="$2"; shift 2 ;;
-    *) die "unknown option '$1' (usage: ./build-example.sh NAME [--arch v0|v3] [--features LIST] [--as OUT_NAME])" ;;
+    *) die "unknown option '$1' (usage: ./build-example.sh NAME [--arch v3|v0] [--features LIST] [--as OUT_NAME])" ;;
   esac
 done
 case "$NAME" in */*|.*|"") die "unknown contract '$NAME'; known contracts: $(known_contracts)" ;; esac
 MANIFEST="$ROOT/contracts/$NAME/Cargo.toml"
 [ -f "$MANIFEST" ] || die "unknown contract '$NAME'; known contracts: $(known_contracts)"
 case "$OUT_NAME" in */*|.*) die "--as takes a plain file name, got '$OUT_NAME'" ;; esac
-case "$ARCH" in v0|v3) ;; *) die "unknown --arch '$ARCH': the linker writes v0 or v3" ;; esac
+case "$ARCH" in v0|v3) ;; *) die "unknown --arch '$ARCH': the linker writes v3 (the default) or v0" ;; esac
 
 # 1. The toolchains' components (scripts/setup.sh adds them once; later runs only check).
 "$ROOT/scripts/setup.sh"
@@ -73,8 +74,9 @@ export CARGO_TARGET_TBPF_TOS_TOS_LINKER="$LINKER"
 export LD_LIBRARY_PATH="$SYSROOT/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 args=(build --release --manifest-path "$MANIFEST" --target "$TARGET_SPEC"
       -Zbuild-std=core,alloc -Zjson-target-spec --message-format=json-render-diagnostics)
-if [ "$ARCH" = "v3" ]; then
-  args+=(--target-dir "$ROOT/contracts/target/v3")
+if [ "$ARCH" = "v0" ]; then
+  args+=(--target-dir "$ROOT/contracts/target/v0")
+else
   export CARGO_TARGET_TBPF_TOS_TOS_RUSTFLAGS="-C link-arg=--arch=v3"
 fi
 [ -n "$FEATURES" ] && args+=(--features "$FEATURES")

@@ -1,10 +1,11 @@
 //! End to end: the `link-check` contract (Vec, BTreeMap, String, `Box<dyn Trait>` vtable
-//! calls, a static `&str` table, a five-argument syscall) built by `build-example.sh`,
-//! linked by this crate, run in the VM; every value it logs is recomputed here.
+//! calls, a static `&str` table, a five-argument syscall) built by `build-example.sh` as
+//! SBPF V0 and V3, linked by this crate, run in the VM; every value it logs is recomputed
+//! here.
 
 use std::collections::BTreeMap;
 
-use vm_harness::testing::build_contract;
+use vm_harness::testing::build_contract_with;
 use vm_harness::Config;
 
 /// The contract's `compute(seed)`, in host Rust.
@@ -33,27 +34,30 @@ fn expected(seed: u64) -> [u64; 5] {
 
 #[test]
 fn every_value_is_correct_in_the_vm_for_several_seeds() {
-    let so = std::fs::read(build_contract("link-check")).unwrap();
-    for seed in [0u64, 1, 2, 5, 200, 255] {
-        let outcome = vm_harness::run(&so, &[seed as u8], &Config::default()).unwrap();
-        assert_eq!(outcome.error, None, "seed {seed}");
-        assert_eq!(
-            outcome.return_value,
-            Some(tako_abi::code::SUCCESS),
-            "seed {seed}"
-        );
-        let values = expected(seed).map(|v| format!("{v:#x}")).join(", ");
-        assert_eq!(
-            outcome.logs,
-            vec!["alpha-beta-gamma-delta".to_string(), values],
-            "seed {seed}"
-        );
+    for arch in ["v0", "v3"] {
+        let so = std::fs::read(build_contract_with("link-check", &["--arch", arch])).unwrap();
+        for seed in [0u64, 1, 2, 5, 200, 255] {
+            // The default config runs V0 on solana-sbpf and V3 on tos-tbpf.
+            let outcome = vm_harness::run(&so, &[seed as u8], &Config::default()).unwrap();
+            assert_eq!(outcome.error, None, "{arch} seed {seed}");
+            assert_eq!(
+                outcome.return_value,
+                Some(tako_abi::code::SUCCESS),
+                "{arch} seed {seed}"
+            );
+            let values = expected(seed).map(|v| format!("{v:#x}")).join(", ");
+            assert_eq!(
+                outcome.logs,
+                vec!["alpha-beta-gamma-delta".to_string(), values],
+                "{arch} seed {seed}"
+            );
+        }
     }
 }
 
 #[test]
 fn interpreter_and_jit_agree_on_link_check() {
-    let so = std::fs::read(build_contract("link-check")).unwrap();
+    let so = std::fs::read(build_contract_with("link-check", &["--arch", "v0"])).unwrap();
     let interp = vm_harness::run(&so, &[7], &Config::default()).unwrap();
     let jit = vm_harness::run(
         &so,

@@ -461,12 +461,12 @@ fn garbage_and_truncated_inputs_are_refused() {
 }
 
 /// The same objects relinked as SBPF V3: tos-tbpf 0.14.1's strict loader and V3 verifier
-/// accept them (markers at every function start, static syscalls, text at address 0), and
-/// solana-sbpf's engine refuses them by name.
+/// accept them (markers at every function start, static syscalls, text at address 0); the
+/// default config picks tos-tbpf for them, and solana-sbpf's engine refuses them by name.
 #[test]
 fn objects_relink_as_v3_that_tos_tbpf_loads_and_verifies() {
     let tbpf = vm_harness::Config {
-        engine: vm_harness::Engine::Tbpf,
+        engine: Some(vm_harness::Engine::Tbpf),
         ..Default::default()
     };
     for object in [BASIC, LINK_CHECK] {
@@ -475,8 +475,13 @@ fn objects_relink_as_v3_that_tos_tbpf_loads_and_verifies() {
         assert!(out.frames.iter().all(|(_, f)| f % 64 == 0));
         assert_eq!(u32::from_le_bytes(out.elf[48..52].try_into().unwrap()), 3);
         vm_harness::check(&out.elf, &tbpf).expect("tos-tbpf loads and verifies it");
+        vm_harness::check(&out.elf, &vm_harness::Config::default()).expect("picks tos-tbpf");
+        let sbpf = vm_harness::Config {
+            engine: Some(vm_harness::Engine::Sbpf),
+            ..Default::default()
+        };
         assert!(matches!(
-            vm_harness::check(&out.elf, &vm_harness::Config::default()),
+            vm_harness::check(&out.elf, &sbpf),
             Err(vm_harness::VmError::V3NeedsTbpf)
         ));
     }

@@ -1,9 +1,9 @@
 //! The contracts that look like TOS's (`counter`, `token`, `multisig`), run through
-//! `vm_harness::TestChain` on both engines: every success path and every error code, and
-//! that a failed call commits nothing.
+//! `vm_harness::TestChain`, built as SBPF V0 (on both engines) and V3 (on tos-tbpf): every
+//! success path and every error code, and that a failed call commits nothing.
 
 use tako_abi::code::SUCCESS;
-use vm_harness::testing::build_contract;
+use vm_harness::testing::build_contract_with;
 use vm_harness::{Config, Engine, Outcome, TestChain};
 
 #[path = "../../contracts/token/src/abi.rs"]
@@ -16,13 +16,21 @@ const CAROL: [u8; 32] = [0xc0; 32];
 
 fn chain(engine: Engine) -> TestChain {
     TestChain::with_config(Config {
-        engine,
+        engine: Some(engine),
         ..Config::default()
     })
 }
 
-fn so(name: &str) -> Vec<u8> {
-    std::fs::read(build_contract(name)).unwrap()
+/// Every `(--arch, engine)` pair a contract runs on: V0 loads on both engines, V3 (the
+/// default build) only on tos-tbpf.
+const BUILDS: [(&str, Engine); 3] = [
+    ("v0", Engine::Sbpf),
+    ("v0", Engine::Tbpf),
+    ("v3", Engine::Tbpf),
+];
+
+fn so(name: &str, arch: &str) -> Vec<u8> {
+    std::fs::read(build_contract_with(name, &["--arch", arch])).unwrap()
 }
 
 /// Asserts the call returned `code`; a failed call must leave the chain as it was.
@@ -55,9 +63,9 @@ fn word(out: &Outcome) -> u64 {
 
 #[test]
 fn counter_counts_across_calls_on_both_engines() {
-    for engine in Engine::ALL {
+    for (arch, engine) in BUILDS {
         let mut chain = chain(engine);
-        let counter = chain.deploy(so("counter")).unwrap();
+        let counter = chain.deploy(so("counter", arch)).unwrap();
         for i in 1..=5u64 {
             let out = expect(&mut chain, &counter, &ALICE, b"", SUCCESS);
             assert_eq!(word(&out), i);
@@ -109,9 +117,9 @@ mod fungible {
 
     #[test]
     fn mint_transfer_approve_transfer_from_and_every_error() {
-        for engine in Engine::ALL {
+        for (arch, engine) in BUILDS {
             let mut chain = chain(engine);
-            let t = chain.deploy(so("token")).unwrap();
+            let t = chain.deploy(so("token", arch)).unwrap();
             // Before init: everything but the queries is refused.
             call(
                 &mut chain,
@@ -297,28 +305,43 @@ mod fungible {
     }
 
     /// The CU of a transfer between two accounts that already hold tokens, and of each of
-    /// its storage writes (`storage_write` of 8 bytes: 500 + 2 per byte). Exact figures of
-    /// one build; the bounds leave room for toolchain changes.
+    /// its storage writes (`storage_write` of 8 bytes: 500 + 2 per byte), as V0 and V3.
+    /// Exact figures of one build; the bounds leave room for toolchain changes, and V3 pays
+    /// at most a few CU per call more than V0 (one instruction per call, the frame marker).
     #[test]
     fn cu_per_transfer() {
-        let mut chain = chain(Engine::Sbpf);
-        let t = chain.deploy(so("token")).unwrap();
-        call(&mut chain, &t, &ALICE, INIT, &[], None, SUCCESS);
-        call(&mut chain, &t, &ALICE, MINT, &[&ALICE], Some(1000), SUCCESS);
-        call(&mut chain, &t, &ALICE, TRANSFER, &[&BOB], Some(1), SUCCESS);
-        let out = call(&mut chain, &t, &ALICE, TRANSFER, &[&BOB], Some(1), SUCCESS);
         let write = tako_abi::syscall("storage_write")
             .unwrap()
             .price
             .charge([0, 33, 0, 8, 0], 0);
         assert_eq!(write, 516);
-        assert_eq!(out.syscalls["storage_write"], 2);
-        eprintln!(
-            "token: transfer {} CU ({} of them in 2 storage writes)",
-            out.cu_consumed,
-            2 * write
+        let mut cu = Vec::new();
+        for (arch, engine) in [("v0", Engine::Sbpf), ("v3", Engine::Tbpf)] {
+            let mut chain = chain(engine);
+            let t = chain.deploy(so("token", arch)).unwrap();
+            call(&mut chain, &t, &ALICE, INIT, &[], None, SUCCESS);
+            call(&mut chain, &t, &ALICE, MINT, &[&ALICE], Some(1000), SUCCESS);
+            call(&mut chain, &t, &ALICE, TRANSFER, &[&BOB], Some(1), SUCCESS);
+            let out = call(&mut chain, &t, &ALICE, TRANSFER, &[&BOB], Some(1), SUCCESS);
+            assert_eq!(out.syscalls["storage_write"], 2);
+            eprintln!(
+                "token {arch}: transfer {} CU ({} of them in 2 storage writes)",
+                out.cu_consumed,
+                2 * write
+            );
+            assert!(
+                out.cu_consumed <= 3_000,
+                "{arch} transfer: {} CU",
+                out.cu_consumed
+            );
+            cu.push(out.cu_consumed);
+        }
+        assert!(
+            cu[1] >= cu[0] && cu[1] - cu[0] <= cu[0] / 10,
+            "V3 {} CU against V0 {} CU",
+            cu[1],
+            cu[0]
         );
-        assert!(out.cu_consumed <= 3_000, "transfer: {} CU", out.cu_consumed);
     }
 }
 
@@ -334,9 +357,9 @@ mod wallet {
 
     #[test]
     fn proposals_transfer_at_the_threshold_and_every_error() {
-        for engine in Engine::ALL {
+        for (arch, engine) in BUILDS {
             let mut chain = chain(engine);
-            let w = chain.deploy(so("multisig")).unwrap();
+            let w = chain.deploy(so("multisig", arch)).unwrap();
             let init = |t: u8, owners: &[[u8; 32]]| {
                 let i = init_input(t, owners);
                 i[..3 + 32 * owners.len()].to_vec()
@@ -496,9 +519,9 @@ fn bad_syscall_arguments_fault_or_return_a_status_and_commit_nothing() {
     use vm_harness::FaultKind;
     let word_at =
         |data: &[u8], i: usize| u64::from_le_bytes(data[8 * i..8 * i + 8].try_into().unwrap());
-    for engine in Engine::ALL {
+    for (arch, engine) in BUILDS {
         let mut chain = chain(engine);
-        let f = chain.deploy(so("vm-faults")).unwrap();
+        let f = chain.deploy(so("vm-faults", arch)).unwrap();
         for (variant, syscall) in [(11u64, "storage_write"), (12, "storage_read")] {
             let out = chain.call(&f, &ALICE, &variant.to_le_bytes()).unwrap();
             let error = out.error.as_ref().expect("faults");

@@ -93,7 +93,9 @@ const BENCH_PINOCCHIO: Variant = (
 /// `.so` bytes by `(crate, build arguments)`.
 type SoCache = Mutex<HashMap<(String, Vec<String>), Vec<u8>>>;
 
-/// The `.so` bytes of a variant, built once per test process.
+/// The `.so` bytes of a variant, built once per test process. A variant that names no
+/// `--arch` is built as SBPF V0: these tests pin V0's exact CU and run it on both engines
+/// and the JIT; the V3 build of each contract is compared with it below.
 fn so(variant: Variant) -> Vec<u8> {
     static BYTES: OnceLock<SoCache> = OnceLock::new();
     let key = (
@@ -107,7 +109,11 @@ fn so(variant: Variant) -> Vec<u8> {
     cache
         .entry(key)
         .or_insert_with(|| {
-            let path: PathBuf = build_contract_with(variant.0, variant.1);
+            let mut args = variant.1.to_vec();
+            if !args.contains(&"--arch") {
+                args.extend(["--arch", "v0"]);
+            }
+            let path: PathBuf = build_contract_with(variant.0, &args);
             std::fs::read(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
         })
         .clone()
@@ -908,7 +914,7 @@ mod engines {
 
     fn on(engine: Engine, variant: Variant, input: &[u8], heap: u64) -> Outcome {
         let config = Config {
-            engine,
+            engine: Some(engine),
             heap_size: heap,
             cu_limit: 1_000_000,
             ..Config::default()
@@ -959,7 +965,7 @@ mod engines {
         let v3_args: Vec<&str> = variant.1.iter().copied().chain(["--arch", "v3"]).collect();
         let v3_so = std::fs::read(build_contract_with(variant.0, &v3_args)).unwrap();
         let config = Config {
-            engine: Engine::Tbpf,
+            engine: Some(Engine::Tbpf),
             heap_size: heap,
             cu_limit: 1_000_000,
             ..Config::default()
@@ -1131,7 +1137,7 @@ mod big_frame {
 
     #[test]
     fn v0_refuses_it_by_name_and_v3_runs_it() {
-        let err = vm_harness::testing::try_build_contract("v3-big-frame")
+        let err = vm_harness::testing::try_build_contract_with("v3-big-frame", &["--arch", "v0"])
             .unwrap_err()
             .to_string();
         assert!(err.contains("build_table"), "{err}");
@@ -1140,11 +1146,9 @@ mod big_frame {
             "{err}"
         );
         assert!(err.contains("Box"), "{err}");
-        let so = std::fs::read(build_contract_with("v3-big-frame", &["--arch", "v3"])).unwrap();
-        let config = Config {
-            engine: vm_harness::Engine::Tbpf,
-            ..Config::default()
-        };
+        // The default build is V3, and the VM picks tos-tbpf for it.
+        let so = std::fs::read(build_contract_with("v3-big-frame", &[])).unwrap();
+        let config = Config::default();
         for seed in [1u64, 7, 0xdead_beef] {
             let out = vm_harness::run(&so, &seed.to_le_bytes(), &config).unwrap();
             assert_eq!(out.return_value, Some(SUCCESS), "{out}");
@@ -1170,7 +1174,7 @@ mod statics {
     #[test]
     fn statics_give_the_hosts_result_fresh_on_every_call() {
         let host = super::statics_work::run(INPUT);
-        let v0 = std::fs::read(build_contract_with("statics", &[])).unwrap();
+        let v0 = std::fs::read(build_contract_with("statics", &["--arch", "v0"])).unwrap();
         let v3 = std::fs::read(build_contract_with("statics", &["--arch", "v3"])).unwrap();
         let mut cu = Vec::new();
         for (version, so, engine) in [
@@ -1179,7 +1183,7 @@ mod statics {
             ("V3", &v3, Engine::Tbpf),
         ] {
             let mut chain = TestChain::with_config(Config {
-                engine,
+                engine: Some(engine),
                 ..Config::default()
             });
             let contract = chain.deploy(so.clone()).unwrap();

@@ -1,4 +1,4 @@
-//! Differential test of "full Rust" in contracts (issue 8): the `full-rust` contract and this
+//! Differential test of "full Rust" in contracts: the `full-rust` contract and this
 //! host test evaluate the same expression table (`contracts/full-rust/src/table.rs`, included
 //! here with `#[path]`): `core::fmt` with width/fill/radix, `Debug` of structs, enums and
 //! slices, `u128`/`i128` mul/div/rem/shifts at edge values, `f64`/`f32` arithmetic,
@@ -6,13 +6,13 @@
 //! calls with 6, 7 and 8 arguments (direct, through a `fn` pointer, through `dyn`), and
 //! four popular `no_std` crates (`fnv`, `hex`, `borsh` with derive, `itoa`).
 //! The contract returns `[count][total][fnv1a(entry) as u32]*`; every entry and the total
-//! must equal the host's, under the interpreter and the JIT. A mismatch names the first
-//! differing entry.
+//! must equal the host's, built as SBPF V0 (interpreter and JIT) and as V3 (tos-tbpf's
+//! interpreter). A mismatch names the first differing entry.
 
 #[path = "../../contracts/full-rust/src/table.rs"]
 mod table;
 
-use vm_harness::{testing::build_contract, Config};
+use vm_harness::{testing::build_contract_with, Config};
 
 /// CU the contract used when this test was written: 61,402 for 129 entries (interpreter
 /// and JIT agree), 1,911 of them in the eleven 128-bit divisions (`tako.udivmod128` and
@@ -27,8 +27,12 @@ fn host_table() -> Vec<(&'static str, u64, Vec<u8>)> {
     out
 }
 
-fn check(jit: bool) {
-    let so = std::fs::read(build_contract("full-rust")).expect("read full_rust.so");
+fn so(arch: &str) -> Vec<u8> {
+    std::fs::read(build_contract_with("full-rust", &["--arch", arch])).expect("read full_rust.so")
+}
+
+fn check(arch: &str, jit: bool) {
+    let so = so(arch);
     let config = Config {
         jit,
         cu_limit: 1_000_000,
@@ -37,7 +41,7 @@ fn check(jit: bool) {
     let outcome = vm_harness::run(&so, &[], &config).expect("full-rust loads and verifies");
     assert_eq!(
         outcome.error, None,
-        "full-rust faulted (jit: {jit}); logs: {:?}",
+        "full-rust {arch} faulted (jit: {jit}); logs: {:?}",
         outcome.logs
     );
     assert_eq!(outcome.return_value, Some(tako_abi::code::SUCCESS));
@@ -109,12 +113,17 @@ fn hex(bytes: &[u8]) -> String {
 
 #[test]
 fn full_rust_matches_host_in_interpreter() {
-    check(false);
+    check("v0", false);
 }
 
 #[test]
 fn full_rust_matches_host_in_jit() {
-    check(true);
+    check("v0", true);
+}
+
+#[test]
+fn full_rust_v3_matches_host() {
+    check("v3", false);
 }
 
 #[test]
@@ -146,7 +155,7 @@ fn table_has_every_kind_of_entry() {
 
 #[test]
 fn panic_message_is_formatted_and_logged() {
-    let so = std::fs::read(build_contract("full-rust")).expect("read full_rust.so");
+    let so = so("v0");
     for jit in [false, true] {
         let config = Config {
             jit,

@@ -24,14 +24,15 @@ use proptest::prelude::*;
 use tako_abi::code::{INVALID_INPUT, SUCCESS};
 use tako_abi::DEFAULT_HEAP_SIZE;
 use tako_tests::{marginal, words};
-use vm_harness::testing::build_contract;
+use vm_harness::testing::build_contract_with;
 use vm_harness::{Config, Outcome};
 
-/// The contract's `.so`, built once per test process.
+/// The contract's `.so`, built once per test process as SBPF V0 (the CU pinned here are
+/// V0's, and the JIT runs only V0).
 fn so() -> &'static [u8] {
     static SO: OnceLock<Vec<u8>> = OnceLock::new();
     SO.get_or_init(|| {
-        let path = build_contract("message-queue");
+        let path = build_contract_with("message-queue", &["--arch", "v0"]);
         std::fs::read(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
     })
 }

@@ -10,7 +10,8 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use vm_harness::Config;
 
 fn interpreter_vs_jit(c: &mut Criterion) {
-    let path = vm_harness::testing::build_contract("collections");
+    // V0: the JIT runs only V0.
+    let path = vm_harness::testing::build_contract_with("collections", &["--arch", "v0"]);
     let so = std::fs::read(&path).expect("the built .so is readable");
     let mut group = c.benchmark_group("collections contract");
     for n in [100u64, 400] {

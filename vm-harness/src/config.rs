@@ -26,10 +26,13 @@ pub struct Config {
     /// Compute units the run may consume (instructions plus syscall prices); at least 1.
     /// Default 200,000.
     pub cu_limit: u64,
-    /// Run the JIT-compiled program instead of the interpreter (solana-sbpf only).
+    /// Run the JIT-compiled program instead of the interpreter (solana-sbpf only, so SBPF
+    /// V0 programs only).
     pub jit: bool,
-    /// The VM that runs the program. Default solana-sbpf.
-    pub engine: crate::Engine,
+    /// The VM that runs the program. `None` (the default): chosen by the program's SBPF
+    /// version ([`crate::Engine::for_program`]): V3 on tos-tbpf, the only one that loads it,
+    /// V0 on solana-sbpf.
+    pub engine: Option<crate::Engine>,
     /// What each syscall costs.
     pub prices: SyscallPrices,
 }
@@ -40,7 +43,7 @@ impl Default for Config {
             heap_size: DEFAULT_HEAP_SIZE,
             cu_limit: DEFAULT_CU_LIMIT,
             jit: false,
-            engine: crate::Engine::Sbpf,
+            engine: None,
             prices: SyscallPrices::default(),
         }
     }
@@ -53,13 +56,27 @@ impl Config {
         if self.cu_limit == 0 {
             return Err(VmError::Config("the CU limit must be at least 1".into()));
         }
-        if self.jit && self.engine != crate::Engine::Sbpf {
+        if let (true, Some(engine @ crate::Engine::Tbpf)) = (self.jit, self.engine) {
             return Err(VmError::Config(format!(
-                "the JIT is solana-sbpf's; the {} engine runs the interpreter, as TOS's executor does",
-                self.engine
+                "the JIT is solana-sbpf's; the {engine} engine runs the interpreter, as TOS's executor does"
             )));
         }
         self.prices.validate()
+    }
+
+    /// The engine that runs `so` under this configuration: [`Config::engine`], or the one
+    /// its SBPF version needs.
+    ///
+    /// # Errors
+    /// [`VmError::JitNeedsV0`] when the JIT is asked for a program only tos-tbpf loads.
+    pub fn engine_for(&self, so: &[u8]) -> Result<crate::Engine, VmError> {
+        let engine = self
+            .engine
+            .unwrap_or_else(|| crate::Engine::for_program(so));
+        if self.jit && engine != crate::Engine::Sbpf {
+            return Err(VmError::JitNeedsV0);
+        }
+        Ok(engine)
     }
 }
 

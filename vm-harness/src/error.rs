@@ -45,8 +45,11 @@ pub enum VmError {
     Load(solana_sbpf::elf::ElfError),
     /// An SBPF V3 file (as tos-tbpf defines V3) given to solana-sbpf, whose V3 is another
     /// layout.
-    #[error("the program is SBPF V3 as tos-tbpf 0.14.1 defines it (text at address 0), which solana-sbpf does not load: run it with --engine tbpf (Engine::Tbpf)")]
+    #[error("the program is SBPF V3 as tos-tbpf 0.14.1 defines it (text at address 0), which solana-sbpf does not load: run it on tos-tbpf: leave --engine out (the VM picks tbpf for V3) or pass --engine tbpf (Engine::Tbpf)")]
     V3NeedsTbpf,
+    /// The JIT was asked for a V3 program.
+    #[error("the JIT is solana-sbpf's, which does not load SBPF V3: run the program interpreted (it runs on tos-tbpf), or build it with --arch v0 to use the JIT")]
+    JitNeedsV0,
     /// `e_flags` names an SBPF version the VM does not run.
     #[error("the program is SBPF version {e_flags} (e_flags {e_flags}); the VM runs SBPF V0..=V3 (e_flags 0 to 3), as TOS's executor does")]
     UnsupportedVersion {

@@ -1,6 +1,8 @@
-//! The local TAKO VM: loads TAKO contracts (SBPF `.so` files), runs them in solana-sbpf's
-//! interpreter or JIT as TOS's executor runs them (its memory map, registers, syscalls and
-//! budget), with local chain state, and meters them.
+//! The local TAKO VM: loads TAKO contracts (SBPF `.so` files), runs them on tos-tbpf, TOS's
+//! own VM (SBPF V0 and V3), or solana-sbpf (V0; interpreter or JIT) as TOS's executor runs
+//! them (its memory map, registers, syscalls and budget), with local chain state, and meters
+//! them. Unless the config names an engine, a V3 program runs on tos-tbpf and a V0 program
+//! on solana-sbpf.
 //!
 //! ```no_run
 //! let so = std::fs::read("contracts/target/tbpf-tos-tos/release/basic.so").unwrap();
@@ -55,13 +57,13 @@ pub fn run(so: &[u8], input: &[u8], config: &Config) -> Result<Outcome, VmError>
     call(so, input, &env, &ChainState::default(), config)
 }
 
-/// Loads and verifies `so` on `config`'s engine without running it.
+/// Loads and verifies `so` on `config`'s engine ([`Config::engine_for`]) without running it.
 ///
 /// # Errors
 /// The [`VmError`] of a program that does not load or verify.
 pub fn check(so: &[u8], config: &Config) -> Result<(), VmError> {
     config.validate()?;
-    match config.engine {
+    match config.engine_for(so)? {
         Engine::Sbpf => engine::sbpf::load(so, config.jit).map(drop),
         Engine::Tbpf => engine::tbpf::load(so).map(drop),
     }
@@ -79,14 +81,14 @@ pub fn call(
 ) -> Result<Outcome, VmError> {
     config.validate()?;
     let setup = engine::CallSetup::new(so, input, env, state);
-    let execution = match config.engine {
+    let execution = match config.engine_for(so)? {
         Engine::Sbpf => {
             let program = engine::sbpf::load(so, config.jit)?;
             engine::sbpf::execute(&program, &setup, config, None)?
         }
         Engine::Tbpf => {
             let program = engine::tbpf::load(so)?;
-            engine::tbpf::execute(&program, &setup, config)?
+            engine::tbpf::execute(&program, &setup, config, None)?
         }
     };
     Ok(execution.outcome)

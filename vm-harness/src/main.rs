@@ -114,9 +114,10 @@ struct RunArgs {
     /// solana-sbpf only).
     #[arg(long)]
     jit: bool,
-    /// The VM: sbpf (solana-sbpf 0.26, the default) or tbpf (tos-tbpf 0.14.1, TOS's).
-    #[arg(long, default_value_t = vm_harness::Engine::Sbpf)]
-    engine: vm_harness::Engine,
+    /// The VM: sbpf (solana-sbpf 0.26) or tbpf (tos-tbpf 0.14.1, TOS's). Default: by the
+    /// program's SBPF version, tbpf for V3 (only it loads V3), sbpf for V0.
+    #[arg(long)]
+    engine: Option<vm_harness::Engine>,
     /// Print the outcome as one JSON object.
     #[arg(long)]
     json: bool,

@@ -10,12 +10,15 @@ use tos_alloc::inspect::{HeapReport, Strategy};
 
 use crate::chain::{BalanceChange, ChainState, Event, StorageWrite};
 use crate::error::RuntimeError;
+use crate::Engine;
 
 /// The result of a run that started: it either completed (`error` is `None`, `return_value`
 /// is `r0`) or faulted (`error` says why; CU, logs, return data and heap use are those of
 /// the run up to the fault).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
+    /// The VM that ran the program (picked by its SBPF version unless the config named one).
+    pub engine: Engine,
     /// `r0` at exit; `None` when the run faulted.
     pub return_value: Option<u64>,
     /// Compute units consumed: 1 per instruction plus the syscall prices.
@@ -60,13 +63,15 @@ impl Outcome {
         self.error.is_none() && self.return_value == Some(tako_abi::code::SUCCESS)
     }
 
-    /// The CLI's `--json` object: exactly `return_value` (u64, `null` after a fault),
+    /// The CLI's `--json` object: exactly `engine` (`"sbpf"`, `"tbpf"`), `return_value` (u64,
+    /// `null` after a fault),
     /// `cu_consumed`, `logs`, `return_data` (lowercase hex), `heap_used`, `statics`, `error` (`null`
     /// or `{"kind", "message"}`), `events` (`contract`, `topics`, `data`, hex),
     /// `storage_writes` (`key`, `value`: hex, `null` for a deletion), `balance_changes`
     /// (`address`, `before`, `after`) and `syscalls` (name → calls).
     pub fn to_json(&self) -> serde_json::Value {
         json!({
+            "engine": self.engine.as_str(),
             "events": self.events,
             "syscalls": self.syscalls,
             "storage_writes": self.storage_writes,
@@ -208,6 +213,7 @@ impl fmt::Display for Outcome {
             (None, None) => writeln!(f, "return value: none")?,
         }
         writeln!(f, "CU consumed:  {}", self.cu_consumed)?;
+        writeln!(f, "engine:       {}", self.engine.name())?;
         writeln!(f, "heap used:    {} bytes", self.heap_used)?;
         if self.statics > 0 {
             writeln!(

@@ -8,8 +8,7 @@ use goblin::elf::Elf;
 use solana_sbpf::ebpf;
 
 use crate::config::Config;
-use crate::engine::sbpf::{execute, load, Program};
-use crate::engine::CallSetup;
+use crate::engine::{self, CallSetup, TracedRun};
 use crate::error::VmError;
 use crate::outcome::Outcome;
 
@@ -54,33 +53,35 @@ impl Profile {
     }
 }
 
-/// Runs `so` in the interpreter with an instruction trace and attributes its CU.
+/// Runs `so` in the interpreter of its engine ([`Config::engine_for`], whatever
+/// `config.jit` says) with an instruction trace and attributes its CU.
 pub fn profile(so: &[u8], input: &[u8], config: &Config) -> Result<Profile, VmError> {
+    let config = Config {
+        jit: false,
+        ..config.clone()
+    };
     config.validate()?;
-    if config.engine != crate::Engine::Sbpf {
-        return Err(VmError::Config(format!(
-            "profile traces instructions on solana-sbpf only; run it without --engine {}",
-            config.engine
-        )));
-    }
-    let program = load(so, false)?;
-    let mut trace = Vec::new();
     let env = crate::CallEnv {
         contract: crate::chain::contract_address(so),
         ..Default::default()
     };
     let setup = CallSetup::new(so, input, &env, &Default::default());
-    let execution = execute(&program, &setup, config, Some(&mut trace))?;
+    let mut run = match config.engine_for(so)? {
+        crate::Engine::Sbpf => {
+            engine::sbpf::trace(&engine::sbpf::load(so, false)?, &setup, &config)?
+        }
+        crate::Engine::Tbpf => engine::tbpf::trace(&engine::tbpf::load(so)?, &setup, &config)?,
+    };
     let symbols = Symbols::read(so)?;
     // When the meter refuses an instruction, the interpreter has already traced it: drop it,
     // so that the attributed CU add up to the CU consumed.
-    let charged: u64 = execution.syscall_charges.iter().sum();
-    if trace.len() as u64 + charged > execution.outcome.cu_consumed {
-        trace.pop();
+    let charged: u64 = run.execution.syscall_charges.iter().sum();
+    if run.trace.len() as u64 + charged > run.execution.outcome.cu_consumed {
+        run.trace.pop();
     }
-    let functions = attribute(&program, &symbols, &trace, &execution.syscall_charges);
+    let functions = attribute(&run, &symbols);
     Ok(Profile {
-        outcome: execution.outcome,
+        outcome: run.execution.outcome,
         functions,
         symbolized: !symbols.by_address.is_empty(),
     })
@@ -123,27 +124,9 @@ impl Symbols {
     }
 }
 
-fn is_syscall(program: &Program, pc: u64) -> bool {
-    let (_, text) = program.get_text_bytes();
-    if (pc as usize + 1) * ebpf::INSN_SIZE > text.len() {
-        return false;
-    }
-    let insn = ebpf::get_insn(text, pc as usize);
-    insn.opc == ebpf::CALL_IMM
-        && program
-            .get_loader()
-            .get_function_registry()
-            .lookup_by_key(insn.imm as u32)
-            .is_some()
-}
-
-fn attribute(
-    program: &Program,
-    symbols: &Symbols,
-    trace: &[u64],
-    syscall_charges: &[u64],
-) -> Vec<FunctionCost> {
-    let (_, text) = program.get_text_bytes();
+fn attribute(run: &TracedRun, symbols: &Symbols) -> Vec<FunctionCost> {
+    let (text, trace, syscall_charges) = (&run.text, &run.trace, &run.execution.syscall_charges);
+    let is_syscall = |pc: u64| run.syscall_at.get(pc as usize).copied().unwrap_or(false);
     let address = |pc: u64| symbols.text_start + pc * ebpf::INSN_SIZE as u64;
     let opcode = |pc: u64| {
         let at = pc as usize * ebpf::INSN_SIZE;
@@ -157,11 +140,11 @@ fn attribute(
         .map(|(addr, (name, _))| (*addr, name.clone()))
         .collect();
     if starts.is_empty() {
-        let entry = address(program.get_entrypoint_instruction_offset() as u64);
+        let entry = address(run.entry);
         starts.insert(entry, "entrypoint".into());
         for pair in trace.windows(2) {
             let op = opcode(pair[0]);
-            if (op == ebpf::CALL_IMM || op == ebpf::CALL_REG) && !is_syscall(program, pair[0]) {
+            if (op == ebpf::CALL_IMM || op == ebpf::CALL_REG) && !is_syscall(pair[0]) {
                 let target = address(pair[1]);
                 starts
                     .entry(target)
@@ -185,7 +168,7 @@ fn attribute(
     let mut active: HashMap<u64, (u32, u64)> = HashMap::new();
     let mut total = 0u64;
     let mut previous_was_call = true; // the entry point counts as one call
-    for &pc in trace {
+    for &pc in trace.iter() {
         let addr = address(pc);
         let (start, name) = function_of(addr);
         if previous_was_call {
@@ -210,7 +193,7 @@ fn attribute(
         if previous_was_call && addr == start {
             cost.calls += 1;
         }
-        let syscall = is_syscall(program, pc);
+        let syscall = is_syscall(pc);
         if syscall {
             let charge = charges.next().copied().unwrap_or(0);
             cost.syscall_cu += charge;

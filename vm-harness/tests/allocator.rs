@@ -12,11 +12,14 @@ use vm_harness::{Config, FaultKind, Outcome};
 const ALLOC: u64 = 0;
 const CHURN: u64 = 7;
 
-/// Builds `alloc-bench` with the allocator `feature` (once per process) and runs
+/// Builds `alloc-bench` as SBPF V0 with the allocator `feature` (once per process) and runs
 /// `(pattern, count, size)`.
 fn bench(feature: &str, pattern: u64, count: u64, size: u64, config: &Config) -> Outcome {
     let out_name = format!("alloc_bench_{}", feature.replace('-', "_"));
-    let so = build_contract_with("alloc-bench", &["--features", feature, "--as", &out_name]);
+    let so = build_contract_with(
+        "alloc-bench",
+        &["--features", feature, "--as", &out_name, "--arch", "v0"],
+    );
     let so = std::fs::read(&so).unwrap();
     let input: Vec<u8> = [pattern, count, size]
         .iter()

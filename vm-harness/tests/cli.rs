@@ -32,6 +32,7 @@ fn run_json_has_exactly_the_documented_keys() {
         [
             "balance_changes",
             "cu_consumed",
+            "engine",
             "error",
             "events",
             "heap_used",
@@ -55,7 +56,7 @@ fn run_json_has_exactly_the_documented_keys() {
     let out = tako_vm(&["run", so.to_str().unwrap(), "--json", "--allocator-stats"]);
     assert_eq!(out.status.code(), Some(0));
     let json = json_of(&out);
-    assert_eq!(json.as_object().unwrap().len(), 12);
+    assert_eq!(json.as_object().unwrap().len(), 13);
     let allocator = &json["allocator"];
     let mut keys: Vec<&str> = allocator
         .as_object()
@@ -377,6 +378,10 @@ fn engine_option_runs_tos_tbpf_and_refuses_its_jit() {
     ] {
         assert_eq!(sbpf[key], tbpf[key], "{key}");
     }
+    assert_eq!(
+        (&sbpf["engine"], &tbpf["engine"]),
+        (&"sbpf".into(), &"tbpf".into())
+    );
     let out = tako_vm(&["run", so, "--engine", "tbpf", "--jit"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
@@ -387,19 +392,55 @@ fn engine_option_runs_tos_tbpf_and_refuses_its_jit() {
     assert!(stderr.contains("unknown engine `evm`"), "{stderr}");
 }
 
-/// `profile` traces solana-sbpf only; an `entrypoint!` contract refuses an input longer
-/// than its 2 KiB buffer with INVALID_INPUT and a log saying why.
+/// A default build is SBPF V3: `run` and `profile` pick tos-tbpf for it without `--engine`,
+/// the profile names its functions and attributes every CU, `--jit` is refused with the
+/// fix, and `profile --engine tbpf` traces a V0 program too. An `entrypoint!` contract
+/// refuses an input longer than its 2 KiB buffer with INVALID_INPUT and a log saying why.
 #[test]
-fn profile_on_tbpf_and_an_input_past_the_entry_buffer_are_refused_with_the_reason() {
-    let so = contract_path("vm-faults");
-    let so = so.to_str().unwrap();
-    let out = tako_vm(&["profile", so, "--engine", "tbpf"]);
+fn v3_runs_and_profiles_on_tbpf_and_an_input_past_the_entry_buffer_is_refused() {
+    let v3 = common::contract_v3_path("collections");
+    let v3 = v3.to_str().unwrap();
+    let run = json_of(&tako_vm(&["run", v3, "--json"]));
+    assert_eq!(run["engine"], "tbpf");
+    assert_eq!(run["return_value"], tako_abi::code::SUCCESS);
+    let out = tako_vm(&["profile", v3]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("entrypoint @ 0x"), "{text}");
+    assert!(text.contains("finish_grow"), "{text}");
+    let bytes = std::fs::read(v3).unwrap();
+    let profile = vm_harness::profile(&bytes, b"", &vm_harness::Config::default()).unwrap();
+    assert!(profile.symbolized);
+    assert_eq!(profile.outcome.engine, vm_harness::Engine::Tbpf);
+    assert_eq!(profile.outcome.cu_consumed, run["cu_consumed"]);
+    assert_eq!(profile.attributed_cu(), profile.outcome.cu_consumed);
+    let out = tako_vm(&["run", v3, "--jit"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(
-        stderr.contains("profile traces instructions on solana-sbpf only"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("does not load SBPF V3"), "{stderr}");
+    assert!(stderr.contains("--arch v0"), "{stderr}");
+
+    let v0 = contract_path("collections");
+    let tbpf = vm_harness::Config {
+        engine: Some(vm_harness::Engine::Tbpf),
+        ..Default::default()
+    };
+    let v0_bytes = std::fs::read(&v0).unwrap();
+    let on_tbpf = vm_harness::profile(&v0_bytes, b"", &tbpf).unwrap();
+    let on_sbpf = vm_harness::profile(&v0_bytes, b"", &Default::default()).unwrap();
+    assert_eq!(on_tbpf.outcome.engine, vm_harness::Engine::Tbpf);
+    assert_eq!(on_tbpf.outcome.cu_consumed, on_sbpf.outcome.cu_consumed);
+    assert_eq!(on_tbpf.functions, on_sbpf.functions);
+    // V3 pays one instruction per call and a frame marker per function entered.
+    assert!(profile.outcome.cu_consumed > on_sbpf.outcome.cu_consumed);
+
+    let so = contract_path("vm-faults");
+    let so = so.to_str().unwrap();
     let long = scratch("long-input.bin", &vec![0u8; 2049]);
     let json = json_of(&tako_vm(&[
         "run",

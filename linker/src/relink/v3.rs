@@ -26,7 +26,7 @@ use object::LittleEndian as LE;
 use super::bpf::{self, INSN_SIZE};
 use super::layout::{check_object, role, Role};
 use super::statics::Statics;
-use super::writer;
+use super::writer::{self, FunctionSymbol};
 use super::{demangle, syscall_for, RelinkError, Relinked};
 
 type Header = elf::FileHeader64<LE>;
@@ -450,19 +450,26 @@ pub fn relink_v3(object: &[u8], entry: &str) -> Result<Relinked, RelinkError> {
 
     let mut entry_offset = None;
     let mut frames = Vec::new();
+    let mut function_symbols = Vec::new();
     for f in &functions {
         let name = starts[&f.section][&f.start].clone();
+        let offset = placed[&(f.section, f.start)] as u64;
         if name == entry {
-            entry_offset = Some(placed[&(f.section, f.start)] as u64);
+            entry_offset = Some(offset);
         }
         frames.push((demangle(&name), f.frame as u64));
+        if !name.is_empty() {
+            let size =
+                (INSN_SIZE + f.end - f.start + if f.needs_exit { INSN_SIZE } else { 0 }) as u64;
+            function_symbols.push(FunctionSymbol { name, offset, size });
+        }
     }
     let entry = entry_offset.ok_or_else(|| RelinkError::MissingEntry(entry.to_string()))?;
     rodata.resize(rodata.len().div_ceil(8) * 8, 0);
     syscalls.sort_unstable();
     syscalls.dedup();
     let rodata_size = rodata.len() as u64;
-    let elf = writer::write_v3(&text, &rodata, entry, statics.size);
+    let elf = writer::write_v3(&text, &rodata, entry, statics.size, &function_symbols);
     Ok(Relinked {
         elf,
         text_size: text_len as u64,

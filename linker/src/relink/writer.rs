@@ -53,6 +53,44 @@ struct SectionHeader {
     entsize: u64,
 }
 
+/// Where a section's bytes are: its virtual address, file offset and size.
+struct Placed {
+    addr: u64,
+    offset: u64,
+    size: u64,
+}
+
+/// Adds the `.text` and (when not empty) `.rodata` section headers; returns `.text`'s index.
+fn push_code_sections(
+    headers: &mut Vec<SectionHeader>,
+    names: &mut Strings,
+    text: Placed,
+    rodata: Placed,
+) -> u16 {
+    let section = |name, flags: u32, placed: Placed| SectionHeader {
+        name,
+        kind: elf::SHT_PROGBITS,
+        flags: u64::from(flags),
+        addr: placed.addr,
+        offset: placed.offset,
+        size: placed.size,
+        link: 0,
+        info: 0,
+        align: 8,
+        entsize: 0,
+    };
+    let text_index = headers.len() as u16;
+    headers.push(section(
+        names.add(".text"),
+        elf::SHF_ALLOC | elf::SHF_EXECINSTR,
+        text,
+    ));
+    if rodata.size > 0 {
+        headers.push(section(names.add(".rodata"), elf::SHF_ALLOC, rodata));
+    }
+    text_index
+}
+
 fn pad_to(out: &mut Vec<u8>, align: usize) {
     while !out.len().is_multiple_of(align) {
         out.push(0);
@@ -83,6 +121,114 @@ impl Strings {
     }
 }
 
+/// `.symtab` + `.strtab` of `functions` (offsets in the section `text_index`), appended to
+/// `bytes` with their section headers: names for `tako-vm profile` and fault reports,
+/// never loaded. Nothing without functions.
+fn push_symbols(
+    bytes: &mut Vec<u8>,
+    headers: &mut Vec<SectionHeader>,
+    names: &mut Strings,
+    functions: &[FunctionSymbol],
+    text_index: u16,
+) {
+    if functions.is_empty() {
+        return;
+    }
+    let mut strtab = Strings::new();
+    let mut symtab = Vec::new();
+    push_sym(&mut symtab, 0, 0, 0, 0, 0);
+    for f in functions {
+        let name = strtab.add(&f.name);
+        let info = (elf::STB_LOCAL << 4) | elf::STT_FUNC;
+        push_sym(&mut symtab, name, info, text_index, f.offset, f.size);
+    }
+    pad_to(bytes, 8);
+    let symtab_off = bytes.len() as u64;
+    bytes.extend_from_slice(&symtab);
+    let strtab_off = bytes.len() as u64;
+    bytes.extend_from_slice(&strtab.0);
+    let symtab_index = headers.len() as u32;
+    headers.push(SectionHeader {
+        name: names.add(".symtab"),
+        kind: elf::SHT_SYMTAB,
+        flags: 0,
+        addr: 0,
+        offset: symtab_off,
+        size: symtab.len() as u64,
+        link: symtab_index + 1,
+        info: functions.len() as u32 + 1,
+        align: 8,
+        entsize: 24,
+    });
+    headers.push(SectionHeader {
+        name: names.add(".strtab"),
+        kind: elf::SHT_STRTAB,
+        flags: 0,
+        addr: 0,
+        offset: strtab_off,
+        size: strtab.0.len() as u64,
+        link: 0,
+        info: 0,
+        align: 1,
+        entsize: 0,
+    });
+}
+
+/// Appends `.shstrtab` (the section names, its own included) and its header; returns its
+/// section index.
+fn push_shstrtab(bytes: &mut Vec<u8>, headers: &mut Vec<SectionHeader>, mut names: Strings) -> u16 {
+    let index = headers.len() as u16;
+    let name = names.add(".shstrtab");
+    let offset = bytes.len() as u64;
+    bytes.extend_from_slice(&names.0);
+    headers.push(SectionHeader {
+        name,
+        kind: elf::SHT_STRTAB,
+        flags: 0,
+        addr: 0,
+        offset,
+        size: names.0.len() as u64,
+        link: 0,
+        info: 0,
+        align: 1,
+        entsize: 0,
+    });
+    index
+}
+
+/// Appends the section header table (8-aligned); returns its file offset.
+fn push_section_headers(bytes: &mut Vec<u8>, headers: &[SectionHeader]) -> u64 {
+    pad_to(bytes, 8);
+    let shoff = bytes.len() as u64;
+    for h in headers {
+        bytes.extend_from_slice(&h.name.to_le_bytes());
+        bytes.extend_from_slice(&h.kind.to_le_bytes());
+        bytes.extend_from_slice(&h.flags.to_le_bytes());
+        bytes.extend_from_slice(&h.addr.to_le_bytes());
+        bytes.extend_from_slice(&h.offset.to_le_bytes());
+        bytes.extend_from_slice(&h.size.to_le_bytes());
+        bytes.extend_from_slice(&h.link.to_le_bytes());
+        bytes.extend_from_slice(&h.info.to_le_bytes());
+        bytes.extend_from_slice(&h.align.to_le_bytes());
+        bytes.extend_from_slice(&h.entsize.to_le_bytes());
+    }
+    shoff
+}
+
+/// The null section header every table starts with.
+const NULL_SECTION: SectionHeader = SectionHeader {
+    name: 0,
+    kind: 0,
+    flags: 0,
+    addr: 0,
+    offset: 0,
+    size: 0,
+    link: 0,
+    info: 0,
+    align: 0,
+    entsize: 0,
+};
+
 /// Finishes the image into ELF bytes.
 pub fn write(image: Image) -> Vec<u8> {
     let Image {
@@ -95,45 +241,21 @@ pub fn write(image: Image) -> Vec<u8> {
         statics,
     } = image;
     let mut names = Strings::new();
-    let mut headers = vec![SectionHeader {
-        name: 0,
-        kind: 0,
-        flags: 0,
-        addr: 0,
-        offset: 0,
-        size: 0,
-        link: 0,
-        info: 0,
-        align: 0,
-        entsize: 0,
-    }];
-    let text_index = headers.len() as u16;
-    headers.push(SectionHeader {
-        name: names.add(".text"),
-        kind: elf::SHT_PROGBITS,
-        flags: u64::from(elf::SHF_ALLOC | elf::SHF_EXECINSTR),
-        addr: text.0,
-        offset: text.0,
-        size: text.1 - text.0,
-        link: 0,
-        info: 0,
-        align: 8,
-        entsize: 0,
-    });
-    if rodata.1 > rodata.0 {
-        headers.push(SectionHeader {
-            name: names.add(".rodata"),
-            kind: elf::SHT_PROGBITS,
-            flags: u64::from(elf::SHF_ALLOC),
+    let mut headers = vec![NULL_SECTION];
+    let text_index = push_code_sections(
+        &mut headers,
+        &mut names,
+        Placed {
+            addr: text.0,
+            offset: text.0,
+            size: text.1 - text.0,
+        },
+        Placed {
             addr: rodata.0,
             offset: rodata.0,
             size: rodata.1 - rodata.0,
-            link: 0,
-            info: 0,
-            align: 8,
-            entsize: 0,
-        });
-    }
+        },
+    );
 
     // File ranges of the dynamic tables (`.dynsym` to the end of `.rel.dyn`) and of
     // `.dynamic`, for the program headers.
@@ -236,64 +358,9 @@ pub fn write(image: Image) -> Vec<u8> {
         });
     }
 
-    // .symtab + .strtab: function symbols for `tako-vm profile`; never loaded.
-    if !functions.is_empty() {
-        let mut strtab = Strings::new();
-        let mut symtab = Vec::new();
-        push_sym(&mut symtab, 0, 0, 0, 0, 0);
-        for f in &functions {
-            let name = strtab.add(&f.name);
-            let info = (elf::STB_LOCAL << 4) | elf::STT_FUNC;
-            push_sym(&mut symtab, name, info, text_index, f.offset, f.size);
-        }
-        pad_to(&mut bytes, 8);
-        let symtab_off = bytes.len() as u64;
-        bytes.extend_from_slice(&symtab);
-        let strtab_off = bytes.len() as u64;
-        bytes.extend_from_slice(&strtab.0);
-        let symtab_index = headers.len() as u32;
-        headers.push(SectionHeader {
-            name: names.add(".symtab"),
-            kind: elf::SHT_SYMTAB,
-            flags: 0,
-            addr: 0,
-            offset: symtab_off,
-            size: symtab.len() as u64,
-            link: symtab_index + 1,
-            info: functions.len() as u32 + 1,
-            align: 8,
-            entsize: 24,
-        });
-        headers.push(SectionHeader {
-            name: names.add(".strtab"),
-            kind: elf::SHT_STRTAB,
-            flags: 0,
-            addr: 0,
-            offset: strtab_off,
-            size: strtab.0.len() as u64,
-            link: 0,
-            info: 0,
-            align: 1,
-            entsize: 0,
-        });
-    }
+    push_symbols(&mut bytes, &mut headers, &mut names, &functions, text_index);
 
-    let shstrtab_index = headers.len() as u16;
-    let shstrtab_name = names.add(".shstrtab");
-    let shstrtab_off = bytes.len() as u64;
-    bytes.extend_from_slice(&names.0);
-    headers.push(SectionHeader {
-        name: shstrtab_name,
-        kind: elf::SHT_STRTAB,
-        flags: 0,
-        addr: 0,
-        offset: shstrtab_off,
-        size: names.0.len() as u64,
-        link: 0,
-        info: 0,
-        align: 1,
-        entsize: 0,
-    });
+    let shstrtab_index = push_shstrtab(&mut bytes, &mut headers, names);
 
     // Program headers (after every section, so they overlap none): V0's loader reads the
     // sections, but ELF tools (readelf, objdump) resolve the DT_* addresses through the
@@ -344,20 +411,7 @@ pub fn write(image: Image) -> Vec<u8> {
         phnum += 1;
     }
 
-    pad_to(&mut bytes, 8);
-    let shoff = bytes.len() as u64;
-    for h in &headers {
-        bytes.extend_from_slice(&h.name.to_le_bytes());
-        bytes.extend_from_slice(&h.kind.to_le_bytes());
-        bytes.extend_from_slice(&h.flags.to_le_bytes());
-        bytes.extend_from_slice(&h.addr.to_le_bytes());
-        bytes.extend_from_slice(&h.offset.to_le_bytes());
-        bytes.extend_from_slice(&h.size.to_le_bytes());
-        bytes.extend_from_slice(&h.link.to_le_bytes());
-        bytes.extend_from_slice(&h.info.to_le_bytes());
-        bytes.extend_from_slice(&h.align.to_le_bytes());
-        bytes.extend_from_slice(&h.entsize.to_le_bytes());
-    }
+    let shoff = push_section_headers(&mut bytes, &headers);
 
     let ehdr = elf_header(&ElfHeader {
         machine: elf::EM_BPF,
@@ -421,16 +475,22 @@ pub const EM_SBPF: u16 = 263;
 
 /// A tos-tbpf SBPF V3 file: the ELF header, the four program headers its strict parser
 /// expects (text at 0, read-only data at `0x1_0000_0000`, then the stack and the heap,
-/// writable and empty in the file; the heap's `p_memsz` is the `statics` at its start), `text`, `rodata` (a multiple of 8 bytes) and one null
-/// section header. `entry` is the entry function's offset in `text`.
-pub fn write_v3(text: &[u8], rodata: &[u8], entry: u64, statics: u64) -> Vec<u8> {
+/// writable and empty in the file; the heap's `p_memsz` is the `statics` at its start),
+/// `text`, `rodata` (a multiple of 8 bytes), then `.symtab` of `functions` (text offsets)
+/// and the section headers. `entry` is the entry function's offset in `text`.
+pub fn write_v3(
+    text: &[u8],
+    rodata: &[u8],
+    entry: u64,
+    statics: u64,
+    functions: &[FunctionSymbol],
+) -> Vec<u8> {
     const PF_X: u32 = 1;
     const PF_W: u32 = 2;
     const PF_R: u32 = 4;
     let phoff = 64u64;
     let text_offset = phoff + 4 * 56;
     let rodata_offset = text_offset + text.len() as u64;
-    let shoff = (rodata_offset + rodata.len() as u64).next_multiple_of(8);
     let segments: [(u32, u64, u64, &[u8]); 4] = [
         (PF_X, tako_abi::MM_BYTECODE_START_V3, text_offset, text),
         (PF_R, tako_abi::MM_PROGRAM_START, rodata_offset, rodata),
@@ -446,16 +506,7 @@ pub fn write_v3(text: &[u8], rodata: &[u8], entry: u64, statics: u64) -> Vec<u8>
             bytes.len() as u64
         }
     };
-    let mut out = elf_header(&ElfHeader {
-        machine: EM_SBPF,
-        flags: 3,
-        entry,
-        phoff,
-        phnum: 4,
-        shoff,
-        shnum: 1,
-        shstrndx: 0,
-    });
+    let mut out = vec![0; 64]; // the ELF header, written last
     for (flags, vaddr, offset, bytes) in segments {
         let filesz = bytes.len() as u64;
         push_phdr(
@@ -470,11 +521,40 @@ pub fn write_v3(text: &[u8], rodata: &[u8], entry: u64, statics: u64) -> Vec<u8>
     }
     out.extend_from_slice(text);
     out.extend_from_slice(rodata);
-    pad_to(&mut out, 8);
-    out.extend_from_slice(&[0; 64]); // the null section header
+    // Sections for ELF tools and the local VM's profiles and fault reports; tos-tbpf's
+    // strict parser reads only the program headers.
+    let mut names = Strings::new();
+    let mut headers = vec![NULL_SECTION];
+    let text_index = push_code_sections(
+        &mut headers,
+        &mut names,
+        Placed {
+            addr: tako_abi::MM_BYTECODE_START_V3,
+            offset: text_offset,
+            size: text.len() as u64,
+        },
+        Placed {
+            addr: tako_abi::MM_PROGRAM_START,
+            offset: rodata_offset,
+            size: rodata.len() as u64,
+        },
+    );
+    push_symbols(&mut out, &mut headers, &mut names, functions, text_index);
+    let shstrndx = push_shstrtab(&mut out, &mut headers, names);
+    let shoff = push_section_headers(&mut out, &headers);
+    let ehdr = elf_header(&ElfHeader {
+        machine: EM_SBPF,
+        flags: 3,
+        entry,
+        phoff,
+        phnum: 4,
+        shoff,
+        shnum: headers.len() as u16,
+        shstrndx,
+    });
+    out[..64].copy_from_slice(&ehdr);
     out
 }
-
 /// One program header: `kind`, `flags`, the file `offset`, `vaddr` (also `p_paddr`), the
 /// sizes in the file and in memory, 8-byte alignment.
 fn push_phdr(

@@ -98,7 +98,7 @@ fn scenarios() -> Vec<(&'static str, &'static str, &'static str, Vec<Step>, Step
 /// CU of the measured call of a scenario on `engine`.
 fn measure_on(engine: Engine, so: &[u8], setup: &[Step], call: &Step) -> Measured {
     let mut chain = TestChain::with_config(Config {
-        engine,
+        engine: Some(engine),
         ..Config::default()
     });
     let contract = chain.deploy(so.to_vec()).map_err(|e| e.to_string())?;
@@ -125,7 +125,8 @@ pub fn measure() -> Vec<ContractFigure> {
     scenarios()
         .into_iter()
         .map(|(contract, call, what, setup, measured)| {
-            let so = testing::try_build_contract(contract)
+            // V0, the version both engines load, so the two columns compare the engines.
+            let so = testing::try_build_contract_with(contract, &["--arch", "v0"])
                 .map_err(|e| format!("build failed: {e}"))
                 .and_then(|p| {
                     std::fs::read(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))

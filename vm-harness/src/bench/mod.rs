@@ -132,12 +132,20 @@ pub fn select(names: Option<&[String]>) -> Result<Vec<Allocator>, String> {
         .collect()
 }
 
-/// The `.so` of `allocator`, built through `./build-example.sh` (once per build per process).
+/// The `.so` of `allocator`, built as SBPF V0 through `./build-example.sh` (once per build
+/// per process): the version both engines and the JIT run.
 pub fn build(allocator: &Allocator) -> Result<Vec<u8>, String> {
     let so_name = allocator.so_name();
     let path = testing::try_build_contract_with(
         "alloc-bench",
-        &["--features", allocator.feature, "--as", &so_name],
+        &[
+            "--features",
+            allocator.feature,
+            "--as",
+            &so_name,
+            "--arch",
+            "v0",
+        ],
     )
     .map_err(|e| format!("build failed: {e}"))?;
     std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))

@@ -6,7 +6,7 @@ use serde_json::{json, Map, Value};
 use super::workloads::{net, ratio, Counts, Measured, SIZES};
 
 /// What the report says about its method (also the JSON's `method`).
-pub const METHOD: &str = "alloc-bench built once per allocator (./build-example.sh alloc-bench --features F), run in \
+pub const METHOD: &str = "alloc-bench built once per allocator as SBPF V0 (./build-example.sh alloc-bench --features F --arch v0), run in \
 the TAKO VM's interpreter with the default prices (syscall base 100 CU; SyscallAllocator1CU: the same .so with \
 tako_alloc/tako_free at 1 CU) and a 32 KiB heap. Layouts are hidden from the compiler (black_box). \
 marginal_cu = (CU(N2) - CU(N1)) / (N2 - N1) of N allocations of the size, kept live, same .so, N1 and N2 on the \

@@ -81,6 +81,24 @@ impl Engine {
     /// Every engine.
     pub const ALL: [Engine; 2] = [Engine::Sbpf, Engine::Tbpf];
 
+    /// The engine that loads `so` by its SBPF version (`e_flags`): tos-tbpf for V3, which
+    /// solana-sbpf does not load (its V3 is not tos-tbpf's); solana-sbpf for the others,
+    /// for its JIT and the same CU (the engines agree on V0, as the tests check).
+    pub fn for_program(so: &[u8]) -> Engine {
+        match crate::elf_check::e_flags(so) {
+            Some(3) => Engine::Tbpf,
+            _ => Engine::Sbpf,
+        }
+    }
+
+    /// The crate, as the CLI's summary names the engine that ran.
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Sbpf => "solana-sbpf",
+            Engine::Tbpf => "tos-tbpf",
+        }
+    }
+
     /// The name the CLI takes (`sbpf`, `tbpf`).
     pub fn as_str(self) -> &'static str {
         match self {
@@ -138,6 +156,21 @@ pub(crate) struct Execution {
     pub outcome: Outcome,
     /// Every syscall price charged, in call order.
     pub syscall_charges: Vec<u64>,
+}
+
+/// An interpreted run with its instruction trace, and what the profiler reads of the
+/// program it ran.
+pub(crate) struct TracedRun {
+    /// The run.
+    pub execution: Execution,
+    /// The index of every instruction the interpreter started, in order.
+    pub trace: Vec<u64>,
+    /// The program's text, as loaded.
+    pub text: Vec<u8>,
+    /// The index of the entry instruction.
+    pub entry: u64,
+    /// For each instruction index: whether it calls a syscall.
+    pub syscall_at: Vec<bool>,
 }
 
 /// The host state a call starts with: the call's value moved from the sender to the
@@ -228,8 +261,11 @@ pub(crate) fn runtime_error(
         EngineFault::Stack { message } => at(
             FaultKind::StackOverflow,
             format!(
-                "stack overflow: {} (the 256 KiB stack holds 32 nested SBPF V0 calls of 4 KiB frames)",
-                lowercase_first(&message)
+                "stack overflow: {} (the {} KiB stack holds {} nested SBPF V0 calls, each a {} KiB frame and the gap after it; V3 sizes each function's frame)",
+                lowercase_first(&message),
+                tako_abi::STACK_SIZE / 1024,
+                tako_abi::STACK_SIZE / (2 * tako_abi::STACK_FRAME_SIZE),
+                tako_abi::STACK_FRAME_SIZE / 1024
             ),
         ),
         EngineFault::Division { message } => at(FaultKind::DivisionError, message),
@@ -274,18 +310,34 @@ fn lowercase_first(s: &str) -> String {
     }
 }
 
-/// The outcome of a run that ended with `result` (`r0` or the fault) after `consumed` CU,
-/// leaving `heap`. As TOS's node: only a call that returns 0 commits its state, transfers
-/// and events; a fault or any other return code commits nothing.
+/// How an engine's run ended.
+pub(crate) struct RunEnd {
+    /// The engine that ran it.
+    pub engine: Engine,
+    /// `r0`, or the fault and the instruction index it happened at.
+    pub result: Result<u64, (EngineFault, u64)>,
+    /// CU consumed.
+    pub consumed: u64,
+    /// Wall-clock time of the execution.
+    pub run_time: Duration,
+}
+
+/// The outcome of a run that ended as `end` says, leaving `heap`. As TOS's node: only a
+/// call that returns 0 commits its state, transfers and events; a fault or any other return
+/// code commits nothing.
 pub(crate) fn finish(
     mut host: Host,
     call: &CallSetup,
     config: &Config,
     heap: &[u8],
-    result: Result<u64, (EngineFault, u64)>,
-    consumed: u64,
-    run_time: Duration,
+    end: RunEnd,
 ) -> Execution {
+    let RunEnd {
+        engine,
+        result,
+        consumed,
+        run_time,
+    } = end;
     let (return_value, error) = match result {
         Ok(r0) => (Some(r0), None),
         Err((fault, pc)) => (
@@ -318,6 +370,7 @@ pub(crate) fn finish(
         None => (Vec::new(), Vec::new(), Vec::new()),
     };
     let outcome = Outcome {
+        engine,
         return_value,
         cu_consumed: consumed,
         logs: std::mem::take(&mut host.logs),

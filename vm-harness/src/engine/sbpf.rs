@@ -17,7 +17,7 @@ use solana_sbpf::vm::{CallFrame, Config as SbpfConfig, ContextObject, EbpfVm, Ex
 use tako_abi::{MAX_CALL_DEPTH, MM_HEAP_START, MM_STACK_START, STACK_FRAME_SIZE, STACK_SIZE};
 
 use super::sbpf_context::{self as context, TakoContext};
-use super::{finish, host_for, CallSetup, Execution};
+use super::{finish, host_for, CallSetup, Execution, TracedRun};
 use crate::config::Config;
 use crate::elf_check;
 use crate::error::VmError;
@@ -144,10 +144,39 @@ pub(crate) fn execute(
         call,
         config,
         heap.as_slice(),
-        result,
-        consumed,
-        run_time,
+        super::RunEnd {
+            engine: super::Engine::Sbpf,
+            result,
+            consumed,
+            run_time,
+        },
     ))
+}
+
+/// Runs `program` for `call` in the interpreter, recording every instruction it starts.
+pub(crate) fn trace(
+    program: &Program,
+    call: &CallSetup,
+    config: &Config,
+) -> Result<TracedRun, VmError> {
+    let mut trace = Vec::new();
+    let execution = execute(program, call, config, Some(&mut trace))?;
+    let (_, text) = program.get_text_bytes();
+    let registry = program.get_loader().get_function_registry();
+    let syscall_at = (0..text.len() / solana_sbpf::ebpf::INSN_SIZE)
+        .map(|pc| {
+            let insn = solana_sbpf::ebpf::get_insn(text, pc);
+            insn.opc == solana_sbpf::ebpf::CALL_IMM
+                && registry.lookup_by_key(insn.imm as u32).is_some()
+        })
+        .collect();
+    Ok(TracedRun {
+        execution,
+        trace,
+        text: text.to_vec(),
+        entry: program.get_entrypoint_instruction_offset() as u64,
+        syscall_at,
+    })
 }
 
 /// `EbpfVm::execute_program` in interpreter mode, one `step` at a time, recording the

@@ -13,12 +13,13 @@ use tos_tbpf::declare_builtin_function;
 use tos_tbpf::ebpf::HOST_ALIGN;
 use tos_tbpf::elf::{ElfError, Executable};
 use tos_tbpf::error::ProgramResult;
+use tos_tbpf::interpreter::Interpreter;
 use tos_tbpf::memory_region::{AccessType, MemoryMapping, MemoryRegion};
 use tos_tbpf::program::{BuiltinProgram, TBPFVersion};
 use tos_tbpf::verifier::RequisiteVerifier;
 use tos_tbpf::vm::{Config as TbpfConfig, ContextObject, EbpfVm};
 
-use super::{finish, host_for, CallSetup, Execution};
+use super::{finish, host_for, CallSetup, Execution, TracedRun};
 use crate::config::Config;
 use crate::elf_check;
 use crate::error::VmError;
@@ -147,11 +148,13 @@ pub(crate) fn load(so: &[u8]) -> Result<Program, VmError> {
     Ok(program)
 }
 
-/// Executes `program` for `call` over a fresh memory map, in the interpreter.
+/// Executes `program` for `call` over a fresh memory map, in the interpreter. With `trace`,
+/// runs it step by step and pushes the index of every instruction it starts.
 pub(crate) fn execute(
     program: &Program,
     call: &CallSetup,
     config: &Config,
+    trace: Option<&mut Vec<u64>>,
 ) -> Result<Execution, VmError> {
     let tbpf = program.get_config();
     let version = program.get_tbpf_version();
@@ -180,8 +183,13 @@ pub(crate) fn execute(
             mapping,
             stack_len,
         );
-        let (_, result) = vm.execute_program(program, true);
-        let pc = vm.registers[11];
+        let (result, pc) = match trace {
+            Some(trace) => interpret_traced(&mut vm, program, trace),
+            None => {
+                let (_, result) = vm.execute_program(program, true);
+                (result, vm.registers[11])
+            }
+        };
         // As TOS's executor: CU used = budget - what is left (instructions and syscalls).
         (
             config
@@ -201,10 +209,70 @@ pub(crate) fn execute(
         call,
         config,
         heap.as_slice(),
-        result,
-        consumed,
-        run_time,
+        super::RunEnd {
+            engine: super::Engine::Tbpf,
+            result,
+            consumed,
+            run_time,
+        },
     ))
+}
+
+/// `EbpfVm::execute_program` interpreted, one `step` at a time, recording the instruction
+/// index before each step. Returns (result, final pc).
+fn interpret_traced(
+    vm: &mut EbpfVm<'_, TbpfContext>,
+    program: &Program,
+    trace: &mut Vec<u64>,
+) -> (ProgramResult, u64) {
+    vm.registers[11] = program.get_entrypoint_instruction_offset() as u64;
+    vm.previous_instruction_meter = vm.context_object_pointer.get_remaining();
+    vm.due_insn_count = 0;
+    vm.program_result = ProgramResult::Ok(0);
+    let registers = vm.registers;
+    let pc = {
+        let mut interpreter = Interpreter::new(vm, program, registers);
+        loop {
+            trace.push(interpreter.reg[11]);
+            if !interpreter.step() {
+                break interpreter.reg[11];
+            }
+        }
+    };
+    let due = vm.due_insn_count;
+    vm.context_object_pointer.consume(due);
+    let result = std::mem::replace(&mut vm.program_result, ProgramResult::Ok(0));
+    (result, pc)
+}
+
+/// Runs `program` for `call` in the interpreter, recording every instruction it starts.
+pub(crate) fn trace(
+    program: &Program,
+    call: &CallSetup,
+    config: &Config,
+) -> Result<TracedRun, VmError> {
+    let mut trace = Vec::new();
+    let execution = execute(program, call, config, Some(&mut trace))?;
+    let (_, text) = program.get_text_bytes();
+    let static_syscalls = program.get_tbpf_version().static_syscalls();
+    let registry = program.get_loader().get_function_registry();
+    // As the interpreter decodes `call imm`: with static syscalls, src 1 is a call inside
+    // the program and anything else a syscall by its hash; in V0, the hash alone decides.
+    let syscall_at = (0..text.len() / tos_tbpf::ebpf::INSN_SIZE)
+        .map(|pc| {
+            let insn = tos_tbpf::ebpf::get_insn(text, pc);
+            insn.opc == tos_tbpf::ebpf::CALL_IMM
+                && !(static_syscalls && insn.src == 1)
+                && registry.lookup_by_key(insn.imm as u32).is_some()
+        })
+        .collect();
+    Ok(TracedRun {
+        execution,
+        trace,
+        text: text.to_vec(),
+        entry: program.get_entrypoint_instruction_offset() as u64,
+        syscall_at,
+    })
 }
 
 engine_fault_from!(tos_tbpf::error::EbpfError, "tos-tbpf");

@@ -10,8 +10,14 @@ use vm_harness::{Config, Outcome};
 #[path = "../../../contracts/vm-faults/src/variant.rs"]
 pub mod faults;
 
-/// Builds a contract (once per process) and returns its path.
+/// Builds a contract as SBPF V0 (once per process) and returns its path. These tests
+/// pin V0's exact CU and layout and run it on both engines and the JIT.
 pub fn contract_path(name: &str) -> PathBuf {
+    vm_harness::testing::build_contract_with(name, &["--arch", "v0"])
+}
+
+/// Builds a contract the default way, as SBPF V3 (once per process), and returns its path.
+pub fn contract_v3_path(name: &str) -> PathBuf {
     vm_harness::testing::build_contract(name)
 }
 
