@@ -10,13 +10,12 @@
 # contracts/target/v0, so both versions of a contract coexist.
 # NAME is a directory under contracts/. --features are passed to cargo (alloc-bench picks
 # its allocator this way); --as copies the result to OUT_NAME.so next to it, so several
-# variants of one crate can coexist. Sets up what it needs (idempotent): the nightly
-# toolchain's rust-src and llvm-tools components, and the tako-linker binary.
+# variants of one crate can coexist. A thin wrapper over `cargo tako build`, which sets up
+# what it needs (idempotent): the nightly toolchain's rust-src and llvm-tools components,
+# the target spec and the linker.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-NIGHTLY=nightly   # the channel contracts/rust-toolchain.toml names
-TARGET_SPEC="$ROOT/tbpf-tos-tos.json"
 
 die() { echo "build-example.sh: $*" >&2; exit 2; }
 
@@ -49,40 +48,15 @@ MANIFEST="$ROOT/contracts/$NAME/Cargo.toml"
 case "$OUT_NAME" in */*|.*) die "--as takes a plain file name, got '$OUT_NAME'" ;; esac
 case "$ARCH" in v0|v3) ;; *) die "unknown --arch '$ARCH': the linker writes v3 (the default) or v0" ;; esac
 
-# 1. The toolchains' components (scripts/setup.sh adds them once; later runs only check).
-"$ROOT/scripts/setup.sh"
-rustup toolchain list | grep -q "^$NIGHTLY" || die "the '$NIGHTLY' toolchain is not installed"
-llvm_major="$(rustc "+$NIGHTLY" -vV | sed -n 's/^LLVM version: \([0-9]*\).*/\1/p')"
-[ "$llvm_major" = "22" ] || die "$NIGHTLY's rustc uses LLVM '$llvm_major'; tako-linker is built for rustc's LLVM 22 (llvm-sys 221)"
-SYSROOT="$(rustc "+$NIGHTLY" --print sysroot)"
-
-# 2. The linker (host, stable), in its own target directory so that a build started from
-# `cargo test` never waits on the test's own cargo lock.
-(cd "$ROOT" && cargo build --quiet --release -p tako-linker --target-dir "$ROOT/target/tools") >&2
-# Cargo does not relink a contract when only the linker binary changes, but it does when
-# the linker's path changes: run the linker from a path named after its content hash.
-built="$ROOT/target/tools/release/tako-linker"
-hash="$(sha256sum "$built" | cut -c1-16)"
-LINKER="$ROOT/target/tools/linker-$hash/tako-linker"
-if [ ! -x "$LINKER" ]; then
-  mkdir -p "$(dirname "$LINKER")"
-  cp "$built" "$LINKER.tmp" && mv "$LINKER.tmp" "$LINKER"
-fi
-
-# 3. The contract. core and alloc are built once per target directory and reused.
-export CARGO_TARGET_TBPF_TOS_TOS_LINKER="$LINKER"
-export LD_LIBRARY_PATH="$SYSROOT/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-args=(build --release --manifest-path "$MANIFEST" --target "$TARGET_SPEC"
-      -Zbuild-std=core,alloc -Zjson-target-spec --message-format=json-render-diagnostics)
-if [ "$ARCH" = "v0" ]; then
-  args+=(--target-dir "$ROOT/contracts/target/v0")
-else
-  export CARGO_TARGET_TBPF_TOS_TOS_RUSTFLAGS="-C link-arg=--arch=v3"
-fi
+# The builder is cargo-tako's (`cargo tako build`): it sets up the nightly toolchain's
+# components, the target spec and the linker (itself), idempotently. It is built on stable,
+# in its own target directory so that a build started from `cargo test` never waits on the
+# test's own cargo lock.
+(cd "$ROOT" && cargo build --quiet --release -p cargo-tako --target-dir "$ROOT/target/tools") >&2
+args=(build --manifest-path "$MANIFEST" --arch "$ARCH")
 [ -n "$FEATURES" ] && args+=(--features "$FEATURES")
-json="$(cd "$ROOT/contracts" && cargo "+$NIGHTLY" "${args[@]}")" || die "building contract '$NAME' failed (see above)"
-so="$(grep '"reason":"compiler-artifact"' <<<"$json" | grep '"cdylib"' | grep -o '"filenames":\["[^"]*\.so"' | sed 's/.*\["//; s/"$//' | tail -n 1)"
-[ -n "$so" ] && [ -f "$so" ] || die "contract '$NAME' produced no .so (is its [lib] crate-type [\"cdylib\"]?)"
+so="$("$ROOT/target/tools/release/cargo-tako" "${args[@]}")" || die "building contract '$NAME' failed (see above)"
+[ -n "$so" ] && [ -f "$so" ] || die "contract '$NAME' produced no .so"
 if [ -n "$OUT_NAME" ]; then
   out="$(dirname "$so")/$OUT_NAME.so"
   cp "$so" "$out.tmp" && mv "$out.tmp" "$out"

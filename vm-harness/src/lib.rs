@@ -21,6 +21,7 @@
 
 pub mod bench;
 pub mod chain;
+pub mod cli;
 mod config;
 mod elf_check;
 mod engine;
@@ -33,7 +34,7 @@ pub mod testing;
 
 pub use chain::{Address, CallEnv, ChainState, Event};
 pub use config::{validate_heap_size, Config, SyscallPrices, DEFAULT_CU_LIMIT};
-pub use elf_check::{preflight, EM_BPF, EM_SBPF};
+pub use elf_check::{preflight, statics_size, EM_BPF, EM_SBPF};
 pub use engine::sbpf::sbpf_config;
 pub use engine::sbpf_context::TakoContext;
 pub use engine::tbpf::tbpf_config;

@@ -1,0 +1,193 @@
+//! `cargo tako` as a contract author runs it: in a temporary directory outside the
+//! repository, `cargo tako new x --template erc20 && cd x && cargo tako build && cargo tako
+//! test` (and the other templates), then `info` and `run` on the result; and the refusals
+//! of bad input, each with its message and a non-zero exit.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The directory holding the `cargo-tako` binary under test, for `PATH`.
+fn bin_dir() -> PathBuf {
+    Path::new(env!("CARGO_BIN_EXE_cargo-tako"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// A fresh scratch directory outside the repository.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("cargo-tako-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    assert!(
+        !dir.starts_with(repo),
+        "{} is inside the repository",
+        dir.display()
+    );
+    dir
+}
+
+/// `cargo ARGS` in `dir`, with the binary under test first on `PATH`, and one target
+/// directory for every project of the run (the templates share their dependencies).
+fn cargo(dir: &Path, args: &[&str]) -> Output {
+    let path = std::env::join_paths(
+        std::iter::once(bin_dir()).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap())),
+    )
+    .unwrap();
+    let target = std::env::temp_dir().join("cargo-tako-e2e-target");
+    Command::new("cargo")
+        .args(args)
+        .current_dir(dir)
+        .env("PATH", path)
+        .env("CARGO_TARGET_DIR", target)
+        .env_remove("CARGO")
+        .env_remove("RUSTUP_TOOLCHAIN")
+        .output()
+        .unwrap()
+}
+
+fn ok(out: Output, what: &str) -> String {
+    assert!(
+        out.status.success(),
+        "{what} failed ({}):\n{}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn refused(out: Output, what: &str, needle: &str) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{what} succeeded:\n{stderr}");
+    assert!(
+        stderr.contains(needle),
+        "{what}: expected {needle:?} in:\n{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{what} panicked:\n{stderr}");
+}
+
+#[test]
+fn new_build_test_for_every_template_then_info_and_run() {
+    let root = scratch("e2e");
+    for (name, template, test) in [
+        ("x", "erc20", "mint_and_transfer"),
+        ("hello-world", "default", "greets_and_remembers_each_name"),
+        (
+            "collection",
+            "erc721",
+            "an_approved_account_may_transfer_once",
+        ),
+    ] {
+        ok(
+            cargo(&root, &["tako", "new", name, "--template", template]),
+            "new",
+        );
+        let project = root.join(name);
+        let manifest = std::fs::read_to_string(project.join("Cargo.toml")).unwrap();
+        assert!(manifest.contains("crate-type = [\"cdylib\"]"), "{manifest}");
+        let so = ok(cargo(&project, &["tako", "build"]), "build");
+        let so = PathBuf::from(so.trim());
+        assert!(so.is_file(), "build printed {}", so.display());
+        let tests = ok(cargo(&project, &["tako", "test"]), "test");
+        assert!(tests.contains(&format!("test {test} ... ok")), "{tests}");
+        assert!(!tests.contains("FAILED"), "{tests}");
+        // Built as V3, as TOS's toolchain does; the syscalls are read from the file.
+        let info = ok(
+            cargo(&project, &["tako", "info", so.to_str().unwrap()]),
+            "info",
+        );
+        assert!(info.contains("SBPF version: V3"), "{info}");
+        assert!(info.contains("storage_write"), "{info}");
+    }
+    // One call through the VM: the token's `init` (opcode 0) succeeds and commits.
+    let project = root.join("x");
+    let state = root.join("state.json");
+    let out = cargo(
+        &project,
+        &[
+            "tako",
+            "run",
+            "--input-hex",
+            "00",
+            "--json",
+            "--state",
+            state.to_str().unwrap(),
+        ],
+    );
+    let json: serde_json::Value = serde_json::from_str(&ok(out, "run")).unwrap();
+    assert_eq!(json["return_value"], 0, "{json}");
+    assert_eq!(json["engine"], "tbpf", "{json}");
+    assert!(state.is_file(), "a successful call writes the state file");
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+#[test]
+fn bad_input_is_refused_with_what_to_do() {
+    let root = scratch("refusals");
+    refused(
+        cargo(&root, &["tako", "new", "y", "--template", "erc1155"]),
+        "an unknown template",
+        "[possible values: default, erc20, erc721]",
+    );
+    refused(
+        cargo(&root, &["tako", "new", "1y"]),
+        "a bad name",
+        "is not a crate name",
+    );
+
+    // A library that is not a contract (no cdylib).
+    let lib = root.join("plain");
+    std::fs::create_dir_all(lib.join("src")).unwrap();
+    std::fs::write(
+        lib.join("Cargo.toml"),
+        "[package]\nname = \"plain\"\nversion = \"0.1.0\"\nedition = \"2021\"\n[workspace]\n",
+    )
+    .unwrap();
+    std::fs::write(lib.join("src/lib.rs"), "").unwrap();
+    refused(
+        cargo(&lib, &["tako", "build"]),
+        "a crate without a cdylib",
+        "is not a contract crate",
+    );
+
+    // A workspace whose members are not contracts.
+    let ws = root.join("ws");
+    std::fs::create_dir_all(ws.join("member/src")).unwrap();
+    std::fs::write(
+        ws.join("Cargo.toml"),
+        "[workspace]\nmembers = [\"member\"]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        ws.join("member/Cargo.toml"),
+        "[package]\nname = \"member\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    )
+    .unwrap();
+    std::fs::write(ws.join("member/src/lib.rs"), "").unwrap();
+    refused(
+        cargo(&ws, &["tako", "build"]),
+        "a workspace without a contract",
+        "has no contract crate",
+    );
+
+    // No nightly toolchain: an empty rustup home has none.
+    ok(cargo(&root, &["tako", "new", "z"]), "new");
+    let out = Command::new(env!("CARGO_BIN_EXE_cargo-tako"))
+        .args(["tako", "build"])
+        .current_dir(root.join("z"))
+        .env("RUSTUP_HOME", root.join("empty-rustup-home"))
+        .env("CARGO", cargo_binary())
+        .output()
+        .unwrap();
+    refused(out, "a missing nightly", "rustup toolchain install nightly");
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+/// The real cargo binary (not rustup's proxy), which runs without a rustup home.
+fn cargo_binary() -> PathBuf {
+    std::env::var_os("CARGO")
+        .map(PathBuf::from)
+        .expect("cargo sets CARGO for the tests it runs")
+}

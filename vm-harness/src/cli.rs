@@ -1,0 +1,428 @@
+//! The `tako-vm` command line (`run`, `profile`, `bench`), also what `cargo tako run`
+//! calls after a build: [`main`] parses the process's arguments, [`execute`] runs one
+//! `run` or `profile` with parsed [`RunArgs`].
+//!
+//! Exit codes: 0 the contract ran to completion (whatever it returned), 2 bad options or a
+//! program that does not load or verify, 3 a runtime fault. `bench`: 0 the report was
+//! written (and with `--check`, no figure of tos-alloc's allocators got worse), 1 `--check` found a
+//! worse one, 2 bad options or an unreadable baseline.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+
+/// Exit code when stdout closes before everything was written (`tako-vm ... | head`): the
+/// shell's code for a process ended by SIGPIPE, so it is never mistaken for success.
+const EXIT_BROKEN_PIPE: i32 = 141;
+
+/// Writes to stdout; a closed pipe ends the process quietly with [`EXIT_BROKEN_PIPE`]
+/// (instead of `print!`'s panic), any other write error with a message and exit code 2.
+fn write_out(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout.write_fmt(args).and_then(|()| stdout.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(EXIT_BROKEN_PIPE);
+        }
+        eprintln!("tako-vm: error: cannot write to stdout: {e}");
+        std::process::exit(i32::from(EXIT_USAGE));
+    }
+}
+
+/// `print!` through [`write_out`].
+macro_rules! out {
+    ($($arg:tt)*) => { write_out(format_args!($($arg)*)) };
+}
+
+/// `println!` through [`write_out`].
+macro_rules! outln {
+    () => { write_out(format_args!("\n")) };
+    ($($arg:tt)*) => { write_out(format_args!("{}\n", format_args!($($arg)*))) };
+}
+use crate::{Config, Outcome, VmError};
+
+/// Exit code of a run that completed.
+const EXIT_OK: u8 = 0;
+/// Exit code of bad options and of programs that do not load or verify.
+const EXIT_USAGE: u8 = 2;
+/// Exit code of a runtime fault.
+const EXIT_FAULT: u8 = 3;
+/// Exit code of `bench --check` when a figure of tos-alloc's allocators got worse.
+const EXIT_WORSE: u8 = 1;
+
+#[derive(Parser)]
+#[command(
+    name = "tako-vm",
+    version,
+    about = "Run and meter TAKO contracts (SBPF .so) as TOS's executor runs them, on solana-sbpf or tos-tbpf"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a contract and print its outcome.
+    Run(RunArgs),
+    /// Run a contract in the interpreter and print the CU spent in each function.
+    Profile(RunArgs),
+    /// Build alloc-bench once per allocator, measure every workload, print the CU report
+    /// (markdown) and write target/cu-report/{cu-report.json,cu-report.svg,cu-report.md}.
+    Bench(BenchArgs),
+}
+
+#[derive(Args)]
+struct BenchArgs {
+    /// Compare with the baseline file, print the deltas, exit 1 if a figure of TosAllocator, PoolAllocator or FirstFitAllocator got worse.
+    #[arg(long)]
+    check: bool,
+    /// Rewrite the baseline file with this run's figures (deltas against its old version).
+    #[arg(long, conflicts_with = "check")]
+    update_baseline: bool,
+    /// The baseline file.
+    #[arg(long, default_value_os_t = crate::testing::repo_root().join("vm-harness/cu-baseline.md"))]
+    baseline: PathBuf,
+    /// Directory of the report files.
+    #[arg(long, default_value_os_t = crate::testing::repo_root().join("target/cu-report"))]
+    out: PathBuf,
+    /// Reduced counts (10-20 allocations, 100 pushes, 50 map keys): for tests of the bench.
+    #[arg(long)]
+    quick: bool,
+    /// Only these allocators (comma-separated row names, e.g. TosAllocator,SolanaBump).
+    #[arg(long, value_delimiter = ',')]
+    only: Option<Vec<String>>,
+}
+
+/// `run` and `profile`: the program and how to call it.
+#[derive(Args)]
+pub struct RunArgs {
+    /// The contract (.so) to run.
+    pub so: PathBuf,
+    /// How to call it.
+    #[command(flatten)]
+    pub call: CallArgs,
+}
+
+/// How to call the contract: input, limits, engine, output and chain state.
+#[derive(Args)]
+pub struct CallArgs {
+    /// File whose bytes (raw, not hex) are the input `get_input_data` returns.
+    #[arg(long, conflicts_with = "input_hex")]
+    input: Option<PathBuf>,
+    /// The input as hex digits (e.g. 0a00000000000000).
+    #[arg(long)]
+    input_hex: Option<String>,
+    /// Heap size in bytes: 1024..=262144, a multiple of 1024.
+    #[arg(long, default_value_t = tako_abi::DEFAULT_HEAP_SIZE)]
+    heap_size: u64,
+    /// Compute-unit limit.
+    #[arg(long, default_value_t = crate::DEFAULT_CU_LIMIT)]
+    cu_limit: u64,
+    /// Run the JIT-compiled program instead of the interpreter (profile always interprets;
+    /// solana-sbpf only).
+    #[arg(long)]
+    jit: bool,
+    /// The VM: sbpf (solana-sbpf 0.26) or tbpf (tos-tbpf 0.14.1, TOS's). Default: by the
+    /// program's SBPF version, tbpf for V3 (only it loads V3), sbpf for V0.
+    #[arg(long)]
+    engine: Option<crate::Engine>,
+    /// Print the outcome as one JSON object.
+    #[arg(long)]
+    json: bool,
+    /// With --json: add an `allocator` key, the tos-alloc allocator's figures decoded from
+    /// the heap after the run (the readable summary always shows them).
+    #[arg(long, requires = "json")]
+    allocator_stats: bool,
+    /// Chain state file (JSON): read before the call (a missing file is an empty chain),
+    /// written after it when the call succeeds (a failed call writes nothing).
+    #[arg(long)]
+    state: Option<PathBuf>,
+    /// The contract's address (64 hex digits); default: the BLAKE3 hash of the .so.
+    #[arg(long, value_parser = parse_address)]
+    contract: Option<crate::Address>,
+    /// The sender and caller (64 hex digits); default: all zero.
+    #[arg(long, value_parser = parse_address)]
+    sender: Option<crate::Address>,
+    /// Value moved from the sender to the contract with the call.
+    #[arg(long, default_value_t = 0)]
+    value: u64,
+    /// The block height the call sees.
+    #[arg(long, default_value_t = 0)]
+    block_height: u64,
+    /// The block timestamp the call sees.
+    #[arg(long, default_value_t = 0)]
+    timestamp: u64,
+    /// The chain id the call sees.
+    #[arg(long, default_value_t = 0)]
+    chain_id: u64,
+}
+
+fn parse_address(text: &str) -> Result<crate::Address, String> {
+    crate::chain::parse_address(text)
+}
+
+/// A failure before the contract ran: printed, exit code 2.
+struct Refused(anyhow::Error);
+
+impl CallArgs {
+    fn config(&self) -> Config {
+        Config {
+            heap_size: self.heap_size,
+            cu_limit: self.cu_limit,
+            jit: self.jit,
+            engine: self.engine,
+            ..Config::default()
+        }
+    }
+
+    fn input(&self) -> Result<Vec<u8>> {
+        match (&self.input, &self.input_hex) {
+            (Some(path), _) => std::fs::read(path)
+                .with_context(|| format!("cannot read the input file {}", path.display())),
+            (None, Some(digits)) => {
+                let digits: String = digits.chars().filter(|c| !c.is_whitespace()).collect();
+                hex::decode(digits.trim_start_matches("0x"))
+                    .with_context(|| format!("--input-hex {digits:?} is not valid hex"))
+            }
+            (None, None) => Ok(Vec::new()),
+        }
+    }
+
+    /// Reads the program and the input and checks the options, before anything runs.
+    fn prepare(&self, so: &std::path::Path) -> Result<(Vec<u8>, Vec<u8>, Config)> {
+        let config = self.config();
+        config.validate()?;
+        let bytes = std::fs::read(so)
+            .with_context(|| format!("cannot read the program {}", so.display()))?;
+        Ok((bytes, self.input()?, config))
+    }
+
+    /// Who calls, in which block.
+    fn env(&self, so: &[u8]) -> crate::CallEnv {
+        let sender = self.sender.unwrap_or_default();
+        crate::CallEnv {
+            contract: self
+                .contract
+                .unwrap_or_else(|| crate::chain::contract_address(so)),
+            sender,
+            caller: sender,
+            value: self.value,
+            block_height: self.block_height,
+            timestamp: self.timestamp,
+            chain_id: self.chain_id,
+            ..crate::CallEnv::default()
+        }
+    }
+
+    /// The chain state before the call: the `--state` file, an empty chain when it does
+    /// not exist or none is given.
+    fn read_state(&self) -> Result<crate::ChainState> {
+        let Some(path) = &self.state else {
+            return Ok(crate::ChainState::default());
+        };
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(crate::ChainState::default())
+            }
+            Err(e) => {
+                return Err(e)
+                    .with_context(|| format!("cannot read the state file {}", path.display()))
+            }
+        };
+        serde_json::from_str(&text).with_context(|| {
+            format!(
+                "the state file {} is not a tako-vm chain state (JSON with \"storage\" and \"balances\"); it was left untouched",
+                path.display()
+            )
+        })
+    }
+}
+
+/// Writes `state` to `path` through a temporary file and a rename, so that the file is
+/// either the old state or the new one.
+fn write_state(path: &std::path::Path, state: &crate::ChainState) -> Result<()> {
+    let text = serde_json::to_string_pretty(state).context("serializing the chain state")?;
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, text + "\n")
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .with_context(|| format!("cannot write the state file {}", path.display()))
+}
+
+fn exit_code(outcome: &Outcome) -> u8 {
+    if outcome.error.is_some() {
+        EXIT_FAULT
+    } else {
+        EXIT_OK
+    }
+}
+
+fn run(path: &std::path::Path, args: &CallArgs) -> Result<u8, Refused> {
+    let (so, input, config) = args.prepare(path).map_err(Refused)?;
+    let state = args.read_state().map_err(Refused)?;
+    let env = args.env(&so);
+    let outcome =
+        crate::call(&so, &input, &env, &state, &config).map_err(|e| Refused(loading(e, path)))?;
+    if let (Some(state), Some(after)) = (&args.state, &outcome.state) {
+        write_state(state, after).map_err(Refused)?;
+    }
+    if args.json && args.allocator_stats {
+        outln!("{}", outcome.to_json_with_allocator());
+    } else if args.json {
+        outln!("{}", outcome.to_json());
+    } else {
+        out!("{outcome}");
+    }
+    Ok(exit_code(&outcome))
+}
+
+fn profile(path: &std::path::Path, args: &CallArgs) -> Result<u8, Refused> {
+    let (so, input, config) = args.prepare(path).map_err(Refused)?;
+    if args.jit {
+        eprintln!("note: profile runs the interpreter; --jit is ignored");
+    }
+    let profile = crate::profile(&so, &input, &config).map_err(|e| Refused(loading(e, path)))?;
+    if args.json {
+        let functions: Vec<_> = profile
+            .functions
+            .iter()
+            .map(|f| {
+                serde_json::json!({
+                    "name": f.name, "address": f.address, "cu": f.cu, "inclusive_cu": f.inclusive_cu,
+                    "instructions": f.instructions, "syscall_cu": f.syscall_cu, "calls": f.calls,
+                })
+            })
+            .collect();
+        let mut value = profile.outcome.to_json();
+        value["functions"] = serde_json::Value::Array(functions);
+        outln!("{value}");
+    } else {
+        out!("{}", profile.outcome);
+        outln!();
+        out!("{}", crate::render_profile(&profile));
+    }
+    Ok(exit_code(&profile.outcome))
+}
+
+fn bench(args: &BenchArgs) -> Result<u8, Refused> {
+    use crate::bench::{self, baseline::Baseline, workloads::Counts};
+    let allocators =
+        bench::select(args.only.as_deref()).map_err(|e| Refused(anyhow::anyhow!(e)))?;
+    let counts = if args.quick {
+        Counts::QUICK
+    } else {
+        Counts::FULL
+    };
+    let read_baseline = || -> Result<Baseline> {
+        let text = std::fs::read_to_string(&args.baseline)
+            .with_context(|| format!("cannot read the baseline {}", args.baseline.display()))?;
+        Baseline::parse(&text).with_context(|| format!("{}", args.baseline.display()))
+    };
+    // Read the baseline before measuring: a missing file fails fast.
+    let previous = if args.check {
+        Some(read_baseline().map_err(Refused)?)
+    } else if args.update_baseline {
+        read_baseline().ok()
+    } else {
+        None
+    };
+    let report = bench::measure(&allocators, counts, |name| {
+        eprintln!("tako-vm bench: measuring {name}")
+    });
+    let markdown = report.markdown();
+    let write = || -> Result<()> {
+        std::fs::create_dir_all(&args.out)
+            .with_context(|| format!("cannot create {}", args.out.display()))?;
+        let file = |name: &str, text: String| {
+            let path = args.out.join(name);
+            std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))
+        };
+        file("cu-report.json", format!("{:#}\n", report.to_json()))?;
+        file("cu-report.svg", bench::chart::svg(&report))?;
+        file("cu-report.md", markdown.clone())?;
+        if args.update_baseline {
+            let text = Baseline::render(&report, previous.as_ref());
+            std::fs::write(&args.baseline, text)
+                .with_context(|| format!("cannot write {}", args.baseline.display()))?;
+            eprintln!("tako-vm bench: wrote {}", args.baseline.display());
+        }
+        Ok(())
+    };
+    write().map_err(Refused)?;
+    let mut code = EXIT_OK;
+    if let (true, Some(baseline)) = (args.check, &previous) {
+        let comparison = baseline
+            .compare(&report)
+            .with_context(|| format!("{}", args.baseline.display()))
+            .map_err(Refused)?;
+        outln!("## CU baseline check against {}\n", args.baseline.display());
+        out!("{}", comparison.markdown());
+        let failures = comparison.failures();
+        if failures.is_empty() {
+            outln!("\nCheck passed: no figure of TosAllocator, PoolAllocator, FirstFitAllocator or the example contracts got worse.\n");
+        } else {
+            outln!("\nCheck FAILED: guarded figures got worse (update the baseline with `tako-vm bench --update-baseline` if intended):");
+            for f in &failures {
+                outln!("- {f}");
+            }
+            outln!();
+            code = EXIT_WORSE;
+        }
+    }
+    outln!(
+        "Report files: {}/cu-report.{{json,svg,md}}\n",
+        args.out.display()
+    );
+    // The report is the last thing printed (CI's log ends with it).
+    out!("{markdown}");
+    Ok(code)
+}
+
+fn loading(e: VmError, so: &std::path::Path) -> anyhow::Error {
+    match e {
+        VmError::HeapSize { .. } | VmError::Config(_) => anyhow::Error::new(e),
+        other => anyhow::Error::new(other).context(format!("{}", so.display())),
+    }
+}
+
+/// What [`execute`] does with the program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// `run`: one call, its outcome printed.
+    Run,
+    /// `profile`: one call in the interpreter, CU per function printed.
+    Profile,
+}
+
+/// Runs or profiles `args.so` as `tako-vm run`/`profile` do; errors before the contract
+/// ran are printed as `PROG: error: ...`. Returns the exit code.
+pub fn execute(args: &RunArgs, mode: Mode, prog: &str) -> ExitCode {
+    let result = match mode {
+        Mode::Run => run(&args.so, &args.call),
+        Mode::Profile => profile(&args.so, &args.call),
+    };
+    finish(result, prog)
+}
+
+fn finish(result: Result<u8, Refused>, prog: &str) -> ExitCode {
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(Refused(e)) => {
+            eprintln!("{prog}: error: {e:#}");
+            ExitCode::from(EXIT_USAGE)
+        }
+    }
+}
+
+/// `tako-vm`'s entry: parses the process's arguments and runs the command.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match &cli.command {
+        Command::Run(args) => execute(args, Mode::Run, "tako-vm"),
+        Command::Profile(args) => execute(args, Mode::Profile, "tako-vm"),
+        Command::Bench(args) => finish(bench(args), "tako-vm"),
+    }
+}
