@@ -64,6 +64,10 @@ pub const DEFAULT_HEAP_SIZE: u64 = 32 * 1024;
 pub const MIN_HEAP_SIZE: u64 = DEFAULT_HEAP_SIZE;
 /// Largest heap size the local VM maps (256 KiB).
 pub const MAX_HEAP_SIZE: u64 = 256 * 1024;
+/// The largest call input the local VM accepts, in bytes. `get_input_data` copies the input
+/// into one buffer of the contract's, and no region a contract can write is larger than
+/// this (the stack and the largest heap are 256 KiB each), so no contract can read more.
+pub const MAX_INPUT_SIZE: u64 = 256 * 1024;
 /// Writable statics (`.data`, `.bss`, atomics and cells in `static`s) live at the start of
 /// the heap region, as TOS's own toolchain places them, right after the heap allocator's
 /// header ([`HEAP_HEADER_SIZE`] bytes at `MM_HEAP_START`): `.data` first, copied from

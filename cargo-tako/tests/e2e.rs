@@ -191,3 +191,54 @@ fn cargo_binary() -> PathBuf {
         .map(PathBuf::from)
         .expect("cargo sets CARGO for the tests it runs")
 }
+
+/// The first ```rust block after `heading` in the repository's README.md.
+fn readme_block(heading: &str) -> String {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md"))
+            .unwrap();
+    let section = &readme[readme.find(heading).expect("the README has the section")..];
+    let start = section.find("```rust\n").expect("a rust block") + "```rust\n".len();
+    let len = section[start..].find("```").expect("the block ends");
+    section[start..start + len].to_string()
+}
+
+#[test]
+fn the_readme_contract_builds_and_counts() {
+    let root = scratch("readme");
+    ok(cargo(&root, &["tako", "new", "readme-contract"]), "new");
+    let project = root.join("readme-contract");
+    std::fs::write(
+        project.join("src/lib.rs"),
+        readme_block("## Writing a contract"),
+    )
+    .unwrap();
+    std::fs::remove_file(project.join("src/abi.rs")).unwrap();
+    std::fs::remove_dir_all(project.join("tests")).unwrap();
+    ok(cargo(&project, &["tako", "build"]), "build");
+    let state = root.join("state.json");
+    let state = state.to_str().unwrap();
+    let mut last = serde_json::Value::Null;
+    for _ in 0..2 {
+        let out = cargo(
+            &project,
+            &[
+                "tako",
+                "run",
+                "--input-hex",
+                "0102",
+                "--state",
+                state,
+                "--json",
+            ],
+        );
+        last = serde_json::from_str(&ok(out, "run")).unwrap();
+        assert_eq!(last["return_value"], 0, "{last}");
+    }
+    // The second call counts 2.
+    assert_eq!(
+        last["storage_writes"][0]["value"], "0200000000000000",
+        "{last}"
+    );
+    let _ = std::fs::remove_dir_all(&root);
+}

@@ -1,5 +1,5 @@
 //! The `message-queue` contract: a `tos_alloc::slab::ByteBufferDeque` in a `Slab` over the
-//! VM heap, no global allocator (issue 9's slab, run in the VM).
+//! VM heap, no global allocator (tos-alloc's slab, run in the VM).
 //!
 //! - Differential: operation sequences generated on the host (fixed seeds, and a small
 //!   proptest) run in the VM under the interpreter and the JIT; the hash of the popped

@@ -10,7 +10,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 
 /// Exit code when stdout closes before everything was written (`tako-vm ... | head`): the
@@ -118,9 +118,13 @@ pub struct CallArgs {
     /// Heap size in bytes: 1024..=262144, a multiple of 1024.
     #[arg(long, default_value_t = tako_abi::DEFAULT_HEAP_SIZE)]
     heap_size: u64,
-    /// Compute-unit limit.
+    /// Compute-unit limit: at most TOS's maximum, 10,000,000, unless --beyond-tos-budget.
     #[arg(long, default_value_t = crate::DEFAULT_CU_LIMIT)]
     cu_limit: u64,
+    /// Allow a --cu-limit above TOS's 10,000,000 (a call that needs it cannot run on TOS;
+    /// `run` only: profile keeps 8 bytes per executed instruction).
+    #[arg(long)]
+    beyond_tos_budget: bool,
     /// Run the JIT-compiled program instead of the interpreter (profile always interprets;
     /// solana-sbpf only).
     #[arg(long)]
@@ -180,8 +184,7 @@ impl CallArgs {
 
     fn input(&self) -> Result<Vec<u8>> {
         match (&self.input, &self.input_hex) {
-            (Some(path), _) => std::fs::read(path)
-                .with_context(|| format!("cannot read the input file {}", path.display())),
+            (Some(path), _) => read_input_file(path),
             (None, Some(digits)) => {
                 let digits: String = digits.chars().filter(|c| !c.is_whitespace()).collect();
                 hex::decode(digits.trim_start_matches("0x"))
@@ -195,6 +198,14 @@ impl CallArgs {
     fn prepare(&self, so: &std::path::Path) -> Result<(Vec<u8>, Vec<u8>, Config)> {
         let config = self.config();
         config.validate()?;
+        if config.cu_limit > crate::MAX_CU_LIMIT && !self.beyond_tos_budget {
+            bail!(
+                "--cu-limit {} is above TOS's maximum compute budget of {} CU: no call on TOS \
+                 can use it; pass --beyond-tos-budget to run it anyway",
+                config.cu_limit,
+                crate::MAX_CU_LIMIT
+            );
+        }
         let bytes = std::fs::read(so)
             .with_context(|| format!("cannot read the program {}", so.display()))?;
         Ok((bytes, self.input()?, config))
@@ -242,6 +253,24 @@ impl CallArgs {
     }
 }
 
+/// Reads the input file once, at most [`tako_abi::MAX_INPUT_SIZE`] bytes of it: a longer
+/// file is refused without being read whole.
+fn read_input_file(path: &std::path::Path) -> Result<Vec<u8>> {
+    use std::io::Read as _;
+    let file = std::fs::File::open(path)
+        .with_context(|| format!("cannot read the input file {}", path.display()))?;
+    let mut input = Vec::new();
+    file.take(tako_abi::MAX_INPUT_SIZE + 1)
+        .read_to_end(&mut input)
+        .with_context(|| format!("cannot read the input file {}", path.display()))?;
+    if input.len() as u64 > tako_abi::MAX_INPUT_SIZE {
+        let len = std::fs::metadata(path).map_or(input.len() as u64, |m| m.len());
+        return Err(anyhow::Error::new(crate::VmError::InputTooLarge { len }))
+            .with_context(|| format!("the input file {}", path.display()));
+    }
+    Ok(input)
+}
+
 /// Writes `state` to `path` through a temporary file and a rename, so that the file is
 /// either the old state or the new one.
 fn write_state(path: &std::path::Path, state: &crate::ChainState) -> Result<()> {
@@ -280,6 +309,14 @@ fn run(path: &std::path::Path, args: &CallArgs) -> Result<u8, Refused> {
 }
 
 fn profile(path: &std::path::Path, args: &CallArgs) -> Result<u8, Refused> {
+    if args.cu_limit > crate::MAX_CU_LIMIT {
+        return Err(Refused(anyhow::anyhow!(
+            "profile keeps 8 bytes per executed instruction, so it runs at most TOS's {} CU \
+             (--cu-limit {} refused, with or without --beyond-tos-budget)",
+            crate::MAX_CU_LIMIT,
+            args.cu_limit
+        )));
+    }
     let (so, input, config) = args.prepare(path).map_err(Refused)?;
     if args.jit {
         eprintln!("note: profile runs the interpreter; --jit is ignored");

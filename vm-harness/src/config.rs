@@ -7,8 +7,11 @@ use tako_abi::{Price, DEFAULT_HEAP_SIZE, HEAP_SIZE_STEP, MAX_HEAP_SIZE, MIN_HEAP
 
 use crate::error::VmError;
 
-/// Default compute-unit limit of a run (as Solana's per-instruction default).
+/// Default compute-unit limit of a run (as Solana's per-instruction default, and TOS's).
 pub const DEFAULT_CU_LIMIT: u64 = 200_000;
+/// TOS's maximum compute budget of a call: `tako-vm` asks for `--beyond-tos-budget` above it
+/// (measurements may run longer; no call on TOS can).
+pub const MAX_CU_LIMIT: u64 = 10_000_000;
 
 /// How one run is set up. Build it with struct-update syntax over [`Config::default`]:
 ///

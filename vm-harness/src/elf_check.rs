@@ -1,8 +1,9 @@
 //! Checks run on the raw file before solana-sbpf's loader, so that the common mistakes (not
 //! an ELF, a truncated file, an ELF for another machine) get a message that says so.
 
+use goblin::container::{Container, Ctx, Endian};
 use goblin::elf::header;
-use goblin::elf::section_header::SHT_NOBITS;
+use goblin::elf::section_header::{SectionHeader, SHT_NOBITS};
 use goblin::elf::Elf;
 
 use crate::error::VmError;
@@ -22,7 +23,6 @@ pub fn e_flags(so: &[u8]) -> Option<u32> {
 /// of its `PT_LOAD` at `MM_HEAP_START` (tako-linker writes one when there are statics),
 /// at most `MAX_STATICS_SIZE`; 0 without one.
 pub fn statics_size(so: &[u8]) -> u64 {
-    use goblin::container::{Container, Ctx, Endian};
     use goblin::elf::program_header::{ProgramHeader, PT_LOAD};
     let Ok(header) = Elf::parse_header(so) else {
         return 0;
@@ -92,15 +92,37 @@ pub fn preflight(so: &[u8]) -> Result<(), VmError> {
             so.len()
         )));
     }
-    let elf = Elf::parse(so).map_err(|e| VmError::MalformedElf(e.to_string()))?;
-    for sh in &elf.section_headers {
+    // Only the section headers and their names: the loader needs no more, and a full
+    // parse would refuse files the loader runs (a symbol name that is not UTF-8).
+    let ctx = Ctx::new(Container::Big, Endian::Little);
+    let sections = SectionHeader::parse(so, header.e_shoff as usize, header.e_shnum.into(), ctx)
+        .map_err(|e| VmError::MalformedElf(format!("the section headers: {e}")))?;
+    let names = sections
+        .get(usize::from(header.e_shstrndx))
+        .and_then(|sh| {
+            so.get(sh.sh_offset as usize..sh.sh_offset.saturating_add(sh.sh_size) as usize)
+        })
+        .unwrap_or(&[]);
+    let name_of = |sh: &SectionHeader| -> String {
+        let tail = names.get(sh.sh_name..).unwrap_or(&[]);
+        let name = &tail[..tail.iter().position(|&b| b == 0).unwrap_or(tail.len())];
+        String::from_utf8_lossy(name).into_owned()
+    };
+    for sh in &sections {
         let end = sh.sh_offset.saturating_add(sh.sh_size);
         if sh.sh_type != SHT_NOBITS && end > so.len() as u64 {
-            let name = elf.shdr_strtab.get_at(sh.sh_name).unwrap_or("?");
             return Err(VmError::MalformedElf(format!(
-                "the file is truncated: section {name} ends at byte {end}, the file has {}",
+                "the file is truncated: section {} ends at byte {end}, the file has {}",
+                name_of(sh),
                 so.len()
             )));
+        }
+        if sh.sh_type == SHT_NOBITS && name_of(sh) == ".text" {
+            return Err(VmError::MalformedElf(
+                "section .text is SHT_NOBITS: it holds no instructions in the file (the VM \
+                 runs .text's bytes, an SHT_PROGBITS section)"
+                    .into(),
+            ));
         }
     }
     Ok(())

@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use tako_abi::{HEAP_SIZE_STEP, MAX_HEAP_SIZE, MIN_HEAP_SIZE};
+use tako_abi::{HEAP_SIZE_STEP, MAX_HEAP_SIZE, MAX_INPUT_SIZE, MIN_HEAP_SIZE};
 
 /// The program could not be run: a bad option, or an ELF that does not load or verify.
 /// The CLI exits with code 2 for these.
@@ -18,6 +18,16 @@ pub enum VmError {
     HeapSize {
         /// The refused size.
         requested: u64,
+    },
+    /// The input is larger than any contract can read.
+    #[error(
+        "the input is {len} bytes; the VM accepts at most {MAX_INPUT_SIZE} (256 KiB, \
+         tako_abi::MAX_INPUT_SIZE): get_input_data copies the input into one buffer, and no \
+         region a contract can write is larger"
+    )]
+    InputTooLarge {
+        /// The input's length (at least the limit plus one when read from a file).
+        len: u64,
     },
     /// Another invalid option.
     #[error("invalid configuration: {0}")]

@@ -33,7 +33,7 @@ mod test_chain;
 pub mod testing;
 
 pub use chain::{Address, CallEnv, ChainState, Event};
-pub use config::{validate_heap_size, Config, SyscallPrices, DEFAULT_CU_LIMIT};
+pub use config::{validate_heap_size, Config, SyscallPrices, DEFAULT_CU_LIMIT, MAX_CU_LIMIT};
 pub use elf_check::{preflight, statics_size, EM_BPF, EM_SBPF};
 pub use engine::sbpf::sbpf_config;
 pub use engine::sbpf_context::TakoContext;
@@ -70,6 +70,16 @@ pub fn check(so: &[u8], config: &Config) -> Result<(), VmError> {
     }
 }
 
+/// Refuses an input longer than [`tako_abi::MAX_INPUT_SIZE`].
+pub(crate) fn check_input(input: &[u8]) -> Result<(), VmError> {
+    if input.len() as u64 > tako_abi::MAX_INPUT_SIZE {
+        return Err(VmError::InputTooLarge {
+            len: input.len() as u64,
+        });
+    }
+    Ok(())
+}
+
 /// [`run`] with the caller, block and chain state given: `state` is the state before the
 /// call; the state after it is [`Outcome::state`] (`None` when the call failed, which
 /// commits nothing).
@@ -81,6 +91,7 @@ pub fn call(
     config: &Config,
 ) -> Result<Outcome, VmError> {
     config.validate()?;
+    check_input(input)?;
     let setup = engine::CallSetup::new(so, input, env, state);
     let execution = match config.engine_for(so)? {
         Engine::Sbpf => {

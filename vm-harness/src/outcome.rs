@@ -35,6 +35,8 @@ pub struct Outcome {
     /// header, `.data` and `.bss`: the program's heap segment), 0 without statics: blocks
     /// start after them.
     pub statics: u64,
+    /// Bytes of heap the VM mapped ([`crate::Config::heap_size`]).
+    pub heap_size: u64,
     /// The tos-alloc allocator found in the heap after the run (`TosAllocator`,
     /// `PoolAllocator` or `FirstFitAllocator`) and its figures, decoded from its headers
     /// by `tos_alloc::inspect`; `None` when the heap holds no tos-alloc header (another
@@ -152,7 +154,12 @@ pub fn allocator_json(report: &HeapReport) -> serde_json::Value {
 /// The summary's allocator lines (each ending in a newline): `allocator:    NAME — figures`,
 /// then, for the pool, one line per size class used (`  class 192 B: 812 hits, 40 misses,
 /// 830 frees`).
-fn write_allocator(f: &mut fmt::Formatter<'_>, report: Option<&HeapReport>) -> fmt::Result {
+fn write_allocator(
+    f: &mut fmt::Formatter<'_>,
+    report: Option<&HeapReport>,
+    heap_size: u64,
+    statics: u64,
+) -> fmt::Result {
     let Some(r) = report else {
         return writeln!(f, "allocator:    none recognised");
     };
@@ -175,6 +182,15 @@ fn write_allocator(f: &mut fmt::Formatter<'_>, report: Option<&HeapReport>) -> f
                 "{} B used, {} B peak, {} B capacity, {} failed",
                 b.used, b.peak, b.capacity, b.failed
             )?;
+            let end = tako_abi::heap_start_offset(statics) + b.capacity as u64;
+            if r.strategy == Strategy::Bump && b.failed > 0 && end < heap_size {
+                writeln!(
+                    f,
+                    "note:         TosAllocator ended {end} bytes into the heap, though the VM \
+                     mapped {heap_size}: it uses the smaller of its declared size (32 KiB unless \
+                     declared larger, e.g. TosAllocator<{{ 256 * 1024 }}>) and the mapped heap"
+                )?;
+            }
         }
         Some(u) => {
             write!(
@@ -223,7 +239,7 @@ impl fmt::Display for Outcome {
                 tako_abi::MM_HEAP_START + tako_abi::heap_start_offset(self.statics)
             )?;
         }
-        write_allocator(f, self.allocator.as_ref())?;
+        write_allocator(f, self.allocator.as_ref(), self.heap_size, self.statics)?;
         if self.return_data.is_empty() {
             writeln!(f, "return data:  none")?;
         } else {

@@ -61,6 +61,7 @@ pub fn profile(so: &[u8], input: &[u8], config: &Config) -> Result<Profile, VmEr
         ..config.clone()
     };
     config.validate()?;
+    crate::check_input(input)?;
     let env = crate::CallEnv {
         contract: crate::chain::contract_address(so),
         ..Default::default()
@@ -85,6 +86,17 @@ pub fn profile(so: &[u8], input: &[u8], config: &Config) -> Result<Profile, VmEr
         functions,
         symbolized: !symbols.by_address.is_empty(),
     })
+}
+
+/// The function instruction `pc` of `.text` belongs to, by the file's symbols (demangled),
+/// when the file has them.
+pub(crate) fn function_at(so: &[u8], pc: u64) -> Option<String> {
+    let symbols = Symbols::read(so).ok()?;
+    let address = symbols
+        .text_start
+        .checked_add(pc.checked_mul(ebpf::INSN_SIZE as u64)?)?;
+    let (start, (name, size)) = symbols.by_address.range(..=address).next_back()?;
+    (*size == 0 || address < start.saturating_add(*size)).then(|| name.clone())
 }
 
 /// Function symbols of a `.so`: start address → (name, size).

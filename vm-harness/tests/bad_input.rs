@@ -209,3 +209,100 @@ fn a_loader_refusal_is_said_once_and_a_version_past_v3_names_the_versions() {
     );
     assert!(e.to_string().contains("V0..=V3"), "{e}");
 }
+
+/// The file offset of section `name`'s header, and the section's file offset.
+fn section(so: &[u8], name: &str) -> (usize, usize) {
+    let elf = goblin::elf::Elf::parse(so).unwrap();
+    let index = elf
+        .section_headers
+        .iter()
+        .position(|sh| elf.shdr_strtab.get_at(sh.sh_name) == Some(name))
+        .unwrap_or_else(|| panic!("no section {name}"));
+    let header = elf.header.e_shoff as usize + index * usize::from(elf.header.e_shentsize);
+    (header, elf.section_headers[index].sh_offset as usize)
+}
+
+#[test]
+fn a_nobits_text_is_named_and_a_bad_symbol_name_does_not_stop_the_load() {
+    let so = contract("counter");
+    // `.text` marked SHT_NOBITS: said as such, not as the loader's "no program set".
+    let mut nobits = so.clone();
+    let (header, _) = section(&so, ".text");
+    nobits[header + 4..header + 8].copy_from_slice(&8u32.to_le_bytes());
+    let e = load_error(&nobits);
+    assert!(matches!(e, VmError::MalformedElf(_)), "{e:?}");
+    assert!(e.to_string().contains("section .text is SHT_NOBITS"), "{e}");
+    assert!(!e.to_string().contains("prog_set"), "{e}");
+
+    // A byte of `.strtab` (symbol names, which the loader does not need) that is not
+    // UTF-8: the program runs as before.
+    let mut strtab = so.clone();
+    let (_, offset) = section(&so, ".strtab");
+    strtab[offset + 3] = 0xff;
+    let config = Config::default();
+    let before = vm_harness::run(&so, b"", &config).unwrap();
+    let after = vm_harness::run(&strtab, b"", &config).unwrap();
+    assert_eq!(
+        (after.return_value, after.cu_consumed),
+        (before.return_value, before.cu_consumed)
+    );
+}
+
+#[test]
+fn inputs_past_the_cap_cu_limits_past_tos_and_long_profiles_are_refused() {
+    let so_path = common::contract_path("counter");
+    let so = so_path.to_str().unwrap();
+    // The library: an input one byte over tako_abi::MAX_INPUT_SIZE.
+    let big = vec![0u8; tako_abi::MAX_INPUT_SIZE as usize + 1];
+    let e = vm_harness::run(&contract("counter"), &big, &Config::default()).unwrap_err();
+    assert!(
+        matches!(e, VmError::InputTooLarge { len } if len == big.len() as u64),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("at most 262144"), "{e}");
+    // The CLI reads at most the cap of a file, and names its size.
+    let path = scratch("big-input", &big);
+    let out = tako_vm(&["run", so, "--input", path.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("the input is 262145 bytes"), "{stderr}");
+
+    // Above TOS's 10,000,000 CU: only with the explicit flag; never for profile.
+    let out = tako_vm(&["run", so, "--cu-limit", "10000001"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--beyond-tos-budget"), "{stderr}");
+    let out = tako_vm(&["run", so, "--cu-limit", "10000001", "--beyond-tos-budget"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = tako_vm(&[
+        "profile",
+        so,
+        "--cu-limit",
+        "50000000",
+        "--beyond-tos-budget",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("at most TOS's 10000000 CU"), "{stderr}");
+}
+
+#[test]
+fn a_tos_allocator_out_of_its_declared_heap_says_so() {
+    let so = common::contract_path("oom");
+    let so = so.to_str().unwrap();
+    let out = tako_vm(&["run", so, "--heap-size", "262144"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout
+            .contains("TosAllocator ended 32768 bytes into the heap, though the VM mapped 262144"),
+        "{stdout}"
+    );
+    // At the size it declares, nothing to say.
+    let out = tako_vm(&["run", so]);
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("note:"));
+}

@@ -455,3 +455,31 @@ fn v3_runs_and_profiles_on_tbpf_and_an_input_past_the_entry_buffer_is_refused() 
         "input of 2049 bytes exceeds the entrypoint's buffer of 2048 (use entrypoint!(f, heap))"
     );
 }
+
+#[test]
+fn the_readme_example_output_is_what_the_command_prints() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let documented: serde_json::Value = readme
+        .lines()
+        .find(|l| l.starts_with("{\"balance_changes\""))
+        .map(|l| serde_json::from_str(l).expect("the README's JSON line parses"))
+        .expect("the README shows a run's JSON");
+    // The README's command: the default (V3) build of counter, a fresh state file.
+    let so = common::contract_v3_path("counter");
+    let state = std::env::temp_dir().join(format!("readme-state-{}.json", std::process::id()));
+    let _ = std::fs::remove_file(&state);
+    let out = tako_vm(&[
+        "run",
+        so.to_str().unwrap(),
+        "--state",
+        state.to_str().unwrap(),
+        "--json",
+    ]);
+    let _ = std::fs::remove_file(&state);
+    assert_eq!(
+        json_of(&out),
+        documented,
+        "vm-harness/README.md's example is stale"
+    );
+}

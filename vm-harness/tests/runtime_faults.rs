@@ -55,6 +55,12 @@ fn unbounded_recursion_overflows_the_stack_before_the_call_depth() {
         "{}",
         outcome.cu_consumed
     );
+    // The fault names the function it happened in, from the file's symbols.
+    assert!(
+        error.message.ends_with("of .text, in vm_faults::recurse"),
+        "{}",
+        error.message
+    );
 }
 
 #[test]
@@ -66,6 +72,12 @@ fn writes_outside_the_regions_are_access_violations() {
         error.message.starts_with(
             "access violation writing 8 bytes at address 0x600000000 (in unallocated region)"
         ),
+        "{}",
+        error.message
+    );
+
+    assert!(
+        error.message.ends_with(", in vm_faults::__tako_process"),
         "{}",
         error.message
     );

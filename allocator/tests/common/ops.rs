@@ -47,11 +47,15 @@ pub fn decode(bytes: &[u8]) -> Vec<Op> {
             let arg = u16::from_le_bytes([c[1], c[2]]) as usize;
             match c[0] % 8 {
                 0..=3 => Op::Alloc {
-                    // Mostly small (the size classes), sometimes up to 4 KiB.
+                    // Mostly small (the size classes), sometimes up to 4 KiB, one in eight
+                    // anywhere up to `isize::MAX` (which every heap must refuse with a
+                    // null, never a wrap-around).
                     size: if c[3] & 0x80 == 0 {
                         arg % 600
-                    } else {
+                    } else if c[3] & 0x40 == 0 {
                         arg % 4096
+                    } else {
+                        huge(c[1])
                     },
                     // Mostly 1..8; one in eight up to 4096.
                     align_log: if c[3] & 0x70 == 0 {
@@ -66,13 +70,26 @@ pub fn decode(bytes: &[u8]) -> Vec<Op> {
                     pick: usize::from(c[3]),
                     new_size: if c[0] & 0x80 == 0 {
                         arg % 600
-                    } else {
+                    } else if c[0] & 0x40 == 0 {
                         arg % 4096
+                    } else {
+                        huge(c[1])
                     },
                 },
             }
         })
         .collect()
+}
+
+/// A size from `isize::MAX` down to 1, by halvings.
+fn huge(shift: u8) -> usize {
+    (isize::MAX as usize) >> (shift % 64)
+}
+
+/// `size`, capped where a `Layout` of alignment `align` stops being valid (its size
+/// rounded up to `align` must not pass `isize::MAX`).
+fn valid_size(size: usize, align: usize) -> usize {
+    size.clamp(1, isize::MAX as usize - (align - 1))
 }
 
 /// An allocator under test: the `GlobalAlloc` methods, plus its statistics.
@@ -226,7 +243,8 @@ pub fn run<S: Subject>(s: &S, start: usize, end: usize, ops: &[Op]) -> Result<()
                 align_log,
                 zeroed,
             } => {
-                let layout = Layout::from_size_align(size.max(1), 1 << align_log).unwrap();
+                let align = 1 << align_log;
+                let layout = Layout::from_size_align(valid_size(size, align), align).unwrap();
                 let p = if zeroed {
                     s.alloc_zeroed(layout)
                 } else {
@@ -259,9 +277,10 @@ pub fn run<S: Subject>(s: &S, start: usize, end: usize, ops: &[Op]) -> Result<()
                     continue;
                 }
                 let k = pick % live.len();
-                let new_size = new_size.max(1);
                 let b = &mut live[k];
-                // SAFETY: a live block of this allocator with its layout; small sizes.
+                let new_size = valid_size(new_size, b.layout.align());
+                // SAFETY: a live block of this allocator with its layout; `new_size` is
+                // positive and, rounded up to the alignment, at most `isize::MAX`.
                 let p = unsafe { s.realloc(b.ptr, b.layout, new_size) };
                 if p.is_null() {
                     if !holds(b.ptr, b.layout.size(), b.pattern) {

@@ -136,6 +136,8 @@ pub(crate) struct CallSetup {
     pub state: ChainState,
     /// Bytes of writable statics at the heap's start (the program's heap segment).
     pub statics: u64,
+    /// The program's bytes: a fault names the function it happened in from their symbols.
+    pub so: Vec<u8>,
 }
 
 impl CallSetup {
@@ -146,6 +148,7 @@ impl CallSetup {
             env: env.clone(),
             state: state.clone(),
             statics: crate::elf_check::statics_size(so),
+            so: so.to_vec(),
         }
     }
 }
@@ -228,13 +231,13 @@ pub(crate) enum EngineFault {
     Other { message: String },
 }
 
-/// The runtime error of `fault`, at instruction `pc`, after `consumed` of `limit` CU;
-/// `last_log` names the trap a panic or an allocation failure ends at.
+/// The runtime error of `fault`, at instruction `pc` of `so`, after `consumed` of `limit`
+/// CU; `last_log` names the trap a panic or an allocation failure ends at.
 pub(crate) fn runtime_error(
     fault: EngineFault,
     consumed: u64,
     limit: u64,
-    pc: u64,
+    (so, pc): (&[u8], u64),
     last_log: Option<&String>,
 ) -> RuntimeError {
     let budget = || RuntimeError {
@@ -243,7 +246,10 @@ pub(crate) fn runtime_error(
     };
     let at = |kind, message: String| RuntimeError {
         kind,
-        message: format!("{message}; at instruction #{pc} of .text"),
+        message: match crate::profile::function_at(so, pc) {
+            Some(function) => format!("{message}; at instruction #{pc} of .text, in {function}"),
+            None => format!("{message}; at instruction #{pc} of .text"),
+        },
     };
     match fault {
         EngineFault::Budget | EngineFault::Syscall(SyscallFault::ComputeBudget) => budget(),
@@ -346,7 +352,7 @@ pub(crate) fn finish(
                 fault,
                 consumed,
                 config.cu_limit,
-                pc,
+                (&call.so, pc),
                 host.logs.last(),
             )),
         ),
@@ -377,6 +383,7 @@ pub(crate) fn finish(
         return_data: std::mem::take(&mut host.return_data),
         heap_used: touched.max(host.bump_next),
         statics: call.statics,
+        heap_size: heap.len() as u64,
         allocator: tos_alloc::inspect::inspect_vm(heap, call.statics),
         error,
         run_time,
