@@ -29,7 +29,10 @@ fn inputs(name: &str) -> Vec<Vec<u8>> {
             inputs.push(Vec::new());
             inputs
         }
-        "alloc-bench" => (0..=6).map(|pattern| three(pattern, 20, 24)).collect(),
+        "alloc-bench" => vm_harness::bench::workloads::pattern::ALL
+            .iter()
+            .map(|&pattern| three(pattern, 20, 24))
+            .collect(),
         _ => vec![Vec::new()],
     }
 }
@@ -74,14 +77,6 @@ fn features(root: &Path, name: &str) -> Vec<String> {
     found
 }
 
-/// `tos` variants wait for tos-alloc to build for the BPF target (`#![no_std]`); once it
-/// does, their build failures fail this test like any other.
-fn tos_alloc_pending(root: &Path) -> bool {
-    std::fs::read_to_string(root.join("allocator/src/lib.rs"))
-        .map(|src| !src.contains("#![no_std]") && !src.contains("#![cfg_attr(not(test), no_std)]"))
-        .unwrap_or(true)
-}
-
 #[test]
 fn interpreter_and_jit_agree_on_every_contract() {
     let root = testing::repo_root();
@@ -93,10 +88,6 @@ fn interpreter_and_jit_agree_on_every_contract() {
         // V0: the JIT runs only V0.
         let mut builds: Vec<Vec<String>> = vec![Vec::new()];
         for feature in features(root, name) {
-            if feature == "tos" && tos_alloc_pending(root) {
-                eprintln!("skipping {name} --features tos: tos-alloc is not no_std yet");
-                continue;
-            }
             let out_name = format!("{name}_{feature}").replace('-', "_");
             builds.push(vec!["--features".into(), feature, "--as".into(), out_name]);
         }

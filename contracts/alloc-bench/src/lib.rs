@@ -4,7 +4,8 @@
 //! `./build-example.sh alloc-bench --features syscall --as alloc_bench_syscall`.
 //!
 //! Input: three `u64` LE, `(pattern, count, size)`; layouts go through `black_box` so the
-//! compiler cannot specialise the allocator for them. Patterns:
+//! compiler cannot specialise the allocator for them. Patterns ([`pattern`], the one list the
+//! VM's bench and tests include):
 //!
 //! | id | pattern | what runs |
 //! |----|---------|-----------|
@@ -40,6 +41,7 @@ mod bump;
     feature = "embedded-alloc"
 ))]
 mod peers;
+pub mod pattern;
 mod workloads;
 
 const _: () = assert!(

@@ -9,6 +9,8 @@ use core::hint::black_box;
 
 use tako_sdk::{CHECK_FAILED, INVALID_INPUT, OUT_OF_MEMORY, SUCCESS};
 
+use crate::pattern;
+
 /// Block alignment of the raw-allocation patterns.
 const ALIGN: usize = 8;
 
@@ -68,21 +70,21 @@ impl Request {
         };
         let invalid = Outcome::new(INVALID_INPUT, 0, 0);
         match self.pattern {
-            0 => layout().map_or(invalid, |l| alloc_keep(self.count, l)),
-            1 => layout().map_or(invalid, |l| baseline(self.count, l)),
-            2 => layout().map_or(invalid, |l| alloc_free(self.count, l)),
-            3 => vec_push(self.count),
-            4 => btreemap(self.count),
-            5 => match usize::try_from(self.size) {
+            pattern::ALLOC => layout().map_or(invalid, |l| alloc_keep(self.count, l)),
+            pattern::BASELINE => layout().map_or(invalid, |l| baseline(self.count, l)),
+            pattern::ALLOC_FREE => layout().map_or(invalid, |l| alloc_free(self.count, l)),
+            pattern::VEC_PUSH => vec_push(self.count),
+            pattern::BTREEMAP => btreemap(self.count),
+            pattern::RANDOM_MIX => match usize::try_from(self.size) {
                 Ok(max) if max >= 8 => random_mix(self.count, max),
                 _ => invalid,
             },
-            6 => box_u64(self.count),
-            7 => match usize::try_from(self.size) {
+            pattern::BOX_U64 => box_u64(self.count),
+            pattern::CHURN => match usize::try_from(self.size) {
                 Ok(max) if max > 0 => churn(self.count, max),
                 _ => invalid,
             },
-            8 => box_baseline(self.count),
+            pattern::BOX_BASELINE => box_baseline(self.count),
             _ => invalid,
         }
     }

@@ -14,27 +14,9 @@ use crate::engine::CallSetup;
 /// A figure, or why it could not be measured.
 pub type Measured = Result<f64, String>;
 
-/// `alloc-bench`'s pattern ids (see `contracts/alloc-bench/src/lib.rs`).
-pub mod pattern {
-    /// `count` × `alloc(size, 8)`, kept live.
-    pub const ALLOC: u64 = 0;
-    /// The same loop without the allocation.
-    pub const BASELINE: u64 = 1;
-    /// `count` × (`alloc(size, 8)`, write, `dealloc`): the steady state of a churning heap.
-    pub const ALLOC_FREE: u64 = 2;
-    /// `Vec<u64>::new()` then `count` pushes.
-    pub const VEC_PUSH: u64 = 3;
-    /// `BTreeMap<u64, u64>`: `count` inserts then `count` removes.
-    pub const BTREEMAP: u64 = 4;
-    /// Fixed-seed alloc/free/realloc mix until the first failed allocation (`count` = 0).
-    pub const RANDOM_MIX: u64 = 5;
-    /// `count` × `Box::new(u64)`, kept live.
-    pub const BOX_U64: u64 = 6;
-    /// `BOX_U64`'s loop without the allocation: the value written to a stack slot.
-    pub const BOX_BASELINE: u64 = 8;
-    /// `BTreeMap<u64, u64>`: `count` fixed-seed inserts or removes, at most `size` keys live.
-    pub const CHURN: u64 = 7;
-}
+/// `alloc-bench`'s pattern ids: the contract's own list, included.
+#[path = "../../../contracts/alloc-bench/src/pattern.rs"]
+pub mod pattern;
 
 /// Block sizes of the per-allocation figures.
 pub const SIZES: [u64; 4] = [8, 64, 512, 4096];
