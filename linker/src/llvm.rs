@@ -422,27 +422,45 @@ fn internalize(module: LLVMModuleRef, exports: &[String]) {
             LLVMSetVisibility(v, LLVMVisibility::LLVMDefaultVisibility);
         }
     };
-    // SAFETY (all three loops): iteration over the module's own lists; linkage changes do
-    // not invalidate the iterators.
-    let mut f = unsafe { LLVMGetFirstFunction(module) };
-    while !f.is_null() {
-        if !keep(f) {
-            set_internal(f);
+    let internalize_all = |v: LLVMValueRef| {
+        if !keep(v) {
+            set_internal(v);
         }
-        f = unsafe { LLVMGetNextFunction(f) };
-    }
-    let mut g = unsafe { LLVMGetFirstGlobal(module) };
-    while !g.is_null() {
-        if !keep(g) {
-            set_internal(g);
-        }
-        g = unsafe { LLVMGetNextGlobal(g) };
-    }
-    let mut a = unsafe { LLVMGetFirstGlobalAlias(module) };
-    while !a.is_null() {
-        if !keep(a) {
-            set_internal(a);
-        }
-        a = unsafe { LLVMGetNextGlobalAlias(a) };
+    };
+    each_global(
+        module,
+        LLVMGetFirstFunction,
+        LLVMGetNextFunction,
+        internalize_all,
+    );
+    each_global(
+        module,
+        LLVMGetFirstGlobal,
+        LLVMGetNextGlobal,
+        internalize_all,
+    );
+    each_global(
+        module,
+        LLVMGetFirstGlobalAlias,
+        LLVMGetNextGlobalAlias,
+        internalize_all,
+    );
+}
+
+/// Calls `visit` on every value of one of `module`'s global lists (functions, globals or
+/// aliases), walked with that list's `first` and `next`.
+fn each_global(
+    module: LLVMModuleRef,
+    first: unsafe extern "C" fn(LLVMModuleRef) -> LLVMValueRef,
+    next: unsafe extern "C" fn(LLVMValueRef) -> LLVMValueRef,
+    mut visit: impl FnMut(LLVMValueRef),
+) {
+    // SAFETY: `module` is a live module and `first` one of its list heads' accessors.
+    let mut v = unsafe { first(module) };
+    while !v.is_null() {
+        visit(v);
+        // SAFETY: `v` is a live member of the list `next` walks; `visit` changes linkage
+        // only, which does not unlink it.
+        v = unsafe { next(v) };
     }
 }

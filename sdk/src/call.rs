@@ -62,9 +62,9 @@ pub fn read_input_uninit(buf: &mut [core::mem::MaybeUninit<u8>]) -> Result<&[u8]
     // the VM writes at most `len` bytes into it.
     let len = unsafe { raw::get_input_data(buf.as_mut_ptr() as u64, buf.len() as u64) };
     match usize::try_from(len) {
-        // SAFETY: the VM wrote the first `n <= buf.len()` bytes of `buf`, so they are
-        // initialised; the slice borrows `buf`.
         Ok(n) if n <= buf.len() => {
+            // SAFETY: the VM wrote the first `n <= buf.len()` bytes of `buf`, so they are
+            // initialised; the slice borrows `buf`.
             Ok(unsafe { core::slice::from_raw_parts(buf.as_ptr().cast::<u8>(), n) })
         }
         _ => Err(InputTooLarge {
