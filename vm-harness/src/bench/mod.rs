@@ -14,6 +14,7 @@
 pub mod baseline;
 pub mod chart;
 pub mod contracts;
+pub mod rank;
 pub mod report;
 pub mod workloads;
 
@@ -35,6 +36,18 @@ pub struct Allocator {
 }
 
 impl Allocator {
+    /// Whether whole workloads rank it: every row priced as the ABI prices it. A re-priced
+    /// syscall row (the 1-CU one, whose allocations the host does for free) is a reference,
+    /// not a competitor.
+    pub fn ranked(&self) -> bool {
+        self.alloc_price.is_none()
+    }
+
+    /// The row named `name`.
+    pub fn named(name: &str) -> Option<&'static Allocator> {
+        ALLOCATORS.iter().find(|a| a.name == name)
+    }
+
     /// The `--as` name of its build (rows that share a build share the name).
     pub fn so_name(&self) -> String {
         format!("alloc_bench_{}", self.feature.replace('-', "_"))

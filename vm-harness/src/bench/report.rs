@@ -535,6 +535,7 @@ impl Report {
                 efficiency_cell(&a.heap_efficiency),
             ));
         }
+        s.push_str(&super::rank::markdown(self));
         if !self.contracts.is_empty() {
             let write = tako_abi::syscall("storage_write")
                 .map(|w| w.price.charge([0, 0, 0, 8, 0], 0))

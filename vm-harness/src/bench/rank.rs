@@ -1,0 +1,157 @@
+//! Whole workloads ranked: each workload's total CU per allocator and where
+//! `TosAllocator` stands among the ranked rows ([`super::Allocator::ranked`]). A contract
+//! pays for its whole run, not for one allocation.
+
+use super::report::{AllocatorFigures, Report};
+use super::workloads::Measured;
+use super::Allocator;
+
+/// The allocator whose rank the table shows.
+pub const SUBJECT: &str = "TosAllocator";
+
+/// One workload: its name and its total CU in a row of figures.
+pub struct Workload {
+    /// What runs.
+    pub name: String,
+    /// The total CU of one allocator's run.
+    pub total: Box<dyn Fn(&AllocatorFigures) -> Measured>,
+}
+
+/// The whole workloads of the report, with its counts.
+pub fn workloads(report: &Report) -> Vec<Workload> {
+    let c = report.counts;
+    let churn_ops = c.churn.0 as f64;
+    vec![
+        Workload {
+            name: format!("Vec<u64> push ×{}", c.vec_push),
+            total: Box::new(|a| a.vec_push_cu.clone()),
+        },
+        Workload {
+            name: format!("BTreeMap<u64, u64> {0} inserts, {0} removes", c.btreemap),
+            total: Box::new(|a| a.btreemap_cu.clone()),
+        },
+        Workload {
+            name: format!(
+                "BTreeMap churn: {} operations, at most {} keys live",
+                c.churn.0, c.churn.1
+            ),
+            total: Box::new(move |a| a.churn_cu_per_op.clone().map(|x| x * churn_ops)),
+        },
+    ]
+}
+
+/// Where [`SUBJECT`] stands on one workload.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rank {
+    /// The workload.
+    pub workload: String,
+    /// The lowest total among the ranked rows that finished it, and whose it is.
+    pub best: Option<(String, f64)>,
+    /// [`SUBJECT`]'s total.
+    pub subject: Measured,
+    /// Its place (1 = lowest CU) among the `.1` ranked rows that finished the workload.
+    pub place: Option<(usize, usize)>,
+}
+
+/// [`SUBJECT`]'s rank on every whole workload of `report`.
+pub fn ranks(report: &Report) -> Vec<Rank> {
+    workloads(report)
+        .into_iter()
+        .map(|w| {
+            let mut totals: Vec<(&str, f64)> = report
+                .allocators
+                .iter()
+                .filter(|a| Allocator::named(&a.name).is_none_or(Allocator::ranked))
+                .filter_map(|a| (w.total)(a).ok().map(|t| (a.name.as_str(), t)))
+                .collect();
+            totals.sort_by(|a, b| a.1.total_cmp(&b.1));
+            let subject = report
+                .allocators
+                .iter()
+                .find(|a| a.name == SUBJECT)
+                .map_or_else(|| Err(format!("no {SUBJECT} row")), |a| (w.total)(a));
+            let place = subject.as_ref().ok().map(|&t| {
+                let lower = totals.iter().filter(|(_, x)| *x < t).count();
+                (lower + 1, totals.len())
+            });
+            Rank {
+                workload: w.name,
+                best: totals.first().map(|(n, t)| (n.to_string(), *t)),
+                subject,
+                place,
+            }
+        })
+        .collect()
+}
+
+/// The markdown table of [`ranks`].
+pub fn markdown(report: &Report) -> String {
+    let mut s = format!(
+        "\nWhole workloads: total CU per workload; {SUBJECT}'s place among the allocators priced \
+         as the ABI prices them (the 1-CU syscall row is a reference, not ranked).\n\n"
+    );
+    s.push_str(&format!(
+        "| Workload | lowest CU | by | {SUBJECT} CU | {SUBJECT} place | {SUBJECT} ÷ lowest |\n"
+    ));
+    s.push_str("|---|---:|---|---:|---:|---:|\n");
+    for r in ranks(report) {
+        let (best, by) = match &r.best {
+            Some((name, cu)) => (format!("{cu:.0}"), name.clone()),
+            None => ("n/a".into(), "n/a".into()),
+        };
+        let subject = r
+            .subject
+            .as_ref()
+            .map_or_else(|_| "n/a".to_string(), |cu| format!("{cu:.0}"));
+        let place = r
+            .place
+            .map_or_else(|| "n/a".to_string(), |(k, n)| format!("{k} of {n}"));
+        let ratio = match (&r.best, &r.subject) {
+            (Some((_, best)), Ok(cu)) if *best > 0.0 => format!("{:.3}", cu / best),
+            _ => "n/a".into(),
+        };
+        s.push_str(&format!(
+            "| {} | {best} | {by} | {subject} | {place} | {ratio} |\n",
+            r.workload
+        ));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bench::workloads::Counts;
+
+    fn row(name: &str, btreemap: Measured) -> AllocatorFigures {
+        let mut a = AllocatorFigures::unmeasured(name, "not run");
+        a.btreemap_cu = btreemap;
+        a
+    }
+
+    #[test]
+    fn the_place_counts_ranked_rows_that_finished_and_skips_the_reference() {
+        let report = Report::new(
+            Counts::FULL,
+            vec![
+                row(SUBJECT, Ok(773_629.0)),
+                row("SyscallAllocator", Ok(760_070.0)),
+                // The 1-CU reference is lower, and not ranked.
+                row("SyscallAllocator1CU", Ok(732_746.0)),
+                row("PinocchioBump", Ok(749_504.0)),
+                row("talc", Err("out of heap".into())),
+            ],
+        );
+        let map = &ranks(&report)[1];
+        assert!(map.workload.starts_with("BTreeMap<u64, u64>"), "{map:?}");
+        assert_eq!(map.best, Some(("PinocchioBump".into(), 749_504.0)));
+        assert_eq!(map.place, Some((3, 3)));
+        let table = markdown(&report);
+        assert!(
+            table.contains("| 749504 | PinocchioBump | 773629 | 3 of 3 | 1.032 |"),
+            "{table}"
+        );
+        // A workload nobody finished has no place.
+        assert_eq!(ranks(&report)[0].place, None);
+    }
+}
