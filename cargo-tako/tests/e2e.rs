@@ -192,37 +192,41 @@ fn cargo_binary() -> PathBuf {
         .expect("cargo sets CARGO for the tests it runs")
 }
 
-/// The first ```rust block after `heading` in the repository's README.md.
-fn readme_block(heading: &str) -> String {
-    let readme =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md"))
-            .unwrap();
+/// The first ```rust block after `heading` in the repository's file `readme`.
+fn readme_block(readme: &str, heading: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(readme);
+    let readme = std::fs::read_to_string(path).unwrap();
     let section = &readme[readme.find(heading).expect("the README has the section")..];
-    let start = section.find("```rust\n").expect("a rust block") + "```rust\n".len();
+    let start = section.find("```rust").expect("a rust block");
+    let start = start + section[start..].find('\n').unwrap() + 1;
     let len = section[start..].find("```").expect("the block ends");
     section[start..start + len].to_string()
 }
 
+/// The example contracts of README.md and sdk/README.md (both count their calls in
+/// storage), built with cargo tako and called twice.
 #[test]
-fn the_readme_contract_builds_and_counts() {
+fn the_readme_contracts_build_and_count() {
     let root = scratch("readme");
-    ok(cargo(&root, &["tako", "new", "readme-contract"]), "new");
-    let project = root.join("readme-contract");
-    std::fs::write(
-        project.join("src/lib.rs"),
-        readme_block("## Writing a contract"),
-    )
-    .unwrap();
-    std::fs::remove_file(project.join("src/abi.rs")).unwrap();
-    std::fs::remove_dir_all(project.join("tests")).unwrap();
-    ok(cargo(&project, &["tako", "build"]), "build");
-    let state = root.join("state.json");
-    let state = state.to_str().unwrap();
-    let mut last = serde_json::Value::Null;
-    for _ in 0..2 {
-        let out = cargo(
-            &project,
-            &[
+    let examples = [
+        ("README.md", "## Writing a contract"),
+        ("sdk/README.md", "## Example contract"),
+    ];
+    for (i, (readme, heading)) in examples.into_iter().enumerate() {
+        let name = format!("readme-contract-{i}");
+        ok(cargo(&root, &["tako", "new", &name]), "new");
+        let project = root.join(&name);
+        std::fs::write(project.join("src/lib.rs"), readme_block(readme, heading)).unwrap();
+        std::fs::remove_file(project.join("src/abi.rs")).unwrap();
+        std::fs::remove_dir_all(project.join("tests")).unwrap();
+        ok(cargo(&project, &["tako", "build"]), "build");
+        let state = root.join(format!("state-{i}.json"));
+        let state = state.to_str().unwrap();
+        let mut last = serde_json::Value::Null;
+        for _ in 0..2 {
+            let args = [
                 "tako",
                 "run",
                 "--input-hex",
@@ -230,15 +234,13 @@ fn the_readme_contract_builds_and_counts() {
                 "--state",
                 state,
                 "--json",
-            ],
-        );
-        last = serde_json::from_str(&ok(out, "run")).unwrap();
-        assert_eq!(last["return_value"], 0, "{last}");
+            ];
+            last = serde_json::from_str(&ok(cargo(&project, &args), "run")).unwrap();
+            assert_eq!(last["return_value"], 0, "{readme}: {last}");
+        }
+        // The second call counts 2.
+        let value = &last["storage_writes"][0]["value"];
+        assert_eq!(value, "0200000000000000", "{readme}: {last}");
     }
-    // The second call counts 2.
-    assert_eq!(
-        last["storage_writes"][0]["value"], "0200000000000000",
-        "{last}"
-    );
     let _ = std::fs::remove_dir_all(&root);
 }
