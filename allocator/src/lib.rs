@@ -1,3 +1,5 @@
+#![doc = include_str!("../README.md")]
+//!
 //! `tos-alloc`: [`TosAllocator`], a lock-free bump allocator for TAKO contracts.
 //!
 //! ```ignore

@@ -1,3 +1,5 @@
+#![doc = include_str!("../README.md")]
+//!
 //! `tako-linker`: the linker rustc calls for the `tbpf-tos-tos` target.
 //!
 //! rustc hands it LLVM bitcode (the target spec sets `obj-is-bitcode`); it links the

@@ -1,3 +1,5 @@
+#![doc = include_str!("../README.md")]
+//!
 //! `tako-sdk`: TOS's contract API for TAKO contracts, `no_std`, over the syscalls of
 //! `tako-abi`.
 //!

@@ -1,3 +1,5 @@
+#![doc = include_str!("../README.md")]
+//!
 //! Shared helpers of the workspace's integration tests (`tests/tests/*.rs`): input encoders,
 //! the `collections` workload compiled for the host (to compute the checksum the contract
 //! must return), source-line lookup for panic sites, and CU arithmetic.

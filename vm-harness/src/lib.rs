@@ -1,3 +1,5 @@
+#![doc = include_str!("../README.md")]
+//!
 //! The local TAKO VM: loads TAKO contracts (SBPF `.so` files), runs them on tos-tbpf, TOS's
 //! own VM (SBPF V0 and V3), or solana-sbpf (V0; interpreter or JIT) as TOS's executor runs
 //! them (its memory map, registers, syscalls and budget), with local chain state, and meters
