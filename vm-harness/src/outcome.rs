@@ -72,23 +72,24 @@ impl Outcome {
     /// `storage_writes` (`key`, `value`: hex, `null` for a deletion), `balance_changes`
     /// (`address`, `before`, `after`) and `syscalls` (name → calls).
     pub fn to_json(&self) -> serde_json::Value {
-        json!({
-            "engine": self.engine.as_str(),
-            "events": self.events,
-            "syscalls": self.syscalls,
-            "storage_writes": self.storage_writes,
-            "balance_changes": self.balance_changes,
-            "return_value": self.return_value,
-            "cu_consumed": self.cu_consumed,
-            "logs": self.logs,
-            "return_data": hex::encode(&self.return_data),
-            "heap_used": self.heap_used,
-            "statics": self.statics,
-            "error": self.error.as_ref().map(|e| json!({
-                "kind": e.kind.as_str(),
-                "message": e.message,
-            })),
-        })
+        let json = OutcomeJson {
+            engine: self.engine.as_str(),
+            return_value: self.return_value,
+            cu_consumed: self.cu_consumed,
+            logs: &self.logs,
+            return_data: hex::encode(&self.return_data),
+            heap_used: self.heap_used,
+            statics: self.statics,
+            error: self.error.as_ref().map(|e| ErrorJson {
+                kind: e.kind.as_str(),
+                message: &e.message,
+            }),
+            events: &self.events,
+            storage_writes: &self.storage_writes,
+            balance_changes: &self.balance_changes,
+            syscalls: &self.syscalls,
+        };
+        serde_json::to_value(json).expect("the outcome's JSON has string keys only")
     }
 
     /// [`Outcome::to_json`] plus `allocator` (`null` or the object of [`allocator_json`]):
@@ -101,6 +102,31 @@ impl Outcome {
             .map_or(serde_json::Value::Null, allocator_json);
         value
     }
+}
+
+/// The shape of [`Outcome::to_json`]: its keys are these fields.
+#[derive(serde::Serialize)]
+struct OutcomeJson<'a> {
+    engine: &'static str,
+    return_value: Option<u64>,
+    cu_consumed: u64,
+    logs: &'a [String],
+    /// Lowercase hex.
+    return_data: String,
+    heap_used: u64,
+    statics: u64,
+    error: Option<ErrorJson<'a>>,
+    events: &'a [Event],
+    storage_writes: &'a [StorageWrite],
+    balance_changes: &'a [BalanceChange],
+    syscalls: &'a BTreeMap<&'static str, u64>,
+}
+
+/// A fault in [`OutcomeJson`].
+#[derive(serde::Serialize)]
+struct ErrorJson<'a> {
+    kind: &'static str,
+    message: &'a str,
 }
 
 /// The JSON of a decoded allocator: `strategy` (`"bump"`, `"pool"`, `"first_fit"`), `name`

@@ -76,7 +76,10 @@ fn run_json_has_exactly_the_documented_keys() {
     assert_eq!(allocator["strategy"], "bump");
     assert_eq!(allocator["name"], "TosAllocator");
     assert_eq!(allocator["bump"]["peak"], 224);
-    assert_eq!(allocator["bump"]["used"], 0, "basic frees what it allocates");
+    assert_eq!(
+        allocator["bump"]["used"], 0,
+        "basic frees what it allocates"
+    );
     // The default 32 KiB heap, less the 40-byte header.
     assert_eq!(allocator["bump"]["capacity"], 32 * 1024 - 40);
     assert_eq!(allocator["bump"]["failed"], 0);
