@@ -181,3 +181,27 @@ impl fmt::Display for RuntimeError {
 }
 
 impl std::error::Error for RuntimeError {}
+
+#[cfg(test)]
+mod tests {
+    use super::FaultKind;
+
+    /// The README's table of fault kinds is [`FaultKind::ALL`], in order, each string
+    /// once: a kind added without its row (or a row left after a kind is gone) fails.
+    #[test]
+    fn the_readme_lists_every_fault_kind_once() {
+        let readme = include_str!("../README.md");
+        let rows: Vec<&str> = readme
+            .lines()
+            .filter_map(|l| l.strip_prefix("| `")?.split_once("` |").map(|(k, _)| k))
+            .filter(|k| k.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+            .collect();
+        let mut kinds: Vec<&str> = FaultKind::ALL.iter().map(|k| k.as_str()).collect();
+        let mut sorted_rows = rows.clone();
+        sorted_rows.sort_unstable();
+        kinds.sort_unstable();
+        kinds.dedup();
+        assert_eq!(kinds.len(), FaultKind::ALL.len(), "two kinds share a string");
+        assert_eq!(sorted_rows, kinds, "vm-harness/README.md's fault table: {rows:?}");
+    }
+}
