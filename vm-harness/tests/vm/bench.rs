@@ -1,9 +1,7 @@
 //! `tako-vm bench` end to end with the reduced counts (`--quick`) and four allocators: the
 //! report files, the JSON shape, figures the method fixes exactly, and the baseline check.
 
-mod common;
-
-use common::{scratch, tako_vm};
+use crate::common::{scratch, tako_vm};
 
 const ONLY: &str = "TosAllocator,SyscallAllocator,SyscallAllocator1CU,SolanaBump";
 

@@ -1,15 +1,13 @@
 //! Corrupted contracts never crash or hang the VM: every single-byte mutation and every
 //! truncation of a real `.so` either is refused with a `VmError` or runs to an `Outcome`.
 
-mod common;
-
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use vm_harness::Config;
 
 #[test]
 fn corrupted_files_are_errors_not_panics() {
-    let so = common::contract("vm-faults");
+    let so = crate::common::contract("vm-faults");
     for jit in [false, true] {
         mutate_all(
             &so,
@@ -23,7 +21,7 @@ fn corrupted_files_are_errors_not_panics() {
 }
 
 fn mutate_all(so: &[u8], config: &Config) {
-    let input = common::word(common::faults::SYSCALL_TOUR);
+    let input = crate::common::word(crate::common::faults::SYSCALL_TOUR);
     let (mut refused, mut ran) = (0, 0);
     let mut check = |bytes: &[u8], what: &str| match catch_unwind(AssertUnwindSafe(|| {
         vm_harness::run(bytes, &input, config)
@@ -54,8 +52,8 @@ fn mutate_all(so: &[u8], config: &Config) {
 
 #[test]
 fn corrupted_programs_that_run_agree_between_interpreter_and_jit() {
-    let so = common::contract("vm-faults");
-    let input = common::word(common::faults::SYSCALL_TOUR);
+    let so = crate::common::contract("vm-faults");
+    let input = crate::common::word(crate::common::faults::SYSCALL_TOUR);
     let interpreted = Config {
         cu_limit: 20_000,
         ..Config::default()

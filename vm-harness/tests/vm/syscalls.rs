@@ -2,9 +2,7 @@
 //! (`vm-faults` variant SYSCALL_TOUR): results, logs, return data, heap accounting and
 //! exact prices from the ABI's table.
 
-mod common;
-
-use common::{contract, fault_run_with_heap, faults, run_ok, word};
+use crate::common::{contract, fault_run_with_heap, faults, run_ok, word};
 use vm_harness::{Config, SyscallPrices};
 
 #[test]

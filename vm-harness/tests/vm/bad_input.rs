@@ -1,9 +1,7 @@
 //! Inputs that must be refused before the program runs (`VmError`, CLI exit code 2), each
 //! with its message checked.
 
-mod common;
-
-use common::{contract, scratch, tako_vm};
+use crate::common::{contract, scratch, tako_vm};
 use vm_harness::{Config, VmError};
 
 fn load_error(so: &[u8]) -> VmError {
@@ -129,7 +127,7 @@ fn heap_size_out_of_range() {
 
 #[test]
 fn cli_refuses_bad_files_and_options_with_exit_code_2() {
-    let so = common::contract_path("vm-faults");
+    let so = crate::common::contract_path("vm-faults");
     let so = so.to_str().unwrap();
     let not_elf = scratch("not-elf.so", b"hello");
     let cases: &[(&[&str], &str)] = &[
@@ -250,7 +248,7 @@ fn a_nobits_text_is_named_and_a_bad_symbol_name_does_not_stop_the_load() {
 
 #[test]
 fn inputs_past_the_cap_cu_limits_past_tos_and_long_profiles_are_refused() {
-    let so_path = common::contract_path("counter");
+    let so_path = crate::common::contract_path("counter");
     let so = so_path.to_str().unwrap();
     // The library: an input one byte over tako_abi::MAX_INPUT_SIZE.
     let big = vec![0u8; tako_abi::MAX_INPUT_SIZE as usize + 1];
@@ -293,7 +291,7 @@ fn inputs_past_the_cap_cu_limits_past_tos_and_long_profiles_are_refused() {
 
 #[test]
 fn a_tos_allocator_out_of_its_declared_heap_says_so() {
-    let so = common::contract_path("oom");
+    let so = crate::common::contract_path("oom");
     let so = so.to_str().unwrap();
     let out = tako_vm(&["run", so, "--heap-size", "262144"]);
     let stdout = String::from_utf8_lossy(&out.stdout);

@@ -7,7 +7,7 @@ use std::process::{Command, Output};
 use vm_harness::{Config, Outcome};
 
 /// The `vm-faults` contract's variants: the contract's own list.
-#[path = "../../../contracts/vm-faults/src/variant.rs"]
+#[path = "../../../../contracts/vm-faults/src/variant.rs"]
 pub mod faults;
 
 /// Builds a contract as SBPF V0 (once per process) and returns its path. These tests

@@ -1,11 +1,9 @@
 //! Programs that load but fault while running: the fault is reported in `Outcome::error`
 //! with the CU and logs of the run (CLI exit code 3), never as a Rust panic or a hang.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::{contract, fault_run, fault_run_with_heap, faults, run_ok, tako_vm, word};
+use crate::common::{contract, fault_run, fault_run_with_heap, faults, run_ok, tako_vm, word};
 use vm_harness::{Config, FaultKind};
 
 #[test]
@@ -232,7 +230,7 @@ fn a_budget_running_out_in_a_syscall_keeps_the_earlier_logs() {
 
 #[test]
 fn cli_reports_faults_with_exit_code_3() {
-    let so = common::contract_path("vm-faults");
+    let so = crate::common::contract_path("vm-faults");
     let so = so.to_str().unwrap();
     for (variant, kind) in [
         (faults::ENDLESS_LOOP, "compute_budget_exceeded"),

@@ -2,8 +2,6 @@
 //! CU on every contract of the contracts workspace, in every feature variant, on the inputs
 //! that drive their paths.
 
-mod common;
-
 use std::path::Path;
 
 use vm_harness::{testing, Config};
@@ -13,14 +11,14 @@ const NOT_BUILDABLE: &[&str] = &["reject-large-statics"];
 
 /// Inputs per contract (others: the empty input).
 fn inputs(name: &str) -> Vec<Vec<u8>> {
-    let words = |v: &[u64]| v.iter().map(|w| common::word(*w)).collect::<Vec<_>>();
+    let words = |v: &[u64]| v.iter().map(|w| crate::common::word(*w)).collect::<Vec<_>>();
     let three = |a: u64, b: u64, c: u64| -> Vec<u8> {
         [a, b, c].iter().flat_map(|w| w.to_le_bytes()).collect()
     };
     match name {
         "vm-faults" => {
-            let mut all = common::faults::ALL.to_vec();
-            all.push(common::faults::NONE);
+            let mut all = crate::common::faults::ALL.to_vec();
+            all.push(crate::common::faults::NONE);
             words(&all)
         }
         "oom" => words(&[0, 1, 2, 3, 4]),

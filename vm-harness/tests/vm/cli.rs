@@ -1,8 +1,6 @@
 //! The `tako-vm` binary: JSON keys, summary, exit code 0, input options and `profile`.
 
-mod common;
-
-use common::{contract_path, scratch, tako_vm};
+use crate::common::{contract_path, scratch, tako_vm};
 
 fn json_of(out: &std::process::Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout)
@@ -406,7 +404,7 @@ fn engine_option_runs_tos_tbpf_and_refuses_its_jit() {
 /// refuses an input longer than its 2 KiB buffer with INVALID_INPUT and a log saying why.
 #[test]
 fn v3_runs_and_profiles_on_tbpf_and_an_input_past_the_entry_buffer_is_refused() {
-    let v3 = common::contract_v3_path("collections");
+    let v3 = crate::common::contract_v3_path("collections");
     let v3 = v3.to_str().unwrap();
     let run = json_of(&tako_vm(&["run", v3, "--json"]));
     assert_eq!(run["engine"], "tbpf");
@@ -474,7 +472,7 @@ fn the_readme_example_output_is_what_the_command_prints() {
         .map(|l| serde_json::from_str(l).expect("the README's JSON line parses"))
         .expect("the README shows a run's JSON");
     // The README's command: the default (V3) build of counter, a fresh state file.
-    let so = common::contract_v3_path("counter");
+    let so = crate::common::contract_v3_path("counter");
     let state = std::env::temp_dir().join(format!("readme-state-{}.json", std::process::id()));
     let _ = std::fs::remove_file(&state);
     let out = tako_vm(&[
