@@ -201,7 +201,14 @@ mod tests {
         sorted_rows.sort_unstable();
         kinds.sort_unstable();
         kinds.dedup();
-        assert_eq!(kinds.len(), FaultKind::ALL.len(), "two kinds share a string");
-        assert_eq!(sorted_rows, kinds, "vm-harness/README.md's fault table: {rows:?}");
+        assert_eq!(
+            kinds.len(),
+            FaultKind::ALL.len(),
+            "two kinds share a string"
+        );
+        assert_eq!(
+            sorted_rows, kinds,
+            "vm-harness/README.md's fault table: {rows:?}"
+        );
     }
 }

@@ -1,5 +1,5 @@
 //! `full-rust`: evaluates the fixed expression table of [`table`] (shared, through a
-//! `#[path]` include, with the host test `tests/tests/full_rust.rs`) and returns, as return
+//! `#[path]` include, with the host test `tests/tests/all/full_rust.rs`) and returns, as return
 //! data, `[u64 LE count][u64 LE total][u32 LE entry hash]*`: each entry's hash is the low 32
 //! bits of the FNV-1a of its result bytes, `total` the FNV-1a over all the full 64-bit
 //! entry hashes (little-endian), so up to 252 entries fit in the 1 KiB of return data.

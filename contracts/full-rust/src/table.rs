@@ -1,5 +1,5 @@
 //! The expression table of the `full-rust` differential test. `no_std`, `core` only: the
-//! contract (`src/lib.rs`) and the host test (`tests/tests/full_rust.rs`) include this same
+//! contract (`src/lib.rs`) and the host test (`tests/tests/all/full_rust.rs`) include this same
 //! file with `#[path]`, run [`evaluate`] and compare the per-entry [`fnv1a`] hashes.
 //!
 //! Every operand goes through [`o`] (`core::hint::black_box`) so that the operation runs

@@ -1,5 +1,5 @@
 //! The message-queue workload over any byte region: the contract runs it over the VM heap,
-//! the host tests (`tests/tests/message_queue.rs`) over a `Vec<u8>` of the same size.
+//! the host tests (`tests/tests/all/message_queue.rs`) over a `Vec<u8>` of the same size.
 //!
 //! Input: operations back to back, until the input ends:
 //!

@@ -11,7 +11,11 @@ const NOT_BUILDABLE: &[&str] = &["reject-large-statics"];
 
 /// Inputs per contract (others: the empty input).
 fn inputs(name: &str) -> Vec<Vec<u8>> {
-    let words = |v: &[u64]| v.iter().map(|w| crate::common::word(*w)).collect::<Vec<_>>();
+    let words = |v: &[u64]| {
+        v.iter()
+            .map(|w| crate::common::word(*w))
+            .collect::<Vec<_>>()
+    };
     let three = |a: u64, b: u64, c: u64| -> Vec<u8> {
         [a, b, c].iter().flat_map(|w| w.to_le_bytes()).collect()
     };

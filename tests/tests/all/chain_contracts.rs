@@ -6,7 +6,7 @@ use tako_abi::code::SUCCESS;
 use vm_harness::testing::build_contract_with;
 use vm_harness::{Config, Engine, Outcome, TestChain};
 
-#[path = "../../contracts/token/src/abi.rs"]
+#[path = "../../../contracts/token/src/abi.rs"]
 #[allow(dead_code)]
 mod token;
 
@@ -345,7 +345,7 @@ mod fungible {
     }
 }
 
-#[path = "../../contracts/multisig/src/abi.rs"]
+#[path = "../../../contracts/multisig/src/abi.rs"]
 #[allow(dead_code)]
 mod multisig;
 

@@ -9,7 +9,7 @@
 //! must equal the host's, built as SBPF V0 (interpreter and JIT) and as V3 (tos-tbpf's
 //! interpreter). A mismatch names the first differing entry.
 
-#[path = "../../contracts/full-rust/src/table.rs"]
+#[path = "../../../contracts/full-rust/src/table.rs"]
 mod table;
 
 use vm_harness::{testing::build_contract_with, Config};

@@ -13,7 +13,7 @@
 //! - CU: marginal CU per push, per pop (dropped, and hashed) and per no-op (the parse loop's
 //!   share) from two runs of the same `.so` with `N1 < N2` operations; asserted as bounds.
 
-#[path = "../../contracts/message-queue/src/queue.rs"]
+#[path = "../../../contracts/message-queue/src/queue.rs"]
 #[allow(dead_code)]
 mod queue;
 

@@ -5,8 +5,6 @@
 //! why. Marginal CU: `(CU(n2) - CU(n1)) / (n2 - n1)` on the same `.so`; net CU: the marginal
 //! of the allocation loop minus the marginal of the same loop without the allocation.
 
-extern crate alloc;
-
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
@@ -847,7 +845,7 @@ mod big_heap {
 /// rendered here. A syscall or price changed in the ABI without the README fails this
 /// test, which prints the table to paste between the markers.
 mod docs {
-    const BEGIN: &str = "<!-- syscall table: generated from tako_abi::SYSCALLS, checked by tests/tests/contracts.rs -->\n";
+    const BEGIN: &str = "<!-- syscall table: generated from tako_abi::SYSCALLS, checked by tests/tests/all/contracts.rs -->\n";
     const END: &str = "<!-- end of syscall table -->";
 
     fn table() -> String {
@@ -904,7 +902,7 @@ mod docs {
 /// the wording of an access violation is each engine's own (solana-sbpf names the region,
 /// tos-tbpf says "unknown section"), so only its address is compared.
 /// The variants of `vm-faults`: the contract's own list.
-#[path = "../../contracts/vm-faults/src/variant.rs"]
+#[path = "../../../contracts/vm-faults/src/variant.rs"]
 #[allow(dead_code)]
 mod vm_faults;
 
@@ -1128,7 +1126,7 @@ mod build {
 /// A function whose frame passes 4 KiB: refused as SBPF V0 (naming it, the limit and the
 /// fix), built as V3 and run on tos-tbpf with the host's result.
 /// The table of `v3-big-frame`: the contract's own code.
-#[path = "../../contracts/v3-big-frame/src/table.rs"]
+#[path = "../../../contracts/v3-big-frame/src/table.rs"]
 mod big_frame_table;
 
 mod big_frame {
@@ -1158,7 +1156,7 @@ mod big_frame {
     }
 }
 
-#[path = "../../contracts/statics/src/work.rs"]
+#[path = "../../../contracts/statics/src/work.rs"]
 mod statics_work;
 
 mod statics {
