@@ -75,17 +75,22 @@ pub fn target_dir(contract: &Contract, arch: Arch) -> PathBuf {
 
 /// Writes `bytes` to `path` unless it holds them already (an unchanged file keeps its
 /// mtime, so cargo does not rebuild).
-fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<()> {
+fn write_if_changed(path: &Path, bytes: &[u8], executable: bool) -> Result<()> {
     if std::fs::read(path).is_ok_and(|old| old == bytes) {
         return Ok(());
     }
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, bytes)
-        .and_then(|()| std::fs::rename(&tmp, path))
-        .with_context(|| format!("writing {}", path.display()))
+    // A temporary file of this process's own, renamed over the target: builds running at
+    // once (sharing a target directory) each write whole files and never each other's.
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
+    if executable {
+        make_executable(&tmp)?;
+    }
+    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
 }
 
 /// This binary under [`LINKER_NAME`], in a directory named after its content hash: cargo
@@ -98,8 +103,7 @@ fn install_linker(dir: &Path) -> Result<PathBuf> {
         .join(format!("linker-{}", &hash.as_str()[..16]))
         .join(LINKER_NAME);
     if !linker.is_file() {
-        write_if_changed(&linker, &bytes)?;
-        make_executable(&linker)?;
+        write_if_changed(&linker, &bytes, true)?;
     }
     Ok(linker)
 }
@@ -169,7 +173,7 @@ pub fn build(request: &Request<'_>) -> Result<Built> {
     let nightly = toolchain::setup(request.verbose)?;
     let tako_dir = contract.target_dir.join("tako");
     let spec = tako_dir.join(format!("{TARGET}.json"));
-    write_if_changed(&spec, TARGET_SPEC.as_bytes())?;
+    write_if_changed(&spec, TARGET_SPEC.as_bytes(), false)?;
     let linker = install_linker(&tako_dir)?;
     let target_dir = target_dir(contract, request.arch);
     let report_dir = target_dir.join("tako-reports");

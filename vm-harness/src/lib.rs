@@ -33,6 +33,7 @@ mod profile;
 pub mod syscalls;
 mod test_chain;
 pub mod testing;
+mod v3_check;
 
 pub use chain::{Address, CallEnv, ChainState, Event};
 pub use config::{validate_heap_size, Config, SyscallPrices, DEFAULT_CU_LIMIT, MAX_CU_LIMIT};

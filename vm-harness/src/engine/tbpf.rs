@@ -140,8 +140,16 @@ pub(crate) fn load(so: &[u8]) -> Result<Program, VmError> {
     elf_check::preflight(so)?;
     let mut loader = BuiltinProgram::new_loader(tbpf_config());
     register_all(&mut loader).map_err(|e| VmError::Engine(format!("tos-tbpf: {e}")))?;
-    let program = Executable::load(so, Arc::new(loader))
-        .map_err(|e| VmError::Engine(format!("tos-tbpf cannot load the program: {e}")))?;
+    let program = Executable::load(so, Arc::new(loader)).map_err(|e| {
+        // tos-tbpf says "invalid file/program header" for many causes: name the one.
+        let named = (elf_check::e_flags(so) == Some(3))
+            .then(|| crate::v3_check::v3_header_problem(so))
+            .flatten();
+        VmError::Engine(match named {
+            Some(why) => format!("tos-tbpf cannot load the program: {why}"),
+            None => format!("tos-tbpf cannot load the program: {e}"),
+        })
+    })?;
     program
         .verify::<RequisiteVerifier>()
         .map_err(|e| VmError::Verify(format!("tos-tbpf: {e}")))?;

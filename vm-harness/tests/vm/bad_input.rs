@@ -304,3 +304,37 @@ fn a_tos_allocator_out_of_its_declared_heap_says_so() {
     let out = tako_vm(&["run", so]);
     assert!(!String::from_utf8_lossy(&out.stdout).contains("note:"));
 }
+
+#[test]
+fn a_v3_header_tos_tbpf_refuses_is_named() {
+    let so = std::fs::read(crate::common::contract_v3_path("counter")).unwrap();
+    let refusal = |bytes: &[u8]| load_error(bytes).to_string();
+    let entry = u64::from_le_bytes(so[24..32].try_into().unwrap());
+    let phoff = u64::from_le_bytes(so[32..40].try_into().unwrap()) as usize;
+
+    let mut far = so.clone();
+    far[24..32].copy_from_slice(&0x12_3456u64.to_le_bytes());
+    let e = refusal(&far);
+    assert!(
+        e.contains(
+            "the entry point e_entry 0x123456 is not an instruction of the bytecode segment"
+        ),
+        "{e}"
+    );
+
+    // The instruction after the entry's frame marker is no function start.
+    let mut inside = so.clone();
+    inside[24..32].copy_from_slice(&(entry + 8).to_le_bytes());
+    let e = refusal(&inside);
+    assert!(e.contains("is not a frame marker"), "{e}");
+
+    // Program header 0's p_vaddr (at byte 16 of the header).
+    let mut moved = so.clone();
+    moved[phoff + 16..phoff + 24].copy_from_slice(&0x5000u64.to_le_bytes());
+    let e = refusal(&moved);
+    assert!(
+        e.contains("program header 0 (the bytecode segment): it is at vaddr 0x5000"),
+        "{e}"
+    );
+    assert!(!e.contains("Invalid ELF program header"), "{e}");
+}
