@@ -597,7 +597,7 @@ impl FirstFitHeader {
     /// A copy of the header stored at the start of `bytes`, read at its own field offsets;
     /// `None` when `bytes` is shorter than [`FIRST_FIT_HEADER_SIZE`].
     fn from_bytes(bytes: &[u8]) -> Option<FirstFitHeader> {
-        use crate::inspect::le::{u32_at, u64_at, usize_at};
+        use crate::le::{u32_at, u64_at, usize_at};
         use core::mem::offset_of;
         let bytes = bytes.get(..FIRST_FIT_HEADER_SIZE)?;
         // In range: `bytes` holds a whole header.
@@ -624,7 +624,7 @@ impl FirstFitHeader {
     /// the free list's head (a byte offset) and the live and peak bytes must be within
     /// it).
     pub(crate) fn inspect(
-        heap: &crate::inspect::HeapView<'_>,
+        heap: &crate::snapshot::HeapView<'_>,
     ) -> Option<Option<(usize, usize, Usage)>> {
         let h = FirstFitHeader::from_bytes(heap.bytes_at(heap.data_start))?;
         if h.ready.get() != FIRST_FIT_MAGIC {

@@ -71,7 +71,7 @@ impl Header {
     /// force (another initialiser's, if it won). The cursor is set before the end, so that
     /// no reader sees an end with a cursor of 0.
     pub(crate) fn initialise(&self, data_start: usize, end: usize) -> usize {
-        use crate::heap::ordering::{Acquire, Relaxed, Release};
+        use crate::sync::ordering::{Acquire, Relaxed, Release};
         debug_assert!(data_start <= end);
         let _ = self
             .cursor
@@ -89,7 +89,7 @@ impl Header {
     /// A copy of the header stored little-endian at the start of `bytes`, read at its own
     /// field offsets; `None` when `bytes` is shorter than [`HEADER_SIZE`].
     pub(crate) fn from_bytes(bytes: &[u8]) -> Option<Header> {
-        use crate::inspect::le::usize_at;
+        use crate::le::usize_at;
         use core::mem::offset_of;
         let word = |at| usize_at(bytes, at).map(AtomicUsize::new);
         Some(Header {

@@ -5,16 +5,9 @@
 //! All placement arithmetic is in [`bump`]; this module only moves the header's atomics
 //! and turns addresses into pointers through the region.
 
+use crate::sync::ordering::{AcqRel, Acquire, Relaxed, Release};
 use core::alloc::{GlobalAlloc, Layout};
 use core::ptr;
-/// The memory orderings, from `core` (or from loom under `cfg(loom)`).
-pub(crate) mod ordering {
-    #[cfg(not(loom))]
-    pub(crate) use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
-    #[cfg(loom)]
-    pub(crate) use loom::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
-}
-use ordering::{AcqRel, Acquire, Relaxed, Release};
 
 use crate::bump::{self, GRANULE};
 use crate::header::{Header, Stats};

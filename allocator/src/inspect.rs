@@ -92,29 +92,6 @@ impl HeapReport {
     }
 }
 
-/// A snapshot of a heap whose bump header is consistent: what the strategy decoders get.
-pub(crate) struct HeapView<'a> {
-    /// The heap's bytes, from its start (the bump header).
-    pub(crate) bytes: &'a [u8],
-    /// The address the heap had (of `bytes[0]`).
-    pub(crate) base: usize,
-    /// The bump heap's first data address (`base + HEADER_SIZE`): where a strategy's header is.
-    pub(crate) data_start: usize,
-    /// The bump cursor.
-    pub(crate) cursor: usize,
-    /// The bump heap's figures.
-    pub(crate) stats: Stats,
-}
-
-impl HeapView<'_> {
-    /// The bytes from address `addr` on (empty when `addr` is outside the snapshot).
-    pub(crate) fn bytes_at(&self, addr: usize) -> &[u8] {
-        addr.checked_sub(self.base)
-            .and_then(|off| self.bytes.get(off..))
-            .unwrap_or(&[])
-    }
-}
-
 /// Decodes the heap whose bytes are `heap`, `heap[0]` having been at address `base` while
 /// the allocator ran (the headers hold absolute addresses).
 ///
@@ -144,7 +121,7 @@ fn inspect_at(heap: &[u8], base: usize, data_start: usize) -> Option<HeapReport>
         return None;
     }
     let stats = header.stats(data_start);
-    let view = HeapView {
+    let view = crate::snapshot::HeapView {
         bytes: heap,
         base,
         data_start,
@@ -177,28 +154,4 @@ pub fn inspect_vm(heap: &[u8], statics: u64) -> Option<HeapReport> {
     let base = usize::try_from(tako_abi::MM_HEAP_START).ok()?;
     let offset = usize::try_from(tako_abi::heap_start_offset(statics)).ok()?;
     inspect_at(heap, base, base.checked_add(offset)?)
-}
-
-/// Little-endian reads from a byte slice, `None` past its end.
-pub(crate) mod le {
-    use core::mem::size_of;
-
-    fn read<const N: usize>(bytes: &[u8], at: usize) -> Option<[u8; N]> {
-        bytes.get(at..at.checked_add(N)?)?.try_into().ok()
-    }
-
-    /// The `usize` at byte offset `at`.
-    pub(crate) fn usize_at(bytes: &[u8], at: usize) -> Option<usize> {
-        read::<{ size_of::<usize>() }>(bytes, at).map(usize::from_le_bytes)
-    }
-
-    /// The `u64` at byte offset `at`.
-    pub(crate) fn u64_at(bytes: &[u8], at: usize) -> Option<u64> {
-        read::<8>(bytes, at).map(u64::from_le_bytes)
-    }
-
-    /// The `u32` at byte offset `at`.
-    pub(crate) fn u32_at(bytes: &[u8], at: usize) -> Option<u32> {
-        read::<4>(bytes, at).map(u32::from_le_bytes)
-    }
 }

@@ -53,9 +53,14 @@ mod heap;
 mod host;
 #[cfg(not(loom))]
 pub mod inspect;
+#[cfg(not(loom))]
+mod le;
 pub mod pool;
 mod region;
 pub mod slab;
+#[cfg(not(loom))]
+mod snapshot;
+mod sync;
 pub mod usage;
 #[cfg(target_arch = "bpf")]
 mod vm;

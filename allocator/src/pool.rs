@@ -454,7 +454,7 @@ impl PoolHeader {
     /// A copy of the pool header stored at the start of `bytes`, read at its own field
     /// offsets; `None` when `bytes` is shorter than [`POOL_HEADER_SIZE`].
     fn from_bytes(bytes: &[u8]) -> Option<PoolHeader> {
-        use crate::inspect::le::{u32_at, usize_at};
+        use crate::le::{u32_at, usize_at};
         use core::mem::{offset_of, size_of};
         let bytes = bytes.get(..POOL_HEADER_SIZE)?;
         // In range: `bytes` holds a whole header.
@@ -478,7 +478,7 @@ impl PoolHeader {
     /// `Some(None)` when the tag is there but the header does not fit the heap (it must lie
     /// below the bump cursor, and every free-list head must be 0 or a block of its class
     /// between the header and the cursor).
-    pub(crate) fn inspect(heap: &crate::inspect::HeapView<'_>) -> Option<Option<PoolStats>> {
+    pub(crate) fn inspect(heap: &crate::snapshot::HeapView<'_>) -> Option<Option<PoolStats>> {
         let h = PoolHeader::from_bytes(heap.bytes_at(heap.data_start))?;
         if h.ready.get() != POOL_MAGIC {
             return None;
