@@ -3,14 +3,13 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use goblin::elf::sym::STT_FUNC;
-use goblin::elf::Elf;
 use solana_sbpf::ebpf;
 
 use crate::config::Config;
 use crate::engine::{self, CallSetup, TracedRun};
 use crate::error::VmError;
 use crate::outcome::Outcome;
+use crate::symbols::Symbols;
 
 /// CU spent in one function (its own instructions and the syscalls it called; callees are
 /// counted separately).
@@ -61,7 +60,7 @@ pub fn profile(so: &[u8], input: &[u8], config: &Config) -> Result<Profile, VmEr
         ..config.clone()
     };
     config.validate()?;
-    crate::check_input(input)?;
+    crate::call::check_input(input)?;
     let env = crate::CallEnv {
         contract: crate::chain::contract_address(so),
         ..Default::default()
@@ -86,54 +85,6 @@ pub fn profile(so: &[u8], input: &[u8], config: &Config) -> Result<Profile, VmEr
         functions,
         symbolized: !symbols.by_address.is_empty(),
     })
-}
-
-/// The function instruction `pc` of `.text` belongs to, by the file's symbols (demangled),
-/// when the file has them.
-pub(crate) fn function_at(so: &[u8], pc: u64) -> Option<String> {
-    let symbols = Symbols::read(so).ok()?;
-    let address = symbols
-        .text_start
-        .checked_add(pc.checked_mul(ebpf::INSN_SIZE as u64)?)?;
-    let (start, (name, size)) = symbols.by_address.range(..=address).next_back()?;
-    (*size == 0 || address < start.saturating_add(*size)).then(|| name.clone())
-}
-
-/// Function symbols of a `.so`: start address → (name, size).
-struct Symbols {
-    by_address: BTreeMap<u64, (String, u64)>,
-    text_start: u64,
-}
-
-impl Symbols {
-    fn read(so: &[u8]) -> Result<Self, VmError> {
-        let elf = Elf::parse(so).map_err(|e| VmError::MalformedElf(e.to_string()))?;
-        let text = elf
-            .section_headers
-            .iter()
-            .find(|sh| elf.shdr_strtab.get_at(sh.sh_name) == Some(".text"))
-            .ok_or_else(|| VmError::MalformedElf("no .text section".into()))?;
-        let text_range = text.sh_addr..text.sh_addr.saturating_add(text.sh_size);
-        let mut by_address = BTreeMap::new();
-        let tables = [(&elf.syms, &elf.strtab), (&elf.dynsyms, &elf.dynstrtab)];
-        for (syms, strtab) in tables {
-            for sym in syms.iter() {
-                if sym.st_type() != STT_FUNC || !text_range.contains(&sym.st_value) {
-                    continue;
-                }
-                let Some(name) = strtab.get_at(sym.st_name).filter(|n| !n.is_empty()) else {
-                    continue;
-                };
-                by_address.entry(sym.st_value).or_insert_with(|| {
-                    (format!("{:#}", rustc_demangle::demangle(name)), sym.st_size)
-                });
-            }
-        }
-        Ok(Self {
-            by_address,
-            text_start: text.sh_addr,
-        })
-    }
 }
 
 fn attribute(run: &TracedRun, symbols: &Symbols) -> Vec<FunctionCost> {

@@ -14,6 +14,7 @@
 pub mod baseline;
 pub mod chart;
 pub mod contracts;
+pub mod figures;
 pub mod rank;
 pub mod report;
 pub mod workloads;

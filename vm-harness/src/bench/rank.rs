@@ -2,7 +2,7 @@
 //! `TosAllocator` stands among the ranked rows ([`super::Allocator::ranked`]). A contract
 //! pays for its whole run, not for one allocation.
 
-use super::report::{AllocatorFigures, Report};
+use super::figures::{AllocatorFigures, Report};
 use super::workloads::Measured;
 use super::Allocator;
 

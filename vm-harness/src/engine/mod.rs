@@ -246,7 +246,7 @@ pub(crate) fn runtime_error(
     };
     let at = |kind, message: String| RuntimeError {
         kind,
-        message: match crate::profile::function_at(so, pc) {
+        message: match crate::symbols::function_at(so, pc) {
             Some(function) => format!("{message}; at instruction #{pc} of .text, in {function}"),
             None => format!("{message}; at instruction #{pc} of .text"),
         },

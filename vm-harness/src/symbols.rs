@@ -1,0 +1,58 @@
+//! A `.so`'s function symbols (`.symtab`, then `.dynsym`; names demangled) by address: what
+//! `profile` attributes CU to and what a fault names the function by.
+
+use std::collections::BTreeMap;
+
+use goblin::elf::sym::STT_FUNC;
+use goblin::elf::Elf;
+use solana_sbpf::ebpf;
+
+use crate::error::VmError;
+
+/// The function instruction `pc` of `.text` belongs to, by the file's symbols (demangled),
+/// when the file has them.
+pub(crate) fn function_at(so: &[u8], pc: u64) -> Option<String> {
+    let symbols = Symbols::read(so).ok()?;
+    let address = symbols
+        .text_start
+        .checked_add(pc.checked_mul(ebpf::INSN_SIZE as u64)?)?;
+    let (start, (name, size)) = symbols.by_address.range(..=address).next_back()?;
+    (*size == 0 || address < start.saturating_add(*size)).then(|| name.clone())
+}
+
+/// Function symbols of a `.so`: start address → (name, size).
+pub(crate) struct Symbols {
+    pub(crate) by_address: BTreeMap<u64, (String, u64)>,
+    pub(crate) text_start: u64,
+}
+
+impl Symbols {
+    pub(crate) fn read(so: &[u8]) -> Result<Self, VmError> {
+        let elf = Elf::parse(so).map_err(|e| VmError::MalformedElf(e.to_string()))?;
+        let text = elf
+            .section_headers
+            .iter()
+            .find(|sh| elf.shdr_strtab.get_at(sh.sh_name) == Some(".text"))
+            .ok_or_else(|| VmError::MalformedElf("no .text section".into()))?;
+        let text_range = text.sh_addr..text.sh_addr.saturating_add(text.sh_size);
+        let mut by_address = BTreeMap::new();
+        let tables = [(&elf.syms, &elf.strtab), (&elf.dynsyms, &elf.dynstrtab)];
+        for (syms, strtab) in tables {
+            for sym in syms.iter() {
+                if sym.st_type() != STT_FUNC || !text_range.contains(&sym.st_value) {
+                    continue;
+                }
+                let Some(name) = strtab.get_at(sym.st_name).filter(|n| !n.is_empty()) else {
+                    continue;
+                };
+                by_address.entry(sym.st_value).or_insert_with(|| {
+                    (format!("{:#}", rustc_demangle::demangle(name)), sym.st_size)
+                });
+            }
+        }
+        Ok(Self {
+            by_address,
+            text_start: text.sh_addr,
+        })
+    }
+}
