@@ -6,7 +6,14 @@ use std::path::Path;
 use object::read::archive::ArchiveFile;
 use thiserror::Error;
 
-use crate::llvm::BitcodeInput;
+/// One bitcode module handed to the linker.
+#[derive(Debug)]
+pub struct BitcodeInput {
+    /// Where it came from (file, or archive member), for messages.
+    pub name: String,
+    /// The bitcode bytes.
+    pub bytes: Vec<u8>,
+}
 
 /// An input the linker cannot use.
 #[derive(Debug, Error)]

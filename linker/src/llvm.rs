@@ -63,14 +63,7 @@ pub enum LlvmError {
     Refused(Vec<String>),
 }
 
-/// One bitcode module handed to the linker.
-#[derive(Debug)]
-pub struct BitcodeInput {
-    /// Where it came from (file, or archive member), for messages.
-    pub name: String,
-    /// The bitcode bytes.
-    pub bytes: Vec<u8>,
-}
+pub use crate::inputs::BitcodeInput;
 
 /// How to generate code.
 #[derive(Debug, Clone)]
