@@ -30,7 +30,7 @@ pub enum LlvmError {
     /// rustc's `libLLVM` could not be found.
     #[error(
         "cannot find rustc's libLLVM: no libLLVM* in LD_LIBRARY_PATH or next to `rustc` on PATH. \
-         Build contracts through ./build-example.sh, which runs the nightly toolchain that ships it"
+         Build contracts with `cargo tako build`, which runs the nightly toolchain that ships it"
     )]
     NoLibLlvm,
     /// An input could not be read as LLVM bitcode.

@@ -125,7 +125,7 @@ pub(crate) unsafe fn lower(
                     "the program uses floating point, whose helpers (`__adddf3`, ...) come \
                      from compiler_builtins, and no libcompiler_builtins-*.rlib was found next \
                      to the output or in a -L directory; build contracts with \
-                     ./build-example.sh (cargo -Zbuild-std puts it in deps/)"
+                     `cargo tako build` (cargo -Zbuild-std puts it in deps/)"
                         .to_string(),
                 ])
             }
