@@ -399,7 +399,10 @@ fn bench(args: &BenchArgs) -> Result<u8, Refused> {
         out!("{}", comparison.markdown());
         let failures = comparison.failures();
         if failures.is_empty() {
-            outln!("\nCheck passed: no figure of TosAllocator, PoolAllocator, FirstFitAllocator or the example contracts got worse.\n");
+            outln!(
+                "\nCheck passed: no figure of {} or the example contracts got worse.\n",
+                crate::bench::Allocator::guarded_names()
+            );
         } else {
             outln!("\nCheck FAILED: guarded figures got worse (update the baseline with `tako-vm bench --update-baseline` if intended):");
             for f in &failures {

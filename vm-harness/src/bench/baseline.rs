@@ -1,15 +1,19 @@
 //! The committed CU baseline (`vm-harness/cu-baseline.md`, Mollusk-style
 //! `| Name | CUs | Delta |`) and the comparison of a run with it. `tako-vm bench --check`
-//! fails when a figure of one of tos-alloc's allocators ([`GUARDED`]) got worse; an intended change rewrites the file with
+//! fails when a figure of one of tos-alloc's allocators ([`Allocator::guarded`]) got worse;
+//! an intended change rewrites the file with
 //! `tako-vm bench --update-baseline` in the same commit.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::report::Report;
+use super::Allocator;
 
-/// The allocators whose figures must not get worse: tos-alloc's own strategies.
-pub const GUARDED: [&str; 3] = ["TosAllocator", "PoolAllocator", "FirstFitAllocator"];
+/// Whether the figures of row `name` must not get worse (tos-alloc's own strategies).
+fn is_guarded(name: &str) -> bool {
+    Allocator::guarded().any(|a| a.name == name)
+}
 
 /// Why a baseline file could not be used.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -149,13 +153,14 @@ impl Baseline {
             "# CU baseline of `tako-vm bench` (counts: {})\n",
             report.counts_name()
         );
-        s.push_str(
+        s.push_str(&format!(
             "Written by `cargo run -p vm-harness --release --bin tako-vm -- bench --update-baseline`; \
-             `bench --check` compares a run with it and fails when a figure of TosAllocator, PoolAllocator, FirstFitAllocator or an example contract's call got worse \
+             `bench --check` compares a run with it and fails when a figure of {} or an example contract's call got worse \
              (higher CU or bytes, lower heap efficiency). An intended change updates this file in the same \
              commit. Delta: against the previous version of this file. Names: `allocator/figure[/size]` as in \
              `target/cu-report/cu-report.json`; heap figures are bytes, heap_efficiency a fraction.\n\n",
-        );
+            Allocator::guarded_names()
+        ));
         if let Some(t) = &report.toolchain {
             let _ = writeln!(s, "{TOOLCHAIN}`{t}`\n");
         }
@@ -198,7 +203,7 @@ impl Baseline {
             .into_iter()
             .map(|(n, m)| (true, (n, m, false)));
         let allocators = report.allocators.iter().flat_map(|a| {
-            let guarded = GUARDED.contains(&a.name.as_str());
+            let guarded = is_guarded(&a.name);
             a.figures().into_iter().map(move |f| (guarded, f))
         });
         for (guarded, (name, m, higher_is_better)) in allocators.chain(contracts) {
@@ -262,7 +267,7 @@ pub struct Row {
     pub delta: String,
     /// Whether it got worse.
     pub worse: bool,
-    /// Whether it is a figure of a [`GUARDED`] allocator (whose getting worse fails the check).
+    /// Whether it is a figure of a [`Allocator::guarded`] allocator (whose getting worse fails the check).
     pub guarded: bool,
 }
 
@@ -297,7 +302,7 @@ impl Comparison {
         out.extend(
             self.missing
                 .iter()
-                .filter(|m| GUARDED.iter().any(|g| m.starts_with(&format!("{g}/"))))
+                .filter(|m| m.split_once('/').is_some_and(|(row, _)| is_guarded(row)))
                 .map(|m| format!("{m}: not measured by this run")),
         );
         out

@@ -34,6 +34,9 @@ pub struct Allocator {
     pub alloc_price: Option<u64>,
     /// Its heap is the VM's `tako_alloc` region (the contract cannot read its use).
     pub heap_in_vm: bool,
+    /// One of tos-alloc's own strategies: `bench --check` fails when one of its figures
+    /// got worse.
+    pub ours: bool,
 }
 
 impl Allocator {
@@ -42,6 +45,19 @@ impl Allocator {
     /// not a competitor.
     pub fn ranked(&self) -> bool {
         self.alloc_price.is_none()
+    }
+
+    /// The rows of tos-alloc's own strategies, whose figures `bench --check` guards.
+    pub fn guarded() -> impl Iterator<Item = &'static Allocator> {
+        ALLOCATORS.iter().filter(|a| a.ours)
+    }
+
+    /// Their names, comma-separated (for messages).
+    pub fn guarded_names() -> String {
+        Self::guarded()
+            .map(|a| a.name)
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// The row named `name`.
@@ -61,66 +77,77 @@ pub const ALLOCATORS: [Allocator; 11] = [
         name: "TosAllocator",
         feature: "tos",
         alloc_price: None,
+        ours: true,
         heap_in_vm: false,
     },
     Allocator {
         name: "SyscallAllocator",
         feature: "syscall",
         alloc_price: None,
+        ours: false,
         heap_in_vm: true,
     },
     Allocator {
         name: "SyscallAllocator1CU",
         feature: "syscall",
         alloc_price: Some(1),
+        ours: false,
         heap_in_vm: true,
     },
     Allocator {
         name: "SolanaBump",
         feature: "solana-bump",
         alloc_price: None,
+        ours: false,
         heap_in_vm: false,
     },
     Allocator {
         name: "PinocchioBump",
         feature: "pinocchio-bump",
         alloc_price: None,
+        ours: false,
         heap_in_vm: false,
     },
     Allocator {
         name: "talc",
         feature: "talc",
         alloc_price: None,
+        ours: false,
         heap_in_vm: false,
     },
     Allocator {
         name: "linked_list_allocator",
         feature: "linked-list-allocator",
         alloc_price: None,
+        ours: false,
         heap_in_vm: false,
     },
     Allocator {
         name: "rlsf",
         feature: "rlsf",
         alloc_price: None,
+        ours: false,
         heap_in_vm: false,
     },
     Allocator {
         name: "embedded-alloc",
         feature: "embedded-alloc",
         alloc_price: None,
+        ours: false,
         heap_in_vm: false,
     },
     Allocator {
         name: "PoolAllocator",
         feature: "pool",
         alloc_price: None,
+        ours: true,
         heap_in_vm: false,
     },
     Allocator {
         name: "FirstFitAllocator",
         feature: "first-fit",
         alloc_price: None,
+        ours: true,
         heap_in_vm: false,
     },
 ];
