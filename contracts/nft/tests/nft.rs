@@ -51,7 +51,7 @@ fn mint_and_transfer() {
     let out = call(&mut chain, &nft, &ALICE, &abi::input(TRANSFER, Some(&BOB), Some(7)), 0);
     assert_eq!(out.events[0].topics, vec![TRANSFER_EVENT, ALICE, BOB]);
     // A budget for a transfer: CU are exact, so a change of code shows here.
-    assert!(out.cu_consumed < 20_000, "{out}");
+    assert!(out.cu_consumed < 5_000, "{out}"); // 4,082 when measured
     assert_eq!(owner(&mut chain, &nft, 7), BOB);
     let out = call(&mut chain, &nft, &CAROL, &abi::input(BALANCE_OF, Some(&BOB), None), 0);
     assert_eq!(out.return_data, 1u64.to_le_bytes());

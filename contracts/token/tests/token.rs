@@ -49,7 +49,7 @@ fn mint_and_transfer() {
     assert_eq!(out.events[0].topics, vec![TRANSFER_EVENT, ALICE, BOB]);
     assert_eq!(out.events[0].data, 300u64.to_le_bytes());
     // A budget for a transfer: CU are exact, so a change of code shows here.
-    assert!(out.cu_consumed < 10_000, "{out}");
+    assert!(out.cu_consumed < 3_000, "{out}"); // 2,256 when measured
     assert_eq!(balance(&mut chain, &token, &ALICE), 700);
     assert_eq!(balance(&mut chain, &token, &BOB), 300);
 }
