@@ -103,6 +103,20 @@ fn new_build_test_for_every_template_then_info_and_run() {
     }
     // One call through the VM: the token's `init` (opcode 0) succeeds and commits.
     let project = root.join("x");
+    // As SBPF V0 too, into its own directory; info reads V0's syscalls from its dynamic
+    // symbols, V3's from its call instructions.
+    let v0 = ok(
+        cargo(&project, &["tako", "build", "--arch", "v0"]),
+        "build v0",
+    );
+    let v0 = v0.trim();
+    assert!(v0.contains("/v0/"), "{v0}");
+    let info = ok(cargo(&project, &["tako", "info", v0]), "info v0");
+    assert!(info.contains("SBPF version: V0"), "{info}");
+    assert!(
+        info.contains("storage_write") && info.contains("emit_event"),
+        "{info}"
+    );
     let state = root.join("state.json");
     let out = cargo(
         &project,
