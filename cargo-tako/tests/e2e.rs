@@ -103,6 +103,17 @@ fn new_build_test_for_every_template_then_info_and_run() {
     }
     // One call through the VM: the token's `init` (opcode 0) succeeds and commits.
     let project = root.join("x");
+    // README.md's test example, as the erc20 crate's `tests/balance.rs`.
+    let example = readme_block("README.md", "## Testing a contract");
+    std::fs::write(project.join("tests/balance.rs"), example).unwrap();
+    let tests = ok(
+        cargo(&project, &["tako", "test"]),
+        "test with the README's example",
+    );
+    assert!(
+        tests.contains("test mint_then_read_the_balance ... ok"),
+        "{tests}"
+    );
     // As SBPF V0 too, into its own directory; info reads V0's syscalls from its dynamic
     // symbols, V3's from its call instructions.
     let v0 = ok(
