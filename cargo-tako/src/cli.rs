@@ -2,7 +2,7 @@
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode};
+use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -260,8 +260,7 @@ fn init(name: Option<&str>, args: &StartArgs) -> Result<()> {
 
 fn test(args: &BuildArgs, test_args: &[OsString]) -> Result<u8> {
     let (contract, built) = args.build()?;
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut command = Command::new(cargo);
+    let mut command = project::cargo();
     command
         .arg("test")
         .arg("--manifest-path")

@@ -28,9 +28,9 @@ pub struct Info {
     pub syscalls: Vec<String>,
 }
 
-/// The opcode of `call imm`; a syscall has source register 0 (a call to a function of
-/// the program has 1).
-const OP_CALL_IMM: u8 = 0x85;
+/// The opcode of `call imm` (the linker's); a syscall has source register 0 (a call to a
+/// function of the program has 1).
+const OP_CALL_IMM: u8 = tako_linker::relink::bpf::OP_CALL_IMM;
 
 /// Describes the `.so` bytes `so`.
 pub fn describe(so: &[u8]) -> Result<Info> {

@@ -44,10 +44,9 @@ struct Target {
     crate_types: Vec<String>,
 }
 
-fn cargo() -> Command {
-    let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-    command.env_remove("RUSTUP_TOOLCHAIN");
-    command
+/// The host's cargo: the one that ran `cargo tako` (`CARGO`), else `cargo` on `PATH`.
+pub(crate) fn cargo() -> Command {
+    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
 }
 
 /// The `Cargo.toml` cargo would use in the current directory (the nearest one upwards).

@@ -197,6 +197,54 @@ fn bad_input_is_refused_with_what_to_do() {
         "has no contract crate",
     );
 
+    // A workspace of two contracts: which one is for -p to say.
+    let two = root.join("two");
+    std::fs::create_dir_all(&two).unwrap();
+    for name in ["a", "b"] {
+        ok(cargo(&two, &["tako", "new", name]), "new");
+        // Members of the outer workspace, not workspaces of their own.
+        let manifest = two.join(name).join("Cargo.toml");
+        let text = std::fs::read_to_string(&manifest).unwrap();
+        let text = text.replace("\n[workspace]\n", "\n");
+        std::fs::write(&manifest, text).unwrap();
+    }
+    std::fs::write(
+        two.join("Cargo.toml"),
+        "[workspace]\nmembers = [\"a\", \"b\"]\nresolver = \"2\"\n",
+    )
+    .unwrap();
+    refused(
+        cargo(&two, &["tako", "build"]),
+        "a workspace of two contracts",
+        "several contract crates (a, b): pick one with -p NAME",
+    );
+    refused(
+        cargo(&two, &["tako", "build", "-p", "c"]),
+        "an unknown package",
+        "no package `c` in the workspace",
+    );
+
+    // `new` into a directory that exists, `init` where a Cargo.toml is, a --tako-path that is
+    // no tako clone.
+    refused(
+        cargo(&root, &["tako", "new", "plain"]),
+        "new over a directory",
+        "exists already",
+    );
+    refused(
+        cargo(&lib, &["tako", "init"]),
+        "init over a crate",
+        "already holds a Cargo.toml",
+    );
+    refused(
+        cargo(
+            &root,
+            &["tako", "new", "w", "--tako-path", root.to_str().unwrap()],
+        ),
+        "a --tako-path that is not tako",
+        "not a clone of tako (no sdk/Cargo.toml)",
+    );
+
     // No nightly toolchain: an empty rustup home has none.
     ok(cargo(&root, &["tako", "new", "z"]), "new");
     let out = Command::new(env!("CARGO_BIN_EXE_cargo-tako"))

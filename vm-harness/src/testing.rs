@@ -150,3 +150,22 @@ pub fn build_contract_with(name: &str, args: &[&str]) -> PathBuf {
     try_build_contract_with(name, args)
         .unwrap_or_else(|e| panic!("building contract `{name}` {args:?}: {e}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_cargo_tako_test_the_contract_under_test_says_how_to_run() {
+        if std::env::var_os(CONTRACT_SO_ENV).is_some() {
+            return; // run by `cargo tako test`: the variable is the point
+        }
+        let e = try_contract_under_test().unwrap_err();
+        assert!(matches!(e, ContractUnderTestError::NotSet), "{e:?}");
+        assert!(
+            e.to_string()
+                .contains("run these tests with `cargo tako test`"),
+            "{e}"
+        );
+    }
+}

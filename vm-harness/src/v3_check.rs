@@ -7,14 +7,17 @@ use goblin::container::{Container, Ctx, Endian};
 use goblin::elf::header;
 use goblin::elf::program_header::{ProgramHeader, PF_R, PF_W, PF_X, PT_LOAD};
 
+use tos_tbpf::ebpf;
+
 use crate::EM_SBPF;
 
-/// Instruction size in bytes.
-const INSN: u64 = 8;
-/// Size of each VM region (the address bits below the region index).
-const REGION_SIZE: u64 = 1 << 32;
-/// `add64 r10, imm`: the frame marker every V3 function starts with.
-const FRAME_MARKER: (u8, u8) = (0x07, 10);
+/// Instruction size in bytes (tos-tbpf's).
+const INSN: u64 = ebpf::INSN_SIZE as u64;
+/// Size of each VM region (tos-tbpf's).
+const REGION_SIZE: u64 = ebpf::MM_REGION_SIZE;
+/// `add64 r10, imm`: the frame marker every V3 function starts with (tos-tbpf's
+/// `is_function_start_marker`).
+const FRAME_MARKER: (u8, u8) = (ebpf::ADD64_IMM, ebpf::FRAME_PTR_REG as u8);
 
 /// The program headers a V3 file must start with: role, flags, virtual address.
 const SEGMENTS: [(&str, u32, u64); 4] = [

@@ -557,3 +557,79 @@ fn bad_syscall_arguments_fault_or_return_a_status_and_commit_nothing() {
         );
     }
 }
+
+/// The templates `cargo tako new` writes (`hello`, `nft`) give the same results on every
+/// build and engine: return values, return data, logs, events.
+#[test]
+fn the_templates_agree_on_every_build_and_engine() {
+    let id = |v: u64| v.to_le_bytes();
+    let with = |op: u8, parts: &[&[u8]]| {
+        let mut input = vec![op];
+        for p in parts {
+            input.extend_from_slice(p);
+        }
+        input
+    };
+    type Calls = Vec<([u8; 32], Vec<u8>)>;
+    let calls: [(&str, Calls); 2] = [
+        (
+            "hello",
+            vec![
+                (ALICE, b"alice".to_vec()),
+                (BOB, b"bob".to_vec()),
+                (BOB, Vec::new()),
+            ],
+        ),
+        (
+            "nft",
+            vec![
+                (ALICE, vec![0]),
+                (ALICE, with(1, &[&BOB, &id(7)])),
+                (BOB, with(3, &[&CAROL, &id(7)])),
+                (CAROL, with(2, &[&ALICE, &id(7)])),
+                (CAROL, with(4, &[&id(7)])),
+                (BOB, with(2, &[&CAROL, &id(7)])),
+            ],
+        ),
+    ];
+    for (name, calls) in calls {
+        let mut seen: Option<Vec<_>> = None;
+        for (arch, engine) in BUILDS {
+            let mut chain = chain(engine);
+            let contract = chain.deploy(so(name, arch)).unwrap();
+            let results: Vec<_> = calls
+                .iter()
+                .map(|(from, input)| {
+                    let out = chain.call(&contract, from, input).unwrap();
+                    assert!(out.error.is_none(), "{name} {arch} {engine:?}: {out}");
+                    let events: Vec<_> = out
+                        .events
+                        .iter()
+                        .map(|e| (e.topics.clone(), e.data.clone()))
+                        .collect();
+                    (out.return_value, out.return_data, out.logs, events)
+                })
+                .collect();
+            match &seen {
+                None => seen = Some(results),
+                Some(first) => assert_eq!(&results, first, "{name} as {arch} on {engine:?}"),
+            }
+        }
+        let results = seen.unwrap();
+        let codes: Vec<_> = results.iter().map(|r| r.0).collect();
+        match name {
+            "hello" => {
+                assert_eq!(codes, [Some(0), Some(0), Some(1001)]);
+                assert_eq!(results[1].1, b"hello, bob! (2 greeted)");
+            }
+            _ => {
+                // The owner after the approved transfer; the owner before it may not move it.
+                assert_eq!(
+                    codes,
+                    [Some(0), Some(0), Some(0), Some(0), Some(0), Some(1007)]
+                );
+                assert_eq!(results[4].1, ALICE);
+            }
+        }
+    }
+}

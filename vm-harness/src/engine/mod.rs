@@ -127,7 +127,7 @@ impl std::str::FromStr for Engine {
 
 /// One call: its input, who makes it, and the chain state it starts from.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct CallSetup {
+pub(crate) struct CallSetup<'a> {
     /// The bytes `get_input_data` returns.
     pub input: Vec<u8>,
     /// Who calls, in which block.
@@ -137,18 +137,18 @@ pub(crate) struct CallSetup {
     /// Bytes of writable statics at the heap's start (the program's heap segment).
     pub statics: u64,
     /// The program's bytes: a fault names the function it happened in from their symbols.
-    pub so: Vec<u8>,
+    pub so: &'a [u8],
 }
 
-impl CallSetup {
+impl<'a> CallSetup<'a> {
     /// The call of `so` with `input` by `env` over `state`.
-    pub fn new(so: &[u8], input: &[u8], env: &chain::CallEnv, state: &ChainState) -> Self {
+    pub fn new(so: &'a [u8], input: &[u8], env: &chain::CallEnv, state: &ChainState) -> Self {
         CallSetup {
             input: input.to_vec(),
             env: env.clone(),
             state: state.clone(),
             statics: crate::elf_check::statics_size(so),
-            so: so.to_vec(),
+            so,
         }
     }
 }
@@ -352,7 +352,7 @@ pub(crate) fn finish(
                 fault,
                 consumed,
                 config.cu_limit,
-                (&call.so, pc),
+                (call.so, pc),
                 host.logs.last(),
             )),
         ),
