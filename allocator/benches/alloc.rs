@@ -1,4 +1,5 @@
-//! Allocations per second: `TosHeap` (the allocator's logic over a host region) against the
+//! Allocations per second: `TosHeap` (the allocator's logic over a host region; shared, and
+//! unshared through `alloc_mut`) against the
 //! system allocator and `bumpalo`, single-threaded and with 4 threads sharing one heap.
 //! Host figures only; the VM's figures are CU counts, measured by `contracts/alloc-bench`.
 //!
@@ -37,6 +38,21 @@ fn single_thread(c: &mut Criterion) {
                 let start = Instant::now();
                 for l in &layouts {
                     black_box(heap.alloc(black_box(*l)));
+                }
+                total += start.elapsed();
+            }
+            total
+        })
+    });
+
+    group.bench_function("TosHeap::alloc_mut (unshared: no compare-and-swap)", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let mut heap = TosHeap::over(&mut region).unwrap();
+                let start = Instant::now();
+                for l in &layouts {
+                    black_box(heap.alloc_mut(black_box(*l)));
                 }
                 total += start.elapsed();
             }

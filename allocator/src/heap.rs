@@ -7,6 +7,7 @@
 
 use crate::sync::ordering::{AcqRel, Acquire, Relaxed, Release};
 use core::alloc::{GlobalAlloc, Layout};
+use core::num::NonZeroUsize;
 use core::ptr;
 
 use crate::bump::{self, GRANULE};
@@ -72,9 +73,11 @@ impl<R: Region> Heap<R> {
         }
     }
 
-    /// Bumps the cursor for `layout`: `Some((block, previous cursor))`, or `None`.
+    /// Bumps the cursor for `layout`: the block's address, or `None`. One word, so that
+    /// the slow path returns it in a register (a pair would go through a stack slot in
+    /// every caller the fast path is inlined into).
     #[inline(always)]
-    fn bump(&self, layout: Layout) -> Option<(usize, usize)> {
+    fn bump(&self, layout: Layout) -> Option<NonZeroUsize> {
         let h = self.region.header();
         if layout.align() <= GRANULE {
             let mut cursor = h.cursor.load(Relaxed);
@@ -93,7 +96,8 @@ impl<R: Region> Heap<R> {
                             // address. Lets the caller's null check fold away.
                             unsafe { core::hint::assert_unchecked(cursor != 0) };
                         }
-                        return Some((cursor, cursor));
+                        // A zero-sized block on a fresh header (cursor 0) is `None`.
+                        return NonZeroUsize::new(cursor);
                     }
                     Err(current) => cursor = current,
                 }
@@ -106,7 +110,7 @@ impl<R: Region> Heap<R> {
     /// and failure.
     #[cold]
     #[inline(never)]
-    fn bump_slow(&self, layout: Layout) -> Option<(usize, usize)> {
+    fn bump_slow(&self, layout: Layout) -> Option<NonZeroUsize> {
         let h = self.region.header();
         let end = self.init();
         let mut cursor = h.cursor.load(Relaxed);
@@ -125,7 +129,8 @@ impl<R: Region> Heap<R> {
             {
                 Ok(_) => {
                     count_allocation(h);
-                    return Some((block, cursor));
+                    // `block >= data_start`, a real address once initialised.
+                    return NonZeroUsize::new(block);
                 }
                 Err(current) => cursor = current,
             }
@@ -145,7 +150,7 @@ impl<R: Region> Heap<R> {
     #[inline(always)]
     pub fn alloc(&self, layout: Layout) -> *mut u8 {
         match self.bump(layout) {
-            Some((block, _)) => self.region.pointer(block),
+            Some(block) => self.region.pointer(block.get()),
             None => ptr::null_mut(),
         }
     }
@@ -155,12 +160,14 @@ impl<R: Region> Heap<R> {
     /// handed out and is still zero.
     #[inline]
     pub fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        let Some((block, previous)) = self.bump(layout) else {
+        let Some(block) = self.bump(layout) else {
             return ptr::null_mut();
         };
+        let block = block.get();
         // Read after the cursor's acquiring compare-and-swap: a rewind raises the mark
-        // before its releasing compare-and-swap, so a rewound block is seen as used.
-        let watermark = self.region.header().high_water.load(Relaxed).max(previous);
+        // before its releasing compare-and-swap, so a rewound block is seen as used. The
+        // cursor before this block is at or below it, so the mark alone decides.
+        let watermark = self.region.header().high_water.load(Relaxed);
         let dirty = bump::dirty_len(block, layout.size(), watermark);
         let p = self.region.pointer(block);
         if dirty > 0 {
@@ -260,8 +267,9 @@ impl<R: Region> Heap<R> {
     }
 }
 
+/// Counts a successful allocation (with the `count-allocations` feature; nothing otherwise).
 #[inline(always)]
-fn count_allocation(h: &Header) {
+pub(crate) fn count_allocation(h: &Header) {
     #[cfg(feature = "count-allocations")]
     h.allocations.fetch_add(1, Relaxed);
     #[cfg(not(feature = "count-allocations"))]

@@ -1,4 +1,4 @@
-//! Random alloc / alloc_zeroed / realloc / dealloc sequences against a shadow model: every
+//! Random alloc / alloc_zeroed / alloc_mut / realloc / dealloc sequences against a shadow model: every
 //! live block aligned, inside the heap, disjoint from every other, and holding the bytes
 //! last written to it (each block is filled with its own pattern); the cursor moves
 //! exactly as a bump heap's should (rewinds on the top block, in-place top reallocation,
@@ -16,6 +16,8 @@ enum Op {
         size: usize,
         align_log: u32,
         zeroed: bool,
+        /// Through `alloc_mut` (the `&mut` path without compare-and-swap).
+        unshared: bool,
     },
     Dealloc {
         pick: usize,
@@ -30,8 +32,8 @@ enum Op {
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        4 => (1usize..1200, prop_oneof![3 => 0u32..=3, 1 => 4u32..=12], any::<bool>())
-            .prop_map(|(size, align_log, zeroed)| Op::Alloc { size, align_log, zeroed }),
+        4 => (1usize..1200, prop_oneof![3 => 0u32..=3, 1 => 4u32..=12], 0u8..3)
+            .prop_map(|(size, align_log, how)| Op::Alloc { size, align_log, zeroed: how == 1, unshared: how == 2 }),
         2 => (any::<usize>(), any::<bool>()).prop_map(|(pick, top)| Op::Dealloc { pick, top }),
         2 => (any::<usize>(), any::<bool>(), 1usize..2400)
             .prop_map(|(pick, top, new_size)| Op::Realloc { pick, top, new_size }),
@@ -88,7 +90,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
     // SAFETY: the same allocation viewed as bytes; `words` is not used otherwise.
     let bytes = unsafe { std::slice::from_raw_parts_mut(words.as_mut_ptr().cast::<u8>(), HEAP) };
     let base = bytes.as_ptr().addr();
-    let heap = TosHeap::over(bytes).unwrap();
+    let mut heap = TosHeap::over(bytes).unwrap();
     let start = base + HEADER_SIZE;
     let end = base + HEAP;
     let mut live: Vec<Block> = Vec::new();
@@ -111,10 +113,13 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                 size,
                 align_log,
                 zeroed,
+                unshared,
             } => {
                 let layout = Layout::from_size_align(size, 1 << align_log).unwrap();
                 let p = if zeroed {
                     heap.alloc_zeroed(layout)
+                } else if unshared {
+                    heap.alloc_mut(layout)
                 } else {
                     heap.alloc(layout)
                 };
