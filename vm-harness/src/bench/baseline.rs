@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
+use super::rank;
 use super::report::Report;
 use super::Allocator;
 
@@ -155,11 +156,12 @@ impl Baseline {
         );
         s.push_str(&format!(
             "Written by `cargo run -p vm-harness --release --bin tako-vm -- bench --update-baseline`; \
-             `bench --check` compares a run with it and fails when a figure of {} or an example contract's call got worse \
-             (higher CU or bytes, lower heap efficiency). An intended change updates this file in the same \
+             `bench --check` compares a run with it and fails when a figure of {}, an example contract's call or {}'s place \
+             on a whole workload got worse (higher CU, bytes or place, lower heap efficiency). An intended change updates this file in the same \
              commit. Delta: against the previous version of this file. Names: `allocator/figure[/size]` as in \
              `target/cu-report/cu-report.json`; heap figures are bytes, heap_efficiency a fraction.\n\n",
-            Allocator::guarded_names()
+            Allocator::guarded_names(),
+            rank::SUBJECT
         ));
         if let Some(t) = &report.toolchain {
             let _ = writeln!(s, "{TOOLCHAIN}`{t}`\n");
@@ -168,6 +170,7 @@ impl Baseline {
         let contracts = report
             .contract_figures()
             .into_iter()
+            .chain(rank::place_figures(report))
             .map(|(n, m)| (n, m, false));
         for (name, m, _) in report
             .allocators
@@ -198,9 +201,12 @@ impl Baseline {
         }
         let mut rows = Vec::new();
         let mut seen = std::collections::BTreeSet::new();
+        // The contract calls, and the subject's place on each whole workload (lower is
+        // better for both).
         let contracts = report
             .contract_figures()
             .into_iter()
+            .chain(rank::place_figures(report))
             .map(|(n, m)| (true, (n, m, false)));
         let allocators = report.allocators.iter().flat_map(|a| {
             let guarded = is_guarded(&a.name);
@@ -415,6 +421,32 @@ mod tests {
         // Lower heap efficiency is worse too.
         let less = b.compare(&report(8.0, 0.5, 17.0)).unwrap();
         assert_eq!(less.failures().len(), 1, "{:?}", less.failures());
+    }
+
+    #[test]
+    fn tos_allocator_losing_a_place_on_a_whole_workload_fails() {
+        let with_btreemap = |tos: f64, other: f64| {
+            let mut r = report(8.0, 0.6, 17.0);
+            r.allocators[0].btreemap_cu = Ok(tos);
+            r.allocators[1].btreemap_cu = Ok(other);
+            r
+        };
+        let b = baseline_of(&with_btreemap(740_000.0, 750_000.0));
+        assert_eq!(b.figures["TosAllocator/btreemap_1000/place"], Some(1.0));
+        assert!(b
+            .compare(&with_btreemap(735_000.0, 736_000.0))
+            .unwrap()
+            .failures()
+            .is_empty());
+        // A peer now lower: TosAllocator's own CU got better, its place worse.
+        let failures = b
+            .compare(&with_btreemap(739_000.0, 738_000.0))
+            .unwrap()
+            .failures();
+        assert_eq!(
+            failures,
+            vec!["TosAllocator/btreemap_1000/place: 1 -> 2 (+1)".to_string()]
+        );
     }
 
     #[test]

@@ -13,6 +13,9 @@ pub const SUBJECT: &str = "TosAllocator";
 pub struct Workload {
     /// What runs.
     pub name: String,
+    /// Its key in figure names (`TosAllocator/KEY/place`), as the allocators' own figures
+    /// name the workload.
+    pub key: &'static str,
     /// The total CU of one allocator's run.
     pub total: Box<dyn Fn(&AllocatorFigures) -> Measured>,
 }
@@ -24,10 +27,12 @@ pub fn workloads(report: &Report) -> Vec<Workload> {
     vec![
         Workload {
             name: format!("Vec<u64> push ×{}", c.vec_push),
+            key: "vec_push_1000",
             total: Box::new(|a| a.vec_push_cu.clone()),
         },
         Workload {
             name: format!("BTreeMap<u64, u64> {0} inserts, {0} removes", c.btreemap),
+            key: "btreemap_1000",
             total: Box::new(|a| a.btreemap_cu.clone()),
         },
         Workload {
@@ -35,6 +40,7 @@ pub fn workloads(report: &Report) -> Vec<Workload> {
                 "BTreeMap churn: {} operations, at most {} keys live",
                 c.churn.0, c.churn.1
             ),
+            key: "churn",
             total: Box::new(move |a| a.churn_cu_per_op.clone().map(|x| x * churn_ops)),
         },
     ]
@@ -45,6 +51,8 @@ pub fn workloads(report: &Report) -> Vec<Workload> {
 pub struct Rank {
     /// The workload.
     pub workload: String,
+    /// Its key in figure names ([`Workload::key`]).
+    pub key: &'static str,
     /// The lowest total among the ranked rows that finished it, and whose it is.
     pub best: Option<(String, f64)>,
     /// [`SUBJECT`]'s total.
@@ -76,10 +84,32 @@ pub fn ranks(report: &Report) -> Vec<Rank> {
             });
             Rank {
                 workload: w.name,
+                key: w.key,
                 best: totals.first().map(|(n, t)| (n.to_string(), *t)),
                 subject,
                 place,
             }
+        })
+        .collect()
+}
+
+/// [`SUBJECT`]'s place on every whole workload as figures of the baseline,
+/// `TosAllocator/KEY/place` (1 = lowest CU; n/a where it did not finish): `bench --check`
+/// fails when one rises, as for any guarded figure. None when the run has no
+/// [`SUBJECT`] row (its figures are then missing, which the check reports).
+pub fn place_figures(report: &Report) -> Vec<(String, Measured)> {
+    if !report.allocators.iter().any(|a| a.name == SUBJECT) {
+        return Vec::new();
+    }
+    ranks(report)
+        .into_iter()
+        .map(|r| {
+            let place = match (r.place, &r.subject) {
+                (Some((k, _)), _) => Ok(k as f64),
+                (None, Err(why)) => Err(why.clone()),
+                (None, Ok(_)) => Err("no ranked row finished the workload".into()),
+            };
+            (format!("{SUBJECT}/{}/place", r.key), place)
         })
         .collect()
 }
@@ -153,5 +183,17 @@ mod tests {
         );
         // A workload nobody finished has no place.
         assert_eq!(ranks(&report)[0].place, None);
+        let places = place_figures(&report);
+        assert_eq!(
+            places[1],
+            ("TosAllocator/btreemap_1000/place".into(), Ok(3.0))
+        );
+        assert!(places[0].1.is_err(), "{places:?}");
+    }
+
+    #[test]
+    fn a_run_without_the_subject_has_no_place_figures() {
+        let report = Report::new(Counts::FULL, vec![row("PinocchioBump", Ok(749_504.0))]);
+        assert!(place_figures(&report).is_empty());
     }
 }

@@ -62,7 +62,7 @@ fn quick_bench_writes_the_report_and_checks_the_baseline() {
             99.0,
             "size {size}"
         );
-        // Issue 4's target, as read from the report: at most 10 net CU, and at least 10x
+        // The fast path's target, as read from the report: at most 10 net CU, and at least 10x
         // fewer than the syscall allocator.
         let tos = net("TosAllocator", size);
         assert!(tos > 0.0 && tos <= 10.0, "size {size}: {tos}");
