@@ -400,8 +400,9 @@ fn bench(args: &BenchArgs) -> Result<u8, Refused> {
         let failures = comparison.failures();
         if failures.is_empty() {
             outln!(
-                "\nCheck passed: no figure of {} or the example contracts got worse.\n",
-                crate::bench::Allocator::guarded_names()
+                "\nCheck passed: no figure of {} or the example contracts got worse, and {} kept its place on every whole workload.\n",
+                crate::bench::Allocator::guarded_names(),
+                crate::bench::rank::SUBJECT
             );
         } else {
             outln!("\nCheck FAILED: guarded figures got worse (update the baseline with `tako-vm bench --update-baseline` if intended):");
