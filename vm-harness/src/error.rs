@@ -77,9 +77,9 @@ pub enum VmError {
     /// The tos-tbpf engine could not load or set up the program (its own wording, named).
     #[error("{0}")]
     Engine(String),
-    /// The verifier refused the bytecode.
+    /// The verifier refused the bytecode: which instruction, in which function, and why.
     #[error("the verifier rejected the program: {0}")]
-    Verify(String),
+    Verify(crate::verify::Rejection),
     /// JIT compilation failed.
     #[error("JIT compilation failed: {0}")]
     Jit(String),

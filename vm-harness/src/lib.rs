@@ -36,6 +36,7 @@ pub mod syscalls;
 mod test_chain;
 pub mod testing;
 mod v3_check;
+pub mod verify;
 
 pub use call::{call, check, run};
 pub use chain::{Address, CallEnv, ChainState, Event};

@@ -43,6 +43,8 @@ pub fn sbpf_config() -> SbpfConfig {
 // The stack TOS maps is exactly solana-sbpf's stack for these settings (64 frames of 4 KiB).
 const _: () = assert!(STACK_SIZE == STACK_FRAME_SIZE * MAX_CALL_DEPTH);
 
+crate::verify::rejection_from!(solana_sbpf::verifier::VerifierError);
+
 /// Checks, loads and verifies `so`; JIT-compiles it when `jit`.
 pub(crate) fn load(so: &[u8], jit: bool) -> Result<Program, VmError> {
     elf_check::preflight(so)?;
@@ -58,9 +60,10 @@ pub(crate) fn load(so: &[u8], jit: bool) -> Result<Program, VmError> {
         EbpfError::ElfError(e) => VmError::Load(e),
         other => VmError::Load(ElfError::FailedToParse(other.to_string())),
     })?;
-    program
-        .verify::<RequisiteVerifier>()
-        .map_err(|e| VmError::Verify(e.to_string()))?;
+    program.verify::<RequisiteVerifier>().map_err(|e| match e {
+        EbpfError::VerifierError(e) => VmError::Verify(rejection(so, e)),
+        other => VmError::Load(ElfError::FailedToParse(other.to_string())),
+    })?;
     if jit {
         compile(&program)?;
     }

@@ -12,7 +12,7 @@ use tos_tbpf::aligned_memory::AlignedMemory;
 use tos_tbpf::declare_builtin_function;
 use tos_tbpf::ebpf::HOST_ALIGN;
 use tos_tbpf::elf::{ElfError, Executable};
-use tos_tbpf::error::ProgramResult;
+use tos_tbpf::error::{EbpfError, ProgramResult};
 use tos_tbpf::interpreter::Interpreter;
 use tos_tbpf::memory_region::{AccessType, MemoryMapping, MemoryRegion};
 use tos_tbpf::program::{BuiltinProgram, TBPFVersion};
@@ -135,6 +135,8 @@ fn register_all(loader: &mut BuiltinProgram<TbpfContext>) -> Result<(), ElfError
     Ok(())
 }
 
+crate::verify::rejection_from!(tos_tbpf::verifier::VerifierError);
+
 /// Checks, loads and verifies `so` on tos-tbpf.
 pub(crate) fn load(so: &[u8]) -> Result<Program, VmError> {
     elf_check::preflight(so)?;
@@ -150,9 +152,10 @@ pub(crate) fn load(so: &[u8]) -> Result<Program, VmError> {
             None => format!("tos-tbpf cannot load the program: {e}"),
         })
     })?;
-    program
-        .verify::<RequisiteVerifier>()
-        .map_err(|e| VmError::Verify(format!("tos-tbpf: {e}")))?;
+    program.verify::<RequisiteVerifier>().map_err(|e| match e {
+        EbpfError::VerifierError(e) => VmError::Verify(rejection(so, e)),
+        other => VmError::Engine(format!("tos-tbpf cannot verify the program: {other}")),
+    })?;
     Ok(program)
 }
 

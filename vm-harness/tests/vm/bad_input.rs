@@ -338,3 +338,87 @@ fn a_v3_header_tos_tbpf_refuses_is_named() {
     );
     assert!(!e.contains("Invalid ELF program header"), "{e}");
 }
+
+/// The instruction index of the first `.text` instruction with opcode `opcode`, and the
+/// file offset of `.text`.
+fn first_instruction(so: &[u8], opcode: u8) -> (usize, usize) {
+    let (_, text) = section(so, ".text");
+    let elf = goblin::elf::Elf::parse(so).unwrap();
+    let size = elf
+        .section_headers
+        .iter()
+        .find(|sh| elf.shdr_strtab.get_at(sh.sh_name) == Some(".text"))
+        .unwrap()
+        .sh_size as usize;
+    let k = (0..size / 8)
+        .find(|k| so[text + k * 8] == opcode)
+        .unwrap_or_else(|| panic!("no instruction with opcode {opcode:#x}"));
+    (k, text)
+}
+
+#[test]
+fn a_verifier_refusal_names_the_instruction_its_function_and_the_rule_on_both_engines() {
+    use vm_harness::verify::VerifyProblem;
+    use vm_harness::Engine;
+    const JA: u8 = 0x05;
+    const MOV64_IMM: u8 = 0xb7;
+    let engines = |v3: bool| {
+        let tbpf = Config {
+            engine: Some(Engine::Tbpf),
+            ..Config::default()
+        };
+        if v3 {
+            vec![tbpf]
+        } else {
+            vec![Config::default(), tbpf]
+        }
+    };
+    for v3 in [false, true] {
+        let so = if v3 {
+            std::fs::read(crate::common::contract_v3_path("counter")).unwrap()
+        } else {
+            contract("counter")
+        };
+        // A jump far past the end of the program.
+        let (j, text) = first_instruction(&so, JA);
+        let mut jump = so.clone();
+        jump[text + j * 8 + 2..text + j * 8 + 4].copy_from_slice(&i16::MAX.to_le_bytes());
+        let target = j + 1 + i16::MAX as usize;
+        // An opcode no SBPF version has, in place of a `mov64` of a constant.
+        let (m, _) = first_instruction(&so, MOV64_IMM);
+        let mut opcode = so.clone();
+        opcode[text + m * 8] = 0xff;
+        for config in engines(v3) {
+            let refused = |bytes: &[u8]| match vm_harness::run(bytes, b"", &config) {
+                Err(VmError::Verify(r)) => r,
+                other => panic!(
+                    "v3 {v3}, {:?}: not a verifier refusal: {other:?}",
+                    config.engine
+                ),
+            };
+            let r = refused(&jump);
+            assert_eq!(r.instruction, Some(j));
+            assert_eq!(r.problem, VerifyProblem::JumpOutside { target });
+            let function = r.function.clone().expect("counter has symbols");
+            assert_eq!(
+                VmError::Verify(r).to_string(),
+                format!(
+                    "the verifier rejected the program: instruction #{j} of .text (in \
+                     {function}) jumps to instruction #{target}, where it may not: a jump \
+                     stays inside the program (V0) and inside the function it is in (V3)"
+                )
+            );
+            let r = refused(&opcode);
+            assert_eq!(
+                (r.instruction, &r.problem),
+                (Some(m), &VerifyProblem::UnknownOpcode { opcode: 0xff })
+            );
+            assert!(
+                r.to_string()
+                    .contains("has opcode 0xff, which the program's SBPF version does not have"),
+                "{r}"
+            );
+            assert!(!r.to_string().contains("insn"), "{r}");
+        }
+    }
+}
