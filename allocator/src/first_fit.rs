@@ -33,7 +33,7 @@ const NONE: usize = i32::MAX as usize;
 
 /// The first-fit header's first word once the allocator is set up (0 before): the bytes
 /// `ffit.tos`, which tell a first-fit heap from the other strategies' ([`crate::inspect`]).
-pub const FIRST_FIT_MAGIC: usize = u64::from_le_bytes(*b"ffit.tos") as usize;
+pub const FIRST_FIT_MAGIC: usize = crate::strategy::tag_of(&crate::strategy::FIRST_FIT);
 
 /// The first-fit state: the first block of the heap. All-zero is a fresh allocator.
 ///
@@ -572,6 +572,12 @@ impl<R: Region, const L: usize, const B: usize> FirstFit<R, L, B> {
         (n, largest)
     }
 }
+
+forward_strategy!(
+    [R: Region, const L: usize, const B: usize] FirstFit<R, L, B>,
+    crate::strategy::FIRST_FIT,
+    |heap| Some(heap.stats())
+);
 
 impl FirstFitHeader {
     /// The allocator's figures from this header and the figures of the bump heap under it

@@ -276,6 +276,8 @@ pub(crate) fn count_allocation(h: &Header) {
     let _ = h;
 }
 
+forward_strategy!([R: Region] Heap<R>, crate::strategy::BUMP, |_heap| None);
+
 // SAFETY: every method upholds the `GlobalAlloc` contract: blocks are inside the region
 // (the `Region` contract), aligned as their layout asks, never overlap a live block, and
 // failures return null.

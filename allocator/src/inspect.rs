@@ -37,6 +37,7 @@
 
 use crate::header::{Header, Stats, HEADER_SIZE};
 use crate::pool::PoolStats;
+use crate::strategy::{self, StrategyInfo};
 use crate::usage::Usage;
 
 /// What [`inspect`] found in a heap.
@@ -72,13 +73,18 @@ pub enum Strategy {
 }
 
 impl HeapReport {
+    /// The strategy's entry of [`STRATEGIES`](crate::STRATEGIES).
+    pub fn info(&self) -> &'static StrategyInfo {
+        match self.strategy {
+            Strategy::Bump => &strategy::BUMP,
+            Strategy::Pool(_) => &strategy::POOL,
+            Strategy::FirstFit { .. } => &strategy::FIRST_FIT,
+        }
+    }
+
     /// The allocator's type name: `TosAllocator`, `PoolAllocator` or `FirstFitAllocator`.
     pub fn name(&self) -> &'static str {
-        match self.strategy {
-            Strategy::Bump => "TosAllocator",
-            Strategy::Pool(_) => "PoolAllocator",
-            Strategy::FirstFit { .. } => "FirstFitAllocator",
-        }
+        self.info().name
     }
 
     /// The strategy's [`Usage`] (`None` for the bump heap, whose figures are

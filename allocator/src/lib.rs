@@ -45,6 +45,8 @@ macro_rules! opaque_in {
     }};
 }
 
+#[macro_use]
+pub mod strategy;
 pub mod bump;
 pub mod first_fit;
 mod header;
@@ -70,6 +72,7 @@ pub use heap::Heap;
 #[cfg(not(loom))]
 pub use host::{HostRegion, RegionError, TosHeap};
 pub use region::Region;
+pub use strategy::{Strategy, StrategyInfo, STRATEGIES};
 #[cfg(target_arch = "bpf")]
 pub use vm::{mapped_heap_size, vm_heap_bytes};
 #[cfg(target_arch = "bpf")]

@@ -98,7 +98,7 @@ pub fn is_small(layout: Layout) -> bool {
 
 /// The pool header's first word once the pool is set up (0 before): the bytes `pool.tos`,
 /// which tell a pool's heap from the other strategies' ([`crate::inspect`]).
-pub const POOL_MAGIC: usize = u64::from_le_bytes(*b"pool.tos") as usize;
+pub const POOL_MAGIC: usize = crate::strategy::tag_of(&crate::strategy::POOL);
 
 /// The pool's state: the first block of the heap (right after the bump heap's header).
 /// All-zero is valid (a fresh heap: every list empty, `ready == 0`).
@@ -414,6 +414,8 @@ impl<R: Region> Pool<R> {
         self.header().stats(self.heap.stats())
     }
 }
+
+forward_strategy!([R: Region] Pool<R>, crate::strategy::POOL, |pool| Some(pool.stats().usage));
 
 impl PoolHeader {
     /// The pool's statistics from this header and the figures of the bump heap under it

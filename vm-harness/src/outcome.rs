@@ -129,8 +129,9 @@ struct ErrorJson<'a> {
     message: &'a str,
 }
 
-/// The JSON of a decoded allocator: `strategy` (`"bump"`, `"pool"`, `"first_fit"`), `name`
-/// (`"TosAllocator"`, `"PoolAllocator"`, `"FirstFitAllocator"`), `bump` (the bump heap's
+/// The JSON of a decoded allocator: `strategy` and `name` (the strategy's
+/// [`tos_alloc::StrategyInfo`]: `"bump"`, `"pool"`, `"first_fit"`; `"TosAllocator"`,
+/// `"PoolAllocator"`, `"FirstFitAllocator"`), `bump` (the bump heap's
 /// `used`, `peak`, `capacity`, `failed` and `allocations`, `null` unless counted), `usage`
 /// (`null` for the bump heap, else `allocations`, `frees`, `live_bytes`,
 /// `peak_live_bytes` (`null` for the pool), `heap_used`, `heap_peak`, `capacity`,
@@ -138,10 +139,9 @@ struct ErrorJson<'a> {
 /// else `null`) and `block_size` (first fit's `B`; else `null`).
 pub fn allocator_json(report: &HeapReport) -> serde_json::Value {
     let b = report.bump;
-    let (strategy, classes, block_size) = match &report.strategy {
-        Strategy::Bump => ("bump", None, None),
+    let (classes, block_size) = match &report.strategy {
+        Strategy::Bump => (None, None),
         Strategy::Pool(p) => (
-            "pool",
             Some(
                 p.classes
                     .iter()
@@ -150,10 +150,10 @@ pub fn allocator_json(report: &HeapReport) -> serde_json::Value {
             ),
             None,
         ),
-        Strategy::FirstFit { block_size, .. } => ("first_fit", None, Some(*block_size)),
+        Strategy::FirstFit { block_size, .. } => (None, Some(*block_size)),
     };
     json!({
-        "strategy": strategy,
+        "strategy": report.info().id,
         "name": report.name(),
         "bump": {
             "used": b.used,

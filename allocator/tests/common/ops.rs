@@ -8,8 +8,7 @@ use std::alloc::Layout;
 
 use tos_alloc::first_fit::FirstFitHeap;
 use tos_alloc::pool::PoolHeap;
-use tos_alloc::usage::Usage;
-use tos_alloc::TosHeap;
+use tos_alloc::{Strategy, TosHeap};
 
 /// One operation on the allocator under test.
 #[derive(Debug, Clone, Copy)]
@@ -92,59 +91,8 @@ fn valid_size(size: usize, align: usize) -> usize {
     size.clamp(1, isize::MAX as usize - (align - 1))
 }
 
-/// An allocator under test: the `GlobalAlloc` methods, plus its statistics.
-pub trait Subject {
-    /// As `GlobalAlloc::alloc`.
-    fn alloc(&self, layout: Layout) -> *mut u8;
-    /// As `GlobalAlloc::alloc_zeroed`.
-    fn alloc_zeroed(&self, layout: Layout) -> *mut u8;
-    /// As `GlobalAlloc::dealloc`.
-    ///
-    /// # Safety
-    /// As `GlobalAlloc::dealloc`.
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout);
-    /// As `GlobalAlloc::realloc`.
-    ///
-    /// # Safety
-    /// As `GlobalAlloc::realloc`.
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8;
-    /// The strategy's figures; `None` for one that keeps no [`Usage`] (the bump heap,
-    /// whose cursor `tests/model.rs` checks exactly): the block checks still run.
-    fn usage(&self) -> Option<Usage>;
-}
-
-/// Implements [`Subject`] by forwarding to the heap type's own methods of the same names,
-/// with `usage` given as a closure over the heap.
-macro_rules! subject {
-    ($ty:ty, $usage:expr) => {
-        impl Subject for $ty {
-            fn alloc(&self, layout: Layout) -> *mut u8 {
-                <$ty>::alloc(self, layout)
-            }
-            fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-                <$ty>::alloc_zeroed(self, layout)
-            }
-            unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-                // SAFETY: forwarded; the caller upholds `GlobalAlloc::dealloc`'s contract.
-                unsafe { <$ty>::dealloc(self, ptr, layout) }
-            }
-            unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-                // SAFETY: forwarded; the caller upholds `GlobalAlloc::realloc`'s contract.
-                unsafe { <$ty>::realloc(self, ptr, layout, new_size) }
-            }
-            fn usage(&self) -> Option<Usage> {
-                let usage: fn(&$ty) -> Option<Usage> = $usage;
-                usage(self)
-            }
-        }
-    };
-}
-
-// The bump heap keeps no `Usage`: the block checks only (tests/model.rs checks its cursor
-// exactly).
-subject!(TosHeap<'_>, |_| None);
-subject!(PoolHeap<'_>, |h| Some(h.stats().usage));
-subject!(Ff<'_>, |h| Some(h.stats()));
+// Every strategy is driven through the crate's `Strategy` trait, which each heap type
+// implements once.
 
 /// The first-fit heap of the suite and the fuzz target: 16-byte blocks, as many as the
 /// region holds.
@@ -165,7 +113,7 @@ pub fn bytes(words: &mut [u64]) -> &mut [u8] {
 
 /// Runs `ops` on a heap that `make` builds over a fresh `len`-byte buffer, then `after`
 /// on it (more checks once everything is freed).
-fn run_over<'a, S: Subject>(
+fn run_over<'a, S: Strategy>(
     words: &'a mut [u64],
     make: impl FnOnce(&'a mut [u8]) -> Result<S, String>,
     ops: &[Op],
@@ -229,7 +177,7 @@ fn holds(ptr: *const u8, len: usize, pattern: u8) -> bool {
 /// Runs `ops` against `s`, whose blocks must lie in `[start, end)`; `Err` names the first
 /// broken invariant. Every block is freed at the end, and the strategy must then report
 /// no live bytes.
-pub fn run<S: Subject>(s: &S, start: usize, end: usize, ops: &[Op]) -> Result<(), String> {
+pub fn run<S: Strategy>(s: &S, start: usize, end: usize, ops: &[Op]) -> Result<(), String> {
     let mut live: Vec<Block> = Vec::new();
     let mut next = 0u8;
     let mut pattern = || {
@@ -315,7 +263,7 @@ pub fn run<S: Subject>(s: &S, start: usize, end: usize, ops: &[Op]) -> Result<()
     Ok(())
 }
 
-fn check<S: Subject>(s: &S, live: &[Block], start: usize, end: usize) -> Result<(), String> {
+fn check<S: Strategy>(s: &S, live: &[Block], start: usize, end: usize) -> Result<(), String> {
     let mut spans: Vec<(usize, usize)> = live
         .iter()
         .map(|b| (b.ptr.addr(), b.ptr.addr() + b.layout.size()))

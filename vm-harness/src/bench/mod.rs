@@ -34,9 +34,6 @@ pub struct Allocator {
     pub alloc_price: Option<u64>,
     /// Its heap is the VM's `tako_alloc` region (the contract cannot read its use).
     pub heap_in_vm: bool,
-    /// One of tos-alloc's own strategies: `bench --check` fails when one of its figures
-    /// got worse.
-    pub ours: bool,
 }
 
 impl Allocator {
@@ -47,9 +44,15 @@ impl Allocator {
         self.alloc_price.is_none()
     }
 
+    /// Whether it is one of tos-alloc's own strategies ([`tos_alloc::STRATEGIES`]):
+    /// `bench --check` fails when one of its figures got worse.
+    pub fn ours(&self) -> bool {
+        tos_alloc::STRATEGIES.iter().any(|s| s.name == self.name)
+    }
+
     /// The rows of tos-alloc's own strategies, whose figures `bench --check` guards.
     pub fn guarded() -> impl Iterator<Item = &'static Allocator> {
-        ALLOCATORS.iter().filter(|a| a.ours)
+        ALLOCATORS.iter().filter(|a| a.ours())
     }
 
     /// Their names, comma-separated (for messages).
@@ -74,80 +77,69 @@ impl Allocator {
 /// Every row, in report order.
 pub const ALLOCATORS: [Allocator; 11] = [
     Allocator {
-        name: "TosAllocator",
+        name: tos_alloc::strategy::BUMP.name,
         feature: "tos",
         alloc_price: None,
-        ours: true,
         heap_in_vm: false,
     },
     Allocator {
         name: "SyscallAllocator",
         feature: "syscall",
         alloc_price: None,
-        ours: false,
         heap_in_vm: true,
     },
     Allocator {
         name: "SyscallAllocator1CU",
         feature: "syscall",
         alloc_price: Some(1),
-        ours: false,
         heap_in_vm: true,
     },
     Allocator {
         name: "SolanaBump",
         feature: "solana-bump",
         alloc_price: None,
-        ours: false,
         heap_in_vm: false,
     },
     Allocator {
         name: "PinocchioBump",
         feature: "pinocchio-bump",
         alloc_price: None,
-        ours: false,
         heap_in_vm: false,
     },
     Allocator {
         name: "talc",
         feature: "talc",
         alloc_price: None,
-        ours: false,
         heap_in_vm: false,
     },
     Allocator {
         name: "linked_list_allocator",
         feature: "linked-list-allocator",
         alloc_price: None,
-        ours: false,
         heap_in_vm: false,
     },
     Allocator {
         name: "rlsf",
         feature: "rlsf",
         alloc_price: None,
-        ours: false,
         heap_in_vm: false,
     },
     Allocator {
         name: "embedded-alloc",
         feature: "embedded-alloc",
         alloc_price: None,
-        ours: false,
         heap_in_vm: false,
     },
     Allocator {
-        name: "PoolAllocator",
+        name: tos_alloc::strategy::POOL.name,
         feature: "pool",
         alloc_price: None,
-        ours: true,
         heap_in_vm: false,
     },
     Allocator {
-        name: "FirstFitAllocator",
+        name: tos_alloc::strategy::FIRST_FIT.name,
         feature: "first-fit",
         alloc_price: None,
-        ours: true,
         heap_in_vm: false,
     },
 ];
@@ -318,6 +310,13 @@ mod tests {
         assert_eq!(ALLOCATORS[7].so_name(), "alloc_bench_rlsf");
         assert_eq!(ALLOCATORS[8].so_name(), "alloc_bench_embedded_alloc");
         assert_eq!(ALLOCATORS[10].so_name(), "alloc_bench_first_fit");
+    }
+
+    #[test]
+    fn the_guarded_rows_are_tos_alloc_s_strategies() {
+        let guarded: Vec<_> = Allocator::guarded().map(|a| a.name).collect();
+        let strategies: Vec<_> = tos_alloc::STRATEGIES.iter().map(|s| s.name).collect();
+        assert_eq!(guarded, strategies);
     }
 
     #[test]

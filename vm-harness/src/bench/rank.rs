@@ -7,7 +7,7 @@ use super::workloads::Measured;
 use super::Allocator;
 
 /// The allocator whose rank the table shows.
-pub const SUBJECT: &str = "TosAllocator";
+pub const SUBJECT: &str = tos_alloc::strategy::BUMP.name;
 
 /// One workload: its name and its total CU in a row of figures.
 pub struct Workload {
