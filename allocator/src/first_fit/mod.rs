@@ -16,15 +16,26 @@
 //! the first allocation; the header is the heap's first block, so the VM's zero-filled
 //! heap is a fresh allocator.
 
+mod chunk;
+mod global;
+mod header;
+#[cfg(not(loom))]
+mod host;
+
+pub use global::FirstFitAllocator;
+pub use header::{FirstFitHeader, FIRST_FIT_HEADER_SIZE};
+#[cfg(not(loom))]
+pub use host::FirstFitHeap;
+
 use core::alloc::Layout;
 use core::cell::Cell;
 use core::marker::PhantomData;
 use core::ptr;
 
-use crate::header::Stats;
 use crate::region::Region;
 use crate::usage::Usage;
 use crate::Heap;
+use chunk::Chunk;
 
 /// "No chunk": the end of the free list. Above every block offset (`L * B` is below it),
 /// so a walk for the chunks before an offset stops at it with one compare, and an
@@ -34,34 +45,6 @@ const NONE: usize = i32::MAX as usize;
 /// The first-fit header's first word once the allocator is set up (0 before): the bytes
 /// `ffit.tos`, which tell a first-fit heap from the other strategies' ([`crate::inspect`]).
 pub const FIRST_FIT_MAGIC: usize = crate::strategy::tag_of(&crate::strategy::FIRST_FIT);
-
-/// The first-fit state: the first block of the heap. All-zero is a fresh allocator.
-///
-/// After the header, the bump heap holds the block area and nothing else: the bump cursor
-/// is `blocks + count * B`, which is how [`crate::inspect`] learns `B`.
-#[repr(C)]
-#[derive(Debug)]
-pub struct FirstFitHeader {
-    /// [`FIRST_FIT_MAGIC`] once set up (the header and the block area carved), 0 before:
-    /// the tag [`crate::inspect`] looks for (the allocator itself tests `blocks`).
-    ready: Cell<usize>,
-    /// Address of block 0; 0 until set up (the allocation fast path tests this word, which
-    /// it reads anyway, instead of `ready`).
-    blocks: Cell<usize>,
-    /// Number of blocks.
-    count: Cell<u32>,
-    /// Byte offset (from `blocks`) of the first free chunk, or `NONE`.
-    first_free: Cell<u32>,
-    allocations: Cell<u64>,
-    frees: Cell<u64>,
-    failed: Cell<u64>,
-    /// Bytes of blocks live now and at most (bytes, not blocks: no shift per operation).
-    live_bytes: Cell<u32>,
-    peak_bytes: Cell<u32>,
-}
-
-/// Bytes of the first-fit header.
-pub const FIRST_FIT_HEADER_SIZE: usize = core::mem::size_of::<FirstFitHeader>();
 
 /// The first-fit logic over a [`Region`], `L` blocks of `B` bytes at most. `!Sync`.
 #[derive(Debug, Clone, Copy)]
@@ -75,45 +58,6 @@ pub struct FirstFit<R, const L: usize, const B: usize> {
 #[inline(always)]
 fn opaque(x: usize) -> usize {
     opaque_in!("r9", x)
-}
-
-/// A free chunk's header, the first 8 bytes of its first block: two `u32`, the byte offset
-/// (from block 0) of the next free chunk (or `NONE`) and the chunk's length in bytes. Each
-/// is one `ldxw` (which zero-extends: no masking) and is used as a `usize`.
-#[derive(Clone, Copy)]
-struct Chunk(*mut u32);
-
-impl Chunk {
-    #[inline(always)]
-    fn next(self) -> usize {
-        // SAFETY: `self` points at a free chunk's header, inside the block area (8-aligned,
-        // blocks are at least 8 bytes).
-        unsafe { self.0.read() as usize }
-    }
-
-    #[inline(always)]
-    fn len(self) -> usize {
-        // SAFETY: as in `next`.
-        unsafe { self.0.add(1).read() as usize }
-    }
-
-    #[inline(always)]
-    fn set_next(self, next: usize) {
-        // SAFETY: as in `next`; the chunk is free (or being made free): its header is ours.
-        unsafe { self.0.write(next as u32) }
-    }
-
-    #[inline(always)]
-    fn set_len(self, len: usize) {
-        // SAFETY: as in `set_next`.
-        unsafe { self.0.add(1).write(len as u32) }
-    }
-
-    #[inline(always)]
-    fn set(self, next: usize, len: usize) {
-        self.set_next(next);
-        self.set_len(len);
-    }
 }
 
 impl<R: Region, const L: usize, const B: usize> FirstFit<R, L, B> {
@@ -578,203 +522,3 @@ forward_strategy!(
     crate::strategy::FIRST_FIT,
     |heap| Some(heap.stats())
 );
-
-impl FirstFitHeader {
-    /// The allocator's figures from this header and the figures of the bump heap under it
-    /// (the same code for the contract's `stats()` and [`crate::inspect`]; any header
-    /// bytes give figures).
-    fn usage(&self, heap: Stats) -> Usage {
-        Usage {
-            allocations: self.allocations.get(),
-            frees: self.frees.get(),
-            live_bytes: self.live_bytes.get() as usize,
-            peak_live_bytes: Some(self.peak_bytes.get() as usize),
-            heap_used: heap.used,
-            heap_peak: heap.peak,
-            capacity: heap.capacity,
-            failed: self.failed.get(),
-        }
-    }
-}
-
-/// Decoding a first-fit header from a snapshot of heap bytes ([`crate::inspect`]).
-#[cfg(not(loom))]
-impl FirstFitHeader {
-    /// A copy of the header stored at the start of `bytes`, read at its own field offsets;
-    /// `None` when `bytes` is shorter than [`FIRST_FIT_HEADER_SIZE`].
-    fn from_bytes(bytes: &[u8]) -> Option<FirstFitHeader> {
-        use crate::le::{u32_at, u64_at, usize_at};
-        use core::mem::offset_of;
-        let bytes = bytes.get(..FIRST_FIT_HEADER_SIZE)?;
-        // In range: `bytes` holds a whole header.
-        let word = |at| Cell::new(usize_at(bytes, at).unwrap_or(0));
-        let half = |at| Cell::new(u32_at(bytes, at).unwrap_or(0));
-        let long = |at| Cell::new(u64_at(bytes, at).unwrap_or(0));
-        Some(FirstFitHeader {
-            ready: word(offset_of!(FirstFitHeader, ready)),
-            blocks: word(offset_of!(FirstFitHeader, blocks)),
-            count: half(offset_of!(FirstFitHeader, count)),
-            first_free: half(offset_of!(FirstFitHeader, first_free)),
-            allocations: long(offset_of!(FirstFitHeader, allocations)),
-            frees: long(offset_of!(FirstFitHeader, frees)),
-            failed: long(offset_of!(FirstFitHeader, failed)),
-            live_bytes: half(offset_of!(FirstFitHeader, live_bytes)),
-            peak_bytes: half(offset_of!(FirstFitHeader, peak_bytes)),
-        })
-    }
-
-    /// `(B, blocks, usage)` if `heap` is a first-fit heap: `None` without the
-    /// [`FIRST_FIT_MAGIC`] tag, `Some(None)` when the tag is there but the header does not
-    /// fit the heap (the block area must follow the header, end at the bump cursor, and
-    /// hold a whole number of blocks of a power of two in 8..=4096 bytes, aligned to it;
-    /// the free list's head (a byte offset) and the live and peak bytes must be within
-    /// it).
-    pub(crate) fn inspect(
-        heap: &crate::snapshot::HeapView<'_>,
-    ) -> Option<Option<(usize, usize, Usage)>> {
-        let h = FirstFitHeader::from_bytes(heap.bytes_at(heap.data_start))?;
-        if h.ready.get() != FIRST_FIT_MAGIC {
-            return None;
-        }
-        let blocks = h.blocks.get();
-        let count = h.count.get();
-        let first_free = h.first_free.get() as usize;
-        let block_size = heap.cursor.checked_sub(blocks).and_then(|span| {
-            span.checked_div(count as usize)
-                .filter(|b| b * count as usize == span)
-        });
-        let consistent = |b: usize| {
-            b.is_power_of_two()
-                && (8..=4096).contains(&b)
-                && blocks.is_multiple_of(b)
-                && heap
-                    .data_start
-                    .checked_add(FIRST_FIT_HEADER_SIZE)
-                    .is_some_and(|first| first <= blocks)
-                && (first_free == NONE
-                    || (first_free.is_multiple_of(b)
-                        && (count as usize)
-                            .checked_mul(b)
-                            .is_some_and(|bytes| first_free < bytes)))
-                && h.live_bytes.get() <= h.peak_bytes.get()
-                && (count as usize)
-                    .checked_mul(b)
-                    .is_some_and(|bytes| h.peak_bytes.get() as usize <= bytes)
-        };
-        Some(
-            block_size
-                .filter(|&b| consistent(b))
-                .map(|b| (b, count as usize, h.usage(heap.stats))),
-        )
-    }
-}
-
-/// A first-fit heap over a host byte slice: the VM's `FirstFitAllocator` logic, for tests.
-#[cfg(not(loom))]
-pub type FirstFitHeap<'a, const L: usize, const B: usize> = FirstFit<crate::HostRegion<'a>, L, B>;
-
-#[cfg(not(loom))]
-impl<'a, const L: usize, const B: usize> FirstFit<crate::HostRegion<'a>, L, B> {
-    /// A first-fit heap over all of `region` (zero-filled first), set up at once.
-    pub fn over(region: &'a mut [u8]) -> Result<Self, crate::RegionError> {
-        let len = region.len();
-        let too_small = crate::RegionError::TooSmall {
-            len,
-            needed: crate::HEADER_SIZE + FIRST_FIT_HEADER_SIZE + B,
-        };
-        let host = crate::HostRegion::new(region, len)?;
-        // `FirstFit::new`'s requirement: the header's bytes are inside the region.
-        if !host.holds_after_header(FIRST_FIT_HEADER_SIZE) {
-            return Err(too_small);
-        }
-        let ff = FirstFit::new(host);
-        if !ff.ready_up() {
-            return Err(too_small);
-        }
-        Ok(ff)
-    }
-}
-
-/// The first-fit heap as a contract's global allocator: at most `L` blocks of `B` bytes
-/// over the VM heap (as many as the mapped heap holds, if fewer). Zero-sized.
-///
-/// ```ignore
-/// #[global_allocator]
-/// static ALLOCATOR: tos_alloc::first_fit::FirstFitAllocator<2048, 16> =
-///     tos_alloc::first_fit::FirstFitAllocator::new();
-/// ```
-#[derive(Debug, Clone, Copy)]
-pub struct FirstFitAllocator<const L: usize, const B: usize>;
-
-impl<const L: usize, const B: usize> FirstFitAllocator<L, B> {
-    const CHECK: () = assert!(
-        B.is_power_of_two() && B >= 8 && B <= 4096 && L > 0 && L * B <= crate::MAX_HEAP_SIZE,
-        "FirstFitAllocator<L, B>: B a power of two in 8..=4096, L * B at most 256 KiB"
-    );
-
-    /// The allocator. Fails to compile unless `B` is a power of two in `8..=4096` and
-    /// `L * B` is at most 256 KiB.
-    pub const fn new() -> Self {
-        let () = Self::CHECK;
-        FirstFitAllocator
-    }
-}
-
-impl<const L: usize, const B: usize> Default for FirstFitAllocator<L, B> {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-#[cfg(target_arch = "bpf")]
-mod vm {
-    use super::*;
-    use core::alloc::GlobalAlloc;
-
-    /// The VM heap, declared at its largest: the mapped size bounds it.
-    type Vm = crate::VmRegion<{ crate::MAX_HEAP_SIZE }>;
-    type Ff<const L: usize, const B: usize> = FirstFit<Vm, L, B>;
-
-    impl<const L: usize, const B: usize> FirstFitAllocator<L, B> {
-        #[inline(always)]
-        const fn ff(&self) -> FirstFit<Vm, L, B> {
-            FirstFit::new(crate::VmRegion)
-        }
-
-        /// The heap's figures.
-        pub fn stats(&self) -> Usage {
-            self.ff().stats()
-        }
-    }
-
-    // SAFETY: delegates to `FirstFit` over the VM heap, which this allocator owns alone
-    // (it is the global allocator); one thread.
-    unsafe impl<const L: usize, const B: usize> GlobalAlloc for FirstFitAllocator<L, B> {
-        // `GlobalAlloc` sizes are never zero (the trait's contract): the blocks' bytes are
-        // `bytes_for_nonzero`, without `bytes_for`'s branch.
-        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-            self.ff()
-                .alloc_bytes(Ff::<L, B>::bytes_for_nonzero(layout.size()), layout.align())
-        }
-        unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-            // SAFETY: forwarded from the caller.
-            let p = unsafe { self.alloc(layout) };
-            if !p.is_null() {
-                // SAFETY: a fresh block of at least `layout.size()` bytes.
-                unsafe { ptr::write_bytes(p, 0, layout.size()) };
-            }
-            p
-        }
-        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-            let n = Ff::<L, B>::bytes_for_nonzero(layout.size());
-            // SAFETY: forwarded from the caller; `n` is the bytes of blocks of `layout`.
-            unsafe { self.ff().dealloc_bytes(ptr, n) }
-        }
-        unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-            let old = Ff::<L, B>::bytes_for_nonzero(layout.size());
-            let new = Ff::<L, B>::bytes_for_nonzero(new_size);
-            // SAFETY: forwarded from the caller (`new_size` is not zero either).
-            unsafe { self.ff().realloc_bytes(ptr, layout, old, new_size, new) }
-        }
-    }
-}

@@ -20,145 +20,32 @@
 //! The pool is single-threaded: in the VM there is one thread; on the host a [`PoolHeap`]
 //! over a byte slice is `!Sync`.
 
+mod classes;
+mod global;
+mod header;
+#[cfg(not(loom))]
+mod host;
+
+pub(crate) use classes::class_of;
+pub use classes::{is_small, CLASSES, CLASS_SIZES, MAX_SMALL};
+pub use global::PoolAllocator;
+pub use header::{ClassStats, PoolHeader, PoolStats, POOL_HEADER_SIZE};
+#[cfg(not(loom))]
+pub use host::PoolHeap;
+
 use core::alloc::Layout;
 use core::cell::Cell;
 use core::marker::PhantomData;
 use core::ptr;
 
 use crate::bump::GRANULE;
-use crate::header::Stats;
 use crate::region::Region;
-use crate::usage::Usage;
 use crate::Heap;
-
-/// The largest request served from a size class; larger ones go to the bump heap.
-pub const MAX_SMALL: usize = 512;
-
-/// Number of size classes.
-pub const CLASSES: usize = 13;
-
-/// The block size of each class, ascending; the last is [`MAX_SMALL`].
-pub const CLASS_SIZES: [usize; CLASSES] = [8, 16, 24, 32, 48, 64, 96, 128, 192, 256, 288, 384, 512];
-
-/// Each class's block size in granules: `CLASS_SIZES[c] == CLASS_GRANULES[c] * GRANULE`.
-/// The refill reads this, so the compiler knows the size is a multiple of the granule and
-/// drops the bump's rounding.
-const CLASS_GRANULES: [u8; CLASSES] = {
-    let mut t = [0u8; CLASSES];
-    let mut c = 0;
-    while c < CLASSES {
-        assert!(CLASS_SIZES[c] / GRANULE <= u8::MAX as usize);
-        t[c] = (CLASS_SIZES[c] / GRANULE) as u8;
-        c += 1;
-    }
-    t
-};
-
-/// `CLASS_OF[(size + 7) / 8]` is the class of a request of `size <= MAX_SMALL` bytes.
-const CLASS_OF: [u8; MAX_SMALL / GRANULE + 1] = {
-    let mut table = [0u8; MAX_SMALL / GRANULE + 1];
-    let mut i = 0;
-    while i < table.len() {
-        let mut c = 0;
-        while CLASS_SIZES[c] < i * GRANULE {
-            c += 1;
-        }
-        table[i] = c as u8;
-        i += 1;
-    }
-    table
-};
-
-const _: () = {
-    let mut c = 1;
-    while c < CLASSES {
-        assert!(CLASS_SIZES[c] > CLASS_SIZES[c - 1] && CLASS_SIZES[c].is_multiple_of(GRANULE));
-        c += 1;
-    }
-    assert!(CLASS_SIZES[0] >= core::mem::size_of::<usize>());
-    assert!(CLASS_SIZES[CLASSES - 1] == MAX_SMALL);
-};
-
-/// The class of a small request: `size <= MAX_SMALL`.
-#[inline(always)]
-pub(crate) fn class_of(size: usize) -> usize {
-    debug_assert!(size <= MAX_SMALL);
-    // An add and a shift (`div_ceil` may leave a remainder test in BPF code).
-    #[allow(clippy::manual_div_ceil)]
-    let i = (size + (GRANULE - 1)) / GRANULE;
-    // SAFETY: `size <= MAX_SMALL`, so `i <= MAX_SMALL / GRANULE`, the table's last index.
-    unsafe { *CLASS_OF.get_unchecked(i) as usize }
-}
-
-/// Whether a layout is served by a size class (else by the bump heap).
-#[inline(always)]
-pub fn is_small(layout: Layout) -> bool {
-    layout.size() <= MAX_SMALL && layout.align() <= GRANULE
-}
+use classes::CLASS_GRANULES;
 
 /// The pool header's first word once the pool is set up (0 before): the bytes `pool.tos`,
 /// which tell a pool's heap from the other strategies' ([`crate::inspect`]).
 pub const POOL_MAGIC: usize = crate::strategy::tag_of(&crate::strategy::POOL);
-
-/// The pool's state: the first block of the heap (right after the bump heap's header).
-/// All-zero is valid (a fresh heap: every list empty, `ready == 0`).
-#[repr(C)]
-#[derive(Debug)]
-pub struct PoolHeader {
-    /// [`POOL_MAGIC`] once the header's own block has been carved from the bump heap, 0
-    /// before (tested against 0 only).
-    ready: Cell<usize>,
-    /// Address of the first free block of each class; 0 = empty.
-    heads: [Cell<usize>; CLASSES],
-    /// Allocations served from each class's free list.
-    hits: [Cell<u32>; CLASSES],
-    /// Allocations of each class that had to carve a new block.
-    misses: [Cell<u32>; CLASSES],
-    /// Frees into each class.
-    frees: [Cell<u32>; CLASSES],
-    /// Large (bump heap) allocations and frees.
-    large_allocs: Cell<u32>,
-    large_frees: Cell<u32>,
-    /// Bytes in live large blocks (rounded to 8).
-    large_live: Cell<usize>,
-}
-
-/// Bytes of the pool header (a multiple of 8).
-pub const POOL_HEADER_SIZE: usize = core::mem::size_of::<PoolHeader>();
-const _: () = assert!(POOL_HEADER_SIZE.is_multiple_of(GRANULE));
-
-/// One size class's figures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct ClassStats {
-    /// The class's block size.
-    pub size: usize,
-    /// Allocations served from the free list.
-    pub hits: u32,
-    /// Allocations that carved a new block from the bump heap.
-    pub misses: u32,
-    /// Frees into the class.
-    pub frees: u32,
-}
-
-impl ClassStats {
-    /// Blocks of this class live now.
-    pub fn live(&self) -> u32 {
-        (self.hits.wrapping_add(self.misses)).wrapping_sub(self.frees)
-    }
-    /// Blocks of this class carved and now on the free list.
-    pub fn free_blocks(&self) -> u32 {
-        self.misses.wrapping_sub(self.live())
-    }
-}
-
-/// Everything the pool reports: the common [`Usage`] plus each class's figures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct PoolStats {
-    /// Allocations, frees, bytes, failures.
-    pub usage: Usage,
-    /// Per size class, in the order of [`CLASS_SIZES`].
-    pub classes: [ClassStats; CLASSES],
-}
 
 /// The pool logic over a [`Region`], whose bump [`Heap`] refills the classes and serves
 /// large requests. `!Sync`: one thread (the VM's).
@@ -417,188 +304,9 @@ impl<R: Region> Pool<R> {
 
 forward_strategy!([R: Region] Pool<R>, crate::strategy::POOL, |pool| Some(pool.stats().usage));
 
-impl PoolHeader {
-    /// The pool's statistics from this header and the figures of the bump heap under it
-    /// (the same code for the contract's `stats()` and [`crate::inspect`]; wrapping
-    /// arithmetic, so that any header bytes give figures, never an overflow).
-    fn stats(&self, heap: Stats) -> PoolStats {
-        let mut classes = [ClassStats::default(); CLASSES];
-        let mut usage = Usage {
-            allocations: u64::from(self.large_allocs.get()),
-            frees: u64::from(self.large_frees.get()),
-            live_bytes: self.large_live.get(),
-            peak_live_bytes: None,
-            heap_used: heap.used,
-            heap_peak: heap.peak,
-            capacity: heap.capacity,
-            failed: heap.failed as u64,
-        };
-        for (c, s) in classes.iter_mut().enumerate() {
-            *s = ClassStats {
-                size: CLASS_SIZES[c],
-                hits: self.hits[c].get(),
-                misses: self.misses[c].get(),
-                frees: self.frees[c].get(),
-            };
-            usage.allocations += u64::from(s.hits) + u64::from(s.misses);
-            usage.frees += u64::from(s.frees);
-            usage.live_bytes = usage
-                .live_bytes
-                .wrapping_add((s.live() as usize).wrapping_mul(s.size));
-        }
-        PoolStats { usage, classes }
-    }
-}
-
-/// Decoding a pool header from a snapshot of heap bytes ([`crate::inspect`]).
-#[cfg(not(loom))]
-impl PoolHeader {
-    /// A copy of the pool header stored at the start of `bytes`, read at its own field
-    /// offsets; `None` when `bytes` is shorter than [`POOL_HEADER_SIZE`].
-    fn from_bytes(bytes: &[u8]) -> Option<PoolHeader> {
-        use crate::le::{u32_at, usize_at};
-        use core::mem::{offset_of, size_of};
-        let bytes = bytes.get(..POOL_HEADER_SIZE)?;
-        // In range: `bytes` holds a whole header.
-        let word = |at| Cell::new(usize_at(bytes, at).unwrap_or(0));
-        let half = |at| Cell::new(u32_at(bytes, at).unwrap_or(0));
-        let words = |at: usize| core::array::from_fn(|c| word(at + c * size_of::<usize>()));
-        let halves = |at: usize| core::array::from_fn(|c| half(at + c * size_of::<u32>()));
-        Some(PoolHeader {
-            ready: word(offset_of!(PoolHeader, ready)),
-            heads: words(offset_of!(PoolHeader, heads)),
-            hits: halves(offset_of!(PoolHeader, hits)),
-            misses: halves(offset_of!(PoolHeader, misses)),
-            frees: halves(offset_of!(PoolHeader, frees)),
-            large_allocs: half(offset_of!(PoolHeader, large_allocs)),
-            large_frees: half(offset_of!(PoolHeader, large_frees)),
-            large_live: word(offset_of!(PoolHeader, large_live)),
-        })
-    }
-
-    /// The pool's statistics if `heap` is a pool's: `None` without the [`POOL_MAGIC`] tag,
-    /// `Some(None)` when the tag is there but the header does not fit the heap (it must lie
-    /// below the bump cursor, and every free-list head must be 0 or a block of its class
-    /// between the header and the cursor).
-    pub(crate) fn inspect(heap: &crate::snapshot::HeapView<'_>) -> Option<Option<PoolStats>> {
-        let h = PoolHeader::from_bytes(heap.bytes_at(heap.data_start))?;
-        if h.ready.get() != POOL_MAGIC {
-            return None;
-        }
-        let Some(first_block) = heap.data_start.checked_add(POOL_HEADER_SIZE) else {
-            return Some(None);
-        };
-        let in_heap = |head: usize, size: usize| {
-            head == 0
-                || (head.is_multiple_of(GRANULE)
-                    && head >= first_block
-                    && head.checked_add(size).is_some_and(|e| e <= heap.cursor))
-        };
-        let consistent = first_block <= heap.cursor
-            && h.heads
-                .iter()
-                .zip(CLASS_SIZES)
-                .all(|(head, size)| in_heap(head.get(), size));
-        Some(consistent.then(|| h.stats(heap.stats)))
-    }
-}
-
 #[inline(always)]
 fn rounded(size: usize) -> usize {
     size.next_multiple_of(GRANULE)
-}
-
-/// A pool over a host byte slice: the VM's `PoolAllocator` logic, for tests.
-#[cfg(not(loom))]
-pub type PoolHeap<'a> = Pool<crate::HostRegion<'a>>;
-
-#[cfg(not(loom))]
-impl<'a> Pool<crate::HostRegion<'a>> {
-    /// A pool over all of `region` (zero-filled first), set up at once.
-    pub fn over(region: &'a mut [u8]) -> Result<Self, crate::RegionError> {
-        let len = region.len();
-        let too_small = crate::RegionError::TooSmall {
-            len,
-            needed: crate::HEADER_SIZE + POOL_HEADER_SIZE,
-        };
-        let host = crate::HostRegion::new(region, len)?;
-        // `Pool::new`'s requirement: the pool header's bytes are inside the region (Miri
-        // caught `ready_up` reading it past the end of a 128-byte region).
-        if !host.holds_after_header(POOL_HEADER_SIZE) {
-            return Err(too_small);
-        }
-        let pool = Pool::new(host);
-        if !pool.ready_up() {
-            return Err(too_small);
-        }
-        Ok(pool)
-    }
-}
-
-/// The pool as a contract's global allocator, over the VM heap declared `HEAP` bytes long
-/// (as for [`TosAllocator`](crate::TosAllocator)). Zero-sized; its state is in the heap.
-///
-/// ```ignore
-/// #[global_allocator]
-/// static ALLOCATOR: tos_alloc::pool::PoolAllocator = tos_alloc::pool::PoolAllocator::new();
-/// ```
-#[derive(Debug, Clone, Copy)]
-pub struct PoolAllocator<const HEAP: usize = { crate::DEFAULT_HEAP_SIZE }>;
-
-impl<const HEAP: usize> PoolAllocator<HEAP> {
-    /// The allocator; `HEAP` is checked as for `TosAllocator::new`.
-    pub const fn new() -> Self {
-        let _ = crate::TosAllocator::<HEAP>::new();
-        PoolAllocator
-    }
-}
-
-impl<const HEAP: usize> Default for PoolAllocator<HEAP> {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-#[cfg(target_arch = "bpf")]
-mod vm {
-    use super::*;
-    use core::alloc::GlobalAlloc;
-
-    impl<const HEAP: usize> PoolAllocator<HEAP> {
-        #[inline(always)]
-        const fn pool(&self) -> Pool<crate::VmRegion<HEAP>> {
-            Pool::new(crate::VmRegion)
-        }
-
-        /// The pool's statistics, read from the heap.
-        pub fn stats(&self) -> PoolStats {
-            self.pool().stats()
-        }
-    }
-
-    // SAFETY: delegates to `Pool` over the VM heap, which this allocator owns alone (it is
-    // the global allocator); blocks are disjoint, aligned, inside the heap; null on failure.
-    // The VM runs one thread, so the `!Sync` pool logic is never shared.
-    unsafe impl<const HEAP: usize> GlobalAlloc for PoolAllocator<HEAP> {
-        #[inline]
-        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-            self.pool().alloc(layout)
-        }
-        #[inline]
-        unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-            self.pool().alloc_zeroed(layout)
-        }
-        #[inline]
-        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-            // SAFETY: forwarded from the caller.
-            unsafe { self.pool().dealloc(ptr, layout) }
-        }
-        #[inline]
-        unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-            // SAFETY: forwarded from the caller.
-            unsafe { self.pool().realloc(ptr, layout, new_size) }
-        }
-    }
 }
 
 #[cfg(all(test, not(loom)))]
