@@ -362,6 +362,28 @@ fn deque_full_slab_is_an_error_and_the_queue_is_unchanged() {
     assert_eq!(slab.free_slots(), 8);
 }
 
+#[test]
+fn a_handle_of_another_slab_names_this_slab_s_allocation_of_its_index_and_generation() {
+    let (mut ra, mut rb) = ([0u8; 1024], [0u8; 1024]);
+    let mut a = Slab::<32>::new(&mut ra).unwrap();
+    let mut b = Slab::<32>::new(&mut rb).unwrap();
+    let ha = a.alloc(b"mine").unwrap();
+    let hb = b.alloc(b"theirs").unwrap();
+    // Same index and generation: on `a`, `b`'s handle is `a`'s own.
+    assert_eq!(hb, ha);
+    assert_eq!(a.get(hb), Some(&b"mine"[..]));
+    // One `b` has freed and reallocated: a generation `a` never issued there.
+    b.free(hb).unwrap();
+    let hb2 = b.alloc(b"again").unwrap();
+    assert_eq!(a.get(hb2), None);
+    assert_eq!(a.free(hb2), Err(SlabError::StaleHandle(hb2)));
+    // Past `a`'s slots: refused, nothing read.
+    let far = Handle::from_bits(u32::from(u16::MAX));
+    assert_eq!(a.get(far), None);
+    assert_eq!(a.free(far), Err(SlabError::StaleHandle(far)));
+    assert_eq!(a.get(ha), Some(&b"mine"[..]));
+}
+
 fn run_model(ops: &[SlabOp]) -> Result<(), String> {
     let mut region = vec![0xEEu8; 8192];
     slab_model::run::<32>(&mut region, ops)?;
@@ -380,6 +402,8 @@ fn op() -> impl Strategy<Value = SlabOp> {
         1 => Just(SlabOp::BufClear),
         2 => (0usize..150).prop_map(|len| SlabOp::DequePush { len }),
         2 => any::<bool>().prop_map(|handover| SlabOp::DequePop { handover }),
+        2 => (0u32..512, 0u32..8, any::<bool>())
+            .prop_map(|(index, generation, free)| SlabOp::Forged { bits: index | generation << 16, free }),
     ]
 }
 

@@ -2,8 +2,14 @@
 
 /// A generation-checked reference to an allocation in a [`Slab`](super::Slab): the index of its first
 /// slot and that slot's generation when it was allocated. `Copy`, 4 bytes as
-/// [`to_bits`](Self::to_bits). A handle from another slab is not detected unless its
-/// slot's generation differs.
+/// [`to_bits`](Self::to_bits).
+///
+/// A handle carries no slab identity (as a key of another `slotmap` would not): used on
+/// another slab, or made from any bits by [`from_bits`](Self::from_bits), it names that
+/// slab's allocation with the same first slot and generation if there is one, and is
+/// refused as stale ([`SlabError::StaleHandle`](super::SlabError::StaleHandle)) otherwise;
+/// it never reaches memory outside the slab's slots. The shared property model and the
+/// `slab` fuzz target use such handles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Handle {
     pub(super) index: u16,

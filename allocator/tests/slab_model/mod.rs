@@ -54,6 +54,15 @@ pub enum SlabOp {
         /// Use `pop_front` (else `pop_front_with`).
         handover: bool,
     },
+    /// A handle made from arbitrary bits (`Handle::from_bits`: any slab's, or none's) read,
+    /// then freed when `free`: it must act exactly as the slab's own handle of the same
+    /// index and generation, or be refused as stale.
+    Forged {
+        /// The handle's bits.
+        bits: u32,
+        /// Free it too.
+        free: bool,
+    },
 }
 
 /// Decodes raw fuzzer bytes into operations, 4 bytes each: a selector, then 3 bytes of
@@ -70,7 +79,7 @@ pub fn decode(bytes: &[u8]) -> Vec<SlabOp> {
             } else {
                 arg % 12_000
             };
-            match c[0] % 12 {
+            match c[0] % 13 {
                 0..=2 => SlabOp::Alloc {
                     len,
                     zeroed: c[3] & 1 != 0,
@@ -90,6 +99,10 @@ pub fn decode(bytes: &[u8]) -> Vec<SlabOp> {
                     }
                 }
                 10 => SlabOp::DequePush { len: len % 150 },
+                11 => SlabOp::Forged {
+                    bits: (arg as u32 % 512) | (u32::from(c[3] % 8) << 16),
+                    free: c[0] & 0x80 != 0,
+                },
                 _ => SlabOp::DequePop {
                     handover: c[3] & 1 != 0,
                 },
@@ -240,6 +253,40 @@ pub fn run<const SLOT: usize>(region: &mut [u8], ops: &[SlabOp]) -> Result<(), S
                         refused = true
                     }
                     Err(e) => return Err(format!("op {i}: deque push: {e}")),
+                }
+            }
+            SlabOp::Forged { bits, free } => {
+                let h = Handle::from_bits(bits);
+                let own = m.live.iter().position(|(l, _)| *l == h);
+                match (slab.get(h), own) {
+                    (Some(bytes), Some(k)) if bytes != &m.live[k].1[..] => {
+                        return Err(format!("op {i}: {h:?} read other bytes than its own"));
+                    }
+                    (None, Some(_)) => return Err(format!("op {i}: live {h:?} read None")),
+                    // The buffer's or the deque's: inside the slot area.
+                    (Some(bytes), None)
+                        if bytes.as_ptr().addr() < lo
+                            || bytes.as_ptr().addr() + bytes.len() > hi =>
+                    {
+                        return Err(format!("op {i}: {h:?} read outside the slots"));
+                    }
+                    _ => {}
+                }
+                if free {
+                    match own {
+                        Some(k) => {
+                            slab.free(h).map_err(|e| format!("op {i}: free: {e}"))?;
+                            m.live.swap_remove(k);
+                            m.retire(h);
+                        }
+                        None if slab.get(h).is_none() => {
+                            if slab.free(h) != Err(SlabError::StaleHandle(h)) {
+                                return Err(format!("op {i}: freeing {h:?} was not refused"));
+                            }
+                        }
+                        // The buffer's or the deque's: not the model's to free.
+                        None => {}
+                    }
                 }
             }
             SlabOp::DequePop { handover } => {
