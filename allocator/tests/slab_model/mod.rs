@@ -279,12 +279,13 @@ pub fn run<const SLOT: usize>(region: &mut [u8], ops: &[SlabOp]) -> Result<(), S
                             m.live.swap_remove(k);
                             m.retire(h);
                         }
-                        None if slab.get(h).is_none() => {
-                            if slab.free(h) != Err(SlabError::StaleHandle(h)) {
-                                return Err(format!("op {i}: freeing {h:?} was not refused"));
-                            }
+                        None if slab.get(h).is_none()
+                            && slab.free(h) != Err(SlabError::StaleHandle(h)) =>
+                        {
+                            return Err(format!("op {i}: freeing {h:?} was not refused"));
                         }
-                        // The buffer's or the deque's: not the model's to free.
+                        // Refused as it must be; or the buffer's or the deque's, not the
+                        // model's to free.
                         None => {}
                     }
                 }
