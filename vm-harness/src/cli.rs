@@ -1,11 +1,9 @@
-//! The `tako-vm` command line (`run`, `profile`, `bench`), also what `cargo tako run`
-//! calls after a build: [`main`] parses the process's arguments, [`execute`] runs one
-//! `run` or `profile` with parsed [`RunArgs`].
+//! The `tako-vm` command line (`run`, `profile`), also what `cargo tako run` calls after a
+//! build: [`main`] parses the process's arguments, [`execute`] runs one `run` or `profile`
+//! with parsed [`RunArgs`]. [`write_out`] is its stdout, which `tako-bench` shares.
 //!
 //! Exit codes: 0 the contract ran to completion (whatever it returned), 2 bad options or a
-//! program that does not load or verify, 3 a runtime fault. `bench`: 0 the report was
-//! written (and with `--check`, no figure of tos-alloc's allocators got worse), 1 `--check` found a
-//! worse one, 2 bad options or an unreadable baseline.
+//! program that does not load or verify, 3 a runtime fault.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -17,9 +15,9 @@ use clap::{Args, Parser, Subcommand};
 /// shell's code for a process ended by SIGPIPE, so it is never mistaken for success.
 const EXIT_BROKEN_PIPE: i32 = 141;
 
-/// Writes to stdout; a closed pipe ends the process quietly with [`EXIT_BROKEN_PIPE`]
+/// Writes to stdout; a closed pipe ends the process quietly with exit code 141 (SIGPIPE)
 /// (instead of `print!`'s panic), any other write error with a message and exit code 2.
-fn write_out(args: std::fmt::Arguments<'_>) {
+pub fn write_out(args: std::fmt::Arguments<'_>) {
     use std::io::Write;
     let mut stdout = std::io::stdout().lock();
     if let Err(e) = stdout.write_fmt(args).and_then(|()| stdout.flush()) {
@@ -49,8 +47,6 @@ const EXIT_OK: u8 = 0;
 const EXIT_USAGE: u8 = 2;
 /// Exit code of a runtime fault.
 const EXIT_FAULT: u8 = 3;
-/// Exit code of `bench --check` when a figure of tos-alloc's allocators got worse.
-const EXIT_WORSE: u8 = 1;
 
 #[derive(Parser)]
 #[command(
@@ -69,31 +65,6 @@ enum Command {
     Run(RunArgs),
     /// Run a contract in the interpreter and print the CU spent in each function.
     Profile(RunArgs),
-    /// Build alloc-bench once per allocator, measure every workload, print the CU report
-    /// (markdown) and write target/cu-report/{cu-report.json,cu-report.svg,cu-report.md}.
-    Bench(BenchArgs),
-}
-
-#[derive(Args)]
-struct BenchArgs {
-    /// Compare with the baseline file, print the deltas, exit 1 if a figure of TosAllocator, PoolAllocator or FirstFitAllocator got worse.
-    #[arg(long)]
-    check: bool,
-    /// Rewrite the baseline file with this run's figures (deltas against its old version).
-    #[arg(long, conflicts_with = "check")]
-    update_baseline: bool,
-    /// The baseline file.
-    #[arg(long, default_value_os_t = crate::testing::repo_root().join("vm-harness/cu-baseline.md"))]
-    baseline: PathBuf,
-    /// Directory of the report files.
-    #[arg(long, default_value_os_t = crate::testing::repo_root().join("target/cu-report"))]
-    out: PathBuf,
-    /// Reduced counts (10-20 allocations, 100 pushes, 50 map keys): for tests of the bench.
-    #[arg(long)]
-    quick: bool,
-    /// Only these allocators (comma-separated row names, e.g. TosAllocator,SolanaBump).
-    #[arg(long, value_delimiter = ',')]
-    only: Option<Vec<String>>,
 }
 
 /// `run` and `profile`: the program and how to call it.
@@ -344,84 +315,6 @@ fn profile(path: &std::path::Path, args: &CallArgs) -> Result<u8, Refused> {
     Ok(exit_code(&profile.outcome))
 }
 
-fn bench(args: &BenchArgs) -> Result<u8, Refused> {
-    use crate::bench::{self, baseline::Baseline, workloads::Counts};
-    let allocators =
-        bench::select(args.only.as_deref()).map_err(|e| Refused(anyhow::anyhow!(e)))?;
-    let counts = if args.quick {
-        Counts::QUICK
-    } else {
-        Counts::FULL
-    };
-    let read_baseline = || -> Result<Baseline> {
-        let text = std::fs::read_to_string(&args.baseline)
-            .with_context(|| format!("cannot read the baseline {}", args.baseline.display()))?;
-        Baseline::parse(&text).with_context(|| format!("{}", args.baseline.display()))
-    };
-    // Read the baseline before measuring: a missing file fails fast.
-    let previous = if args.check {
-        Some(read_baseline().map_err(Refused)?)
-    } else if args.update_baseline {
-        read_baseline().ok()
-    } else {
-        None
-    };
-    let report = bench::measure(&allocators, counts, |name| {
-        eprintln!("tako-vm bench: measuring {name}")
-    });
-    let markdown = report.markdown();
-    let write = || -> Result<()> {
-        std::fs::create_dir_all(&args.out)
-            .with_context(|| format!("cannot create {}", args.out.display()))?;
-        let file = |name: &str, text: String| {
-            let path = args.out.join(name);
-            std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))
-        };
-        file("cu-report.json", format!("{:#}\n", report.to_json()))?;
-        file("cu-report.svg", bench::chart::svg(&report))?;
-        file("cu-report.md", markdown.clone())?;
-        if args.update_baseline {
-            let text = Baseline::render(&report, previous.as_ref());
-            std::fs::write(&args.baseline, text)
-                .with_context(|| format!("cannot write {}", args.baseline.display()))?;
-            eprintln!("tako-vm bench: wrote {}", args.baseline.display());
-        }
-        Ok(())
-    };
-    write().map_err(Refused)?;
-    let mut code = EXIT_OK;
-    if let (true, Some(baseline)) = (args.check, &previous) {
-        let comparison = baseline
-            .compare(&report)
-            .with_context(|| format!("{}", args.baseline.display()))
-            .map_err(Refused)?;
-        outln!("## CU baseline check against {}\n", args.baseline.display());
-        out!("{}", comparison.markdown());
-        let failures = comparison.failures();
-        if failures.is_empty() {
-            outln!(
-                "\nCheck passed: no figure of {} or the example contracts got worse, and {} kept its place on every whole workload.\n",
-                crate::bench::Allocator::guarded_names(),
-                crate::bench::rank::SUBJECT
-            );
-        } else {
-            outln!("\nCheck FAILED: guarded figures got worse (update the baseline with `tako-vm bench --update-baseline` if intended):");
-            for f in &failures {
-                outln!("- {f}");
-            }
-            outln!();
-            code = EXIT_WORSE;
-        }
-    }
-    outln!(
-        "Report files: {}/cu-report.{{json,svg,md}}\n",
-        args.out.display()
-    );
-    // The report is the last thing printed (CI's log ends with it).
-    out!("{markdown}");
-    Ok(code)
-}
-
 fn loading(e: VmError, so: &std::path::Path) -> anyhow::Error {
     match e {
         VmError::HeapSize { .. } | VmError::Config(_) => anyhow::Error::new(e),
@@ -464,6 +357,5 @@ pub fn main() -> ExitCode {
     match &cli.command {
         Command::Run(args) => execute(args, Mode::Run, "tako-vm"),
         Command::Profile(args) => execute(args, Mode::Profile, "tako-vm"),
-        Command::Bench(args) => finish(bench(args), "tako-vm"),
     }
 }

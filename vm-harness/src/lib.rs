@@ -21,7 +21,6 @@
 //! faulted, so the CU and logs of a failed run stay visible.
 #![deny(missing_docs)]
 
-pub mod bench;
 mod call;
 pub mod chain;
 pub mod cli;
@@ -38,7 +37,7 @@ pub mod testing;
 mod v3_check;
 pub mod verify;
 
-pub use call::{call, check, run};
+pub use call::{call, check, run, Loaded};
 pub use chain::{Address, CallEnv, ChainState, Event};
 pub use config::{validate_heap_size, Config, SyscallPrices, DEFAULT_CU_LIMIT, MAX_CU_LIMIT};
 pub use elf_check::{preflight, statics_size, EM_BPF, EM_SBPF};

@@ -1,4 +1,4 @@
-//! `tako-vm`: run, profile or benchmark TAKO contracts in the local VM
+//! `tako-vm`: run or profile TAKO contracts in the local VM
 //! ([`vm_harness::cli`]).
 
 fn main() -> std::process::ExitCode {

@@ -5,7 +5,6 @@ mod common;
 
 mod allocator;
 mod bad_input;
-mod bench;
 mod cli;
 mod modes;
 mod mutations;

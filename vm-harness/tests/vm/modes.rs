@@ -31,7 +31,7 @@ fn inputs(name: &str) -> Vec<Vec<u8>> {
             inputs.push(Vec::new());
             inputs
         }
-        "alloc-bench" => vm_harness::bench::workloads::pattern::ALL
+        "alloc-bench" => crate::common::patterns::ALL
             .iter()
             .map(|&pattern| three(pattern, 20, 24))
             .collect(),

@@ -10,6 +10,10 @@ use vm_harness::{Config, Outcome};
 #[path = "../../../../contracts/vm-faults/src/variant.rs"]
 pub mod faults;
 
+/// The `alloc-bench` contract's workload patterns: the contract's own list.
+#[path = "../../../../contracts/alloc-bench/src/pattern.rs"]
+pub mod patterns;
+
 /// Builds a contract as SBPF V0 (once per process) and returns its path. These tests
 /// pin V0's exact CU and layout and run it on both engines and the JIT.
 pub fn contract_path(name: &str) -> PathBuf {

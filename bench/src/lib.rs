@@ -1,11 +1,13 @@
-//! The CU report (`tako-vm bench`): builds `contracts/alloc-bench` once per allocator through
+#![doc = include_str!("../README.md")]
+//!
+//! The CU report (`tako-bench`): builds `contracts/alloc-bench` once per allocator through
 //! `./build-example.sh`, runs every workload in the VM (interpreter, default prices) and
 //! turns the CU into the figures of the report: marginal and net CU per allocation by size,
 //! `Box<u64>`, first allocation, `Vec<u64>` push, `BTreeMap`, heap efficiency.
 //!
 //! ```no_run
-//! use vm_harness::bench::{self, workloads::Counts};
-//! let report = bench::measure(&bench::ALLOCATORS, Counts::FULL, |name| eprintln!("{name}"));
+//! use tako_bench::workloads::Counts;
+//! let report = tako_bench::measure(&tako_bench::ALLOCATORS, Counts::FULL, |name| eprintln!("{name}"));
 //! println!("{}", report.markdown());
 //! std::fs::write("cu-report.json", report.to_json().to_string())?;
 //! # Ok::<(), std::io::Error>(())
@@ -19,8 +21,8 @@ pub mod rank;
 pub mod report;
 pub mod workloads;
 
-use crate::testing;
 use report::{AllocatorFigures, Report};
+use vm_harness::testing;
 use workloads::{pattern, Bench, Counts, Measured, SIZES};
 
 /// One row of the report: an allocator and how its `alloc-bench` build is made and priced.
@@ -45,12 +47,12 @@ impl Allocator {
     }
 
     /// Whether it is one of tos-alloc's own strategies ([`tos_alloc::STRATEGIES`]):
-    /// `bench --check` fails when one of its figures got worse.
+    /// `tako-bench --check` fails when one of its figures got worse.
     pub fn ours(&self) -> bool {
         tos_alloc::STRATEGIES.iter().any(|s| s.name == self.name)
     }
 
-    /// The rows of tos-alloc's own strategies, whose figures `bench --check` guards.
+    /// The rows of tos-alloc's own strategies, whose figures `tako-bench --check` guards.
     pub fn guarded() -> impl Iterator<Item = &'static Allocator> {
         ALLOCATORS.iter().filter(|a| a.ours())
     }
@@ -192,11 +194,10 @@ pub fn measure(allocators: &[Allocator], counts: Counts, mut progress: impl FnMu
         .iter()
         .map(|allocator| {
             progress(allocator.name);
-            let bench = build(allocator).and_then(|so| Bench::new(allocator, &so));
-            match bench {
-                Ok(bench) => measure_one(&bench, allocator, counts),
-                Err(reason) => AllocatorFigures::unmeasured(allocator.name, &reason),
-            }
+            let measured = build(allocator).and_then(|so| {
+                Bench::new(allocator, &so).map(|bench| measure_one(&bench, allocator, counts))
+            });
+            measured.unwrap_or_else(|reason| AllocatorFigures::unmeasured(allocator.name, &reason))
         })
         .collect();
     let mut report = Report::new(counts, rows);

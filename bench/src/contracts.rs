@@ -3,7 +3,7 @@
 //! Each figure is the CU of one call in a fixed scenario (the state before it set up by
 //! the calls listed), so a change to the SDK, the linker or the prices shows here.
 
-use crate::{testing, Config, Engine, TestChain};
+use vm_harness::{testing, Config, Engine, TestChain};
 
 use super::workloads::Measured;
 

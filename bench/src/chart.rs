@@ -136,8 +136,8 @@ pub fn svg(report: &Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bench::report::AllocatorFigures;
-    use crate::bench::workloads::Counts;
+    use crate::report::AllocatorFigures;
+    use crate::workloads::Counts;
 
     #[test]
     fn one_bar_per_measured_figure_and_a_legend_entry_per_row() {

@@ -337,7 +337,7 @@ impl Report {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bench::workloads::Counts;
+    use crate::workloads::Counts;
 
     fn row(name: &str, net8: f64, vec: Measured) -> AllocatorFigures {
         let mut a = AllocatorFigures::unmeasured(name, "not run");

@@ -1,9 +1,25 @@
-//! `tako-vm bench` end to end with the reduced counts (`--quick`) and four allocators: the
+//! `tako-bench` end to end with the reduced counts (`--quick`) and four allocators: the
 //! report files, the JSON shape, figures the method fixes exactly, and the baseline check.
 
-use crate::common::{scratch, tako_vm};
+use std::path::PathBuf;
+use std::process::{Command, Output};
 
 const ONLY: &str = "TosAllocator,SyscallAllocator,SyscallAllocator1CU,SolanaBump";
+
+/// Runs the `tako-bench` binary.
+fn tako_bench(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tako-bench"))
+        .args(args)
+        .output()
+        .expect("tako-bench starts")
+}
+
+/// This test process's own scratch directory.
+fn scratch_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("tako-bench-tests-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
 
 fn stdout(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
@@ -21,11 +37,10 @@ fn check(out: &std::process::Output, code: i32) {
 
 #[test]
 fn quick_bench_writes_the_report_and_checks_the_baseline() {
-    let dir = scratch("bench-marker", b"").parent().unwrap().join("bench");
+    let dir = scratch_dir().join("bench");
     let baseline = dir.join("baseline.md");
     let (dir_s, baseline_s) = (dir.to_str().unwrap(), baseline.to_str().unwrap());
     let common = [
-        "bench",
         "--quick",
         "--only",
         ONLY,
@@ -36,7 +51,7 @@ fn quick_bench_writes_the_report_and_checks_the_baseline() {
     ];
 
     // 1. Measure and write the baseline.
-    let out = tako_vm(&[&common[..], &["--update-baseline"]].concat());
+    let out = tako_bench(&[&common[..], &["--update-baseline"]].concat());
     check(&out, 0);
     let text = stdout(&out);
     // The report is the last thing printed: stdout ends with cu-report.md, whole.
@@ -100,7 +115,7 @@ fn quick_bench_writes_the_report_and_checks_the_baseline() {
         .contains("| TosAllocator |"));
 
     // 2. The same figures pass the check.
-    let out = tako_vm(&[&common[..], &["--check"]].concat());
+    let out = tako_bench(&[&common[..], &["--check"]].concat());
     check(&out, 0);
     assert!(stdout(&out).contains("Check passed"), "{}", stdout(&out));
 
@@ -113,7 +128,7 @@ fn quick_bench_writes_the_report_and_checks_the_baseline() {
     let value: f64 = line.split('|').nth(2).unwrap().trim().parse().unwrap();
     let better = format!("| TosAllocator/net_cu/64 | {} | - |", value - 1.0);
     std::fs::write(&baseline, text.replace(line, &better)).unwrap();
-    let out = tako_vm(&[&common[..], &["--check"]].concat());
+    let out = tako_bench(&[&common[..], &["--check"]].concat());
     check(&out, 1);
     assert!(
         stdout(&out).contains("TosAllocator/net_cu/64") && stdout(&out).contains("**worse**"),
@@ -129,18 +144,17 @@ fn quick_bench_writes_the_report_and_checks_the_baseline() {
     let value: f64 = line.split('|').nth(2).unwrap().trim().parse().unwrap();
     let better = format!("| SolanaBump/net_cu/64 | {} | - |", value - 1.0);
     std::fs::write(&baseline, text.replace(line, &better)).unwrap();
-    let out = tako_vm(&[&common[..], &["--check"]].concat());
+    let out = tako_bench(&[&common[..], &["--check"]].concat());
     check(&out, 0);
     assert!(stdout(&out).contains("(worse)"));
 }
 
 #[test]
 fn bench_refuses_unknown_allocators_and_a_missing_baseline() {
-    let out = tako_vm(&["bench", "--quick", "--only", "dlmalloc"]);
+    let out = tako_bench(&["--quick", "--only", "dlmalloc"]);
     check(&out, 2);
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown allocator \"dlmalloc\""));
-    let out = tako_vm(&[
-        "bench",
+    let out = tako_bench(&[
         "--quick",
         "--check",
         "--baseline",

@@ -7,15 +7,13 @@
 use tako_abi::code::{OUT_OF_MEMORY, SUCCESS};
 
 use super::Allocator;
-use crate::config::Config;
-use crate::engine::sbpf::{self as runner, Program};
-use crate::engine::CallSetup;
+use vm_harness::{Config, Loaded};
 
 /// A figure, or why it could not be measured.
 pub type Measured = Result<f64, String>;
 
 /// `alloc-bench`'s pattern ids: the contract's own list, included.
-#[path = "../../../contracts/alloc-bench/src/pattern.rs"]
+#[path = "../../contracts/alloc-bench/src/pattern.rs"]
 pub mod pattern;
 
 /// Block sizes of the per-allocation figures.
@@ -114,21 +112,20 @@ pub struct Run {
     pub code: u64,
     /// `[ops, heap_used, heap_peak, live_bytes]`.
     pub data: [u64; 4],
-    /// The VM's view of the heap ([`crate::Outcome::heap_used`]).
+    /// The VM's view of the heap ([`vm_harness::Outcome::heap_used`]).
     pub vm_heap_used: u64,
 }
 
 /// Runs the workloads of one allocator's build.
 pub struct Bench<'a> {
-    program: Program,
-    statics: u64,
-    config: Config,
+    program: Loaded<'a>,
+    heap_size: u64,
     allocator: &'a Allocator,
 }
 
 impl<'a> Bench<'a> {
     /// Loads and verifies `so` once; every run of this allocator reuses it.
-    pub fn new(allocator: &'a Allocator, so: &[u8]) -> Result<Self, String> {
+    pub fn new(allocator: &'a Allocator, so: &'a [u8]) -> Result<Self, String> {
         let mut config = Config {
             cu_limit: CU_LIMIT,
             ..Config::default()
@@ -136,31 +133,26 @@ impl<'a> Bench<'a> {
         if let Some(cu) = allocator.alloc_price {
             config.prices = config.prices.with_alloc(cu);
         }
-        let program = runner::load(so, false).map_err(|e| format!("does not load: {e}"))?;
+        let program = Loaded::new(so, &config).map_err(|e| format!("does not load: {e}"))?;
         Ok(Self {
             program,
-            statics: crate::elf_check::statics_size(so),
-            config,
+            heap_size: config.heap_size,
             allocator,
         })
     }
 
     /// Heap size every run maps.
     pub fn heap_size(&self) -> u64 {
-        self.config.heap_size
+        self.heap_size
     }
 
     /// One run; a fault or malformed return data is the reason it could not be measured.
     pub fn run(&self, pattern: u64, count: u64, size: u64) -> Result<Run, String> {
         let what = || format!("pattern {pattern} count {count} size {size}");
-        let setup = CallSetup {
-            input: input(pattern, count, size),
-            statics: self.statics,
-            ..CallSetup::default()
-        };
-        let outcome = runner::execute(&self.program, &setup, &self.config, None)
-            .map_err(|e| format!("{}: {e}", what()))?
-            .outcome;
+        let outcome = self
+            .program
+            .run(&input(pattern, count, size))
+            .map_err(|e| format!("{}: {e}", what()))?;
         if let Some(fault) = &outcome.error {
             return Err(format!(
                 "{}: {} ({}) after {} CU",

@@ -94,7 +94,7 @@ pub fn ranks(report: &Report) -> Vec<Rank> {
 }
 
 /// [`SUBJECT`]'s place on every whole workload as figures of the baseline,
-/// `TosAllocator/KEY/place` (1 = lowest CU; n/a where it did not finish): `bench --check`
+/// `TosAllocator/KEY/place` (1 = lowest CU; n/a where it did not finish): `tako-bench --check`
 /// fails when one rises, as for any guarded figure. None when the run has no
 /// [`SUBJECT`] row (its figures are then missing, which the check reports).
 pub fn place_figures(report: &Report) -> Vec<(String, Measured)> {
@@ -151,7 +151,7 @@ pub fn markdown(report: &Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bench::workloads::Counts;
+    use crate::workloads::Counts;
 
     fn row(name: &str, btreemap: Measured) -> AllocatorFigures {
         let mut a = AllocatorFigures::unmeasured(name, "not run");

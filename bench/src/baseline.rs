@@ -1,8 +1,8 @@
-//! The committed CU baseline (`vm-harness/cu-baseline.md`, Mollusk-style
-//! `| Name | CUs | Delta |`) and the comparison of a run with it. `tako-vm bench --check`
+//! The committed CU baseline (`bench/cu-baseline.md`, Mollusk-style
+//! `| Name | CUs | Delta |`) and the comparison of a run with it. `tako-bench --check`
 //! fails when a figure of one of tos-alloc's allocators ([`Allocator::guarded`]) got worse;
 //! an intended change rewrites the file with
-//! `tako-vm bench --update-baseline` in the same commit.
+//! `tako-bench --update-baseline` in the same commit.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -151,12 +151,12 @@ impl Baseline {
         let mut s = String::new();
         let _ = writeln!(
             s,
-            "# CU baseline of `tako-vm bench` (counts: {})\n",
+            "# CU baseline of `tako-bench` (counts: {})\n",
             report.counts_name()
         );
         s.push_str(&format!(
-            "Written by `cargo run -p vm-harness --release --bin tako-vm -- bench --update-baseline`; \
-             `bench --check` compares a run with it and fails when a figure of {}, an example contract's call or {}'s place \
+            "Written by `cargo run -p tako-bench --release -- --update-baseline`; \
+             `tako-bench --check` compares a run with it and fails when a figure of {}, an example contract's call or {}'s place \
              on a whole workload got worse (higher CU, bytes or place, lower heap efficiency). An intended change updates this file in the same \
              commit. Delta: against the previous version of this file. Names: `allocator/figure[/size]` as in \
              `target/cu-report/cu-report.json`; heap figures are bytes, heap_efficiency a fraction.\n\n",
@@ -355,8 +355,8 @@ impl Comparison {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bench::report::AllocatorFigures;
-    use crate::bench::workloads::Counts;
+    use crate::report::AllocatorFigures;
+    use crate::workloads::Counts;
 
     fn report(tos_net8: f64, tos_efficiency: f64, other_net8: f64) -> Report {
         let row = |name: &str, net8: f64, efficiency: f64| {
