@@ -49,10 +49,10 @@ pub enum VmError {
         /// Its name, as goblin knows it.
         machine: String,
     },
-    /// solana-sbpf's loader refused the file (unknown syscall, writable data, ...). Its
-    /// message is this error's (no source chain: a chain would print it twice).
+    /// The engine's loader refused the file: what is wrong, in the VM's words, the same on
+    /// both engines (no source chain: a chain would print it twice).
     #[error("cannot load the program: {0}")]
-    Load(solana_sbpf::elf::ElfError),
+    Load(crate::loader::LoadProblem),
     /// An SBPF V3 file (as tos-tbpf defines V3) given to solana-sbpf, whose V3 is another
     /// layout.
     #[error("the program is SBPF V3 as tos-tbpf 0.14.1 defines it (text at address 0), which solana-sbpf does not load: run it on tos-tbpf: leave --engine out (the VM picks tbpf for V3) or pass --engine tbpf (Engine::Tbpf)")]

@@ -28,6 +28,7 @@ mod config;
 mod elf_check;
 mod engine;
 mod error;
+pub mod loader;
 mod outcome;
 mod profile;
 mod symbols;

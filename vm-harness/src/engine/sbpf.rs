@@ -44,6 +44,7 @@ pub fn sbpf_config() -> SbpfConfig {
 const _: () = assert!(STACK_SIZE == STACK_FRAME_SIZE * MAX_CALL_DEPTH);
 
 crate::verify::rejection_from!(solana_sbpf::verifier::VerifierError);
+crate::loader::load_problem_from!(solana_sbpf::elf::ElfError, UnsupportedSBPFVersion);
 
 /// Checks, loads and verifies `so`; JIT-compiles it when `jit`.
 pub(crate) fn load(so: &[u8], jit: bool) -> Result<Program, VmError> {
@@ -52,17 +53,18 @@ pub(crate) fn load(so: &[u8], jit: bool) -> Result<Program, VmError> {
         return Err(VmError::V3NeedsTbpf);
     }
     let mut loader = BuiltinProgram::new_loader(sbpf_config());
-    context::register_all(&mut loader).map_err(VmError::Load)?;
+    context::register_all(&mut loader)
+        .map_err(|e| VmError::Engine(format!("solana-sbpf cannot register the syscalls: {e}")))?;
     let program = Executable::from_elf(so, Arc::new(loader)).map_err(|e| match e {
         EbpfError::ElfError(ElfError::UnresolvedSymbol(name, instruction, _)) => {
             VmError::UnknownSyscall { name, instruction }
         }
-        EbpfError::ElfError(e) => VmError::Load(e),
-        other => VmError::Load(ElfError::FailedToParse(other.to_string())),
+        EbpfError::ElfError(e) => VmError::Load(load_problem(e)),
+        other => VmError::Engine(format!("solana-sbpf cannot load the program: {other}")),
     })?;
     program.verify::<RequisiteVerifier>().map_err(|e| match e {
         EbpfError::VerifierError(e) => VmError::Verify(rejection(so, e)),
-        other => VmError::Load(ElfError::FailedToParse(other.to_string())),
+        other => VmError::Engine(format!("solana-sbpf cannot verify the program: {other}")),
     })?;
     if jit {
         compile(&program)?;

@@ -23,6 +23,7 @@ use super::{finish, host_for, CallSetup, Execution, TracedRun};
 use crate::config::Config;
 use crate::elf_check;
 use crate::error::VmError;
+use crate::loader::LoadProblem;
 use crate::syscalls::{Access, Host, SyscallFault, Translate};
 
 /// A loaded, verified program on tos-tbpf.
@@ -136,6 +137,7 @@ fn register_all(loader: &mut BuiltinProgram<TbpfContext>) -> Result<(), ElfError
 }
 
 crate::verify::rejection_from!(tos_tbpf::verifier::VerifierError);
+crate::loader::load_problem_from!(tos_tbpf::elf::ElfError, UnsupportedTBPFVersion);
 
 /// Checks, loads and verifies `so` on tos-tbpf.
 pub(crate) fn load(so: &[u8]) -> Result<Program, VmError> {
@@ -147,9 +149,12 @@ pub(crate) fn load(so: &[u8]) -> Result<Program, VmError> {
         let named = (elf_check::e_flags(so) == Some(3))
             .then(|| crate::v3_check::v3_header_problem(so))
             .flatten();
-        VmError::Engine(match named {
-            Some(why) => format!("tos-tbpf cannot load the program: {why}"),
-            None => format!("tos-tbpf cannot load the program: {e}"),
+        VmError::Load(match (named, e) {
+            (Some(why), _) => LoadProblem::V3Header(why),
+            (None, ElfError::UnresolvedSymbol(name, instruction, _)) => {
+                return VmError::UnknownSyscall { name, instruction };
+            }
+            (None, e) => load_problem(e),
         })
     })?;
     program.verify::<RequisiteVerifier>().map_err(|e| match e {

@@ -181,7 +181,7 @@ fn cli_refuses_bad_files_and_options_with_exit_code_2() {
 #[test]
 fn a_loader_refusal_is_said_once_and_a_version_past_v3_names_the_versions() {
     let so = contract("counter");
-    // e_entry = 0: the loader's own reason, printed once (no source chain repeating it).
+    // e_entry = 0: what is wrong, in the VM's words, printed once (no source chain repeating it).
     let mut no_entry = so.clone();
     no_entry[24..32].copy_from_slice(&0u64.to_le_bytes());
     let path = scratch("no-entry.so", &no_entry);
@@ -189,13 +189,27 @@ fn a_loader_refusal_is_said_once_and_a_version_past_v3_names_the_versions() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(
-        stderr.contains("cannot load the program: Entrypoint out of bounds"),
+        stderr.contains(
+            "cannot load the program: the entry point (e_entry) is not an instruction of the \
+             program's text"
+        ),
         "{stderr}"
     );
-    assert_eq!(
-        stderr.matches("Entrypoint out of bounds").count(),
-        1,
-        "{stderr}"
+    assert_eq!(stderr.matches("entry point").count(), 1, "{stderr}");
+    // Not the loader's own wording.
+    assert!(!stderr.contains("Entrypoint out of bounds"), "{stderr}");
+    // The same refusal on tos-tbpf.
+    let tbpf = Config {
+        engine: Some(vm_harness::Engine::Tbpf),
+        ..Config::default()
+    };
+    let e = vm_harness::run(&no_entry, b"", &tbpf).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            VmError::Load(vm_harness::loader::LoadProblem::EntryOutside)
+        ),
+        "{e:?}"
     );
     // e_flags = 7: which versions the VM runs.
     let mut v7 = so;
