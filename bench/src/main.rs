@@ -8,19 +8,8 @@ use anyhow::{Context, Result};
 use clap::Parser;
 use tako_bench::baseline::Baseline;
 use tako_bench::workloads::Counts;
-use vm_harness::cli::write_out;
 use vm_harness::testing::repo_root;
-
-/// `print!` through `write_out` (a closed pipe ends the process quietly).
-macro_rules! out {
-    ($($arg:tt)*) => { write_out(format_args!($($arg)*)) };
-}
-
-/// `println!` through `write_out`.
-macro_rules! outln {
-    () => { write_out(format_args!("\n")) };
-    ($($arg:tt)*) => { write_out(format_args!("{}\n", format_args!($($arg)*))) };
-}
+use vm_harness::{out, outln};
 
 /// Exit code of a report written (and, with `--check`, of a check passed).
 const EXIT_OK: u8 = 0;

@@ -29,15 +29,18 @@ pub fn write_out(args: std::fmt::Arguments<'_>) {
     }
 }
 
-/// `print!` through [`write_out`].
+/// `print!` through [`cli::write_out`](crate::cli::write_out): a closed pipe ends the
+/// process quietly (for `tako-vm` and `tako-bench`).
+#[macro_export]
 macro_rules! out {
-    ($($arg:tt)*) => { write_out(format_args!($($arg)*)) };
+    ($($arg:tt)*) => { $crate::cli::write_out(format_args!($($arg)*)) };
 }
 
-/// `println!` through [`write_out`].
+/// `println!` through [`cli::write_out`](crate::cli::write_out).
+#[macro_export]
 macro_rules! outln {
-    () => { write_out(format_args!("\n")) };
-    ($($arg:tt)*) => { write_out(format_args!("{}\n", format_args!($($arg)*))) };
+    () => { $crate::cli::write_out(format_args!("\n")) };
+    ($($arg:tt)*) => { $crate::cli::write_out(format_args!("{}\n", format_args!($($arg)*))) };
 }
 use crate::{Config, Outcome, VmError};
 
