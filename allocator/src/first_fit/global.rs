@@ -5,7 +5,7 @@
 ///
 /// ```ignore
 /// #[global_allocator]
-/// static ALLOCATOR: tos_alloc::first_fit::FirstFitAllocator<2048, 16> =
+/// static ALLOCATOR: tos_alloc::first_fit::FirstFitAllocator<4096, 8> =
 ///     tos_alloc::first_fit::FirstFitAllocator::new();
 /// ```
 #[derive(Debug, Clone, Copy)]

@@ -41,6 +41,7 @@ mod bump;
     feature = "embedded-alloc"
 ))]
 mod peers;
+pub mod params;
 pub mod pattern;
 mod workloads;
 
@@ -135,8 +136,10 @@ static ALLOCATOR: tos_alloc::pool::PoolAllocator = tos_alloc::pool::PoolAllocato
 
 #[cfg(feature = "first-fit")]
 #[global_allocator]
-static ALLOCATOR: tos_alloc::first_fit::FirstFitAllocator<2048, 16> =
-    tos_alloc::first_fit::FirstFitAllocator::new();
+static ALLOCATOR: tos_alloc::first_fit::FirstFitAllocator<
+    { params::FIRST_FIT_BLOCKS },
+    { params::FIRST_FIT_BLOCK_SIZE },
+> = tos_alloc::first_fit::FirstFitAllocator::new();
 
 /// `(used, peak)` heap bytes as the allocator reports them.
 fn heap_stats() -> (u64, u64) {

@@ -358,15 +358,9 @@ mod oom {
 mod alloc_bench {
     use super::*;
 
-    const ALLOC: u64 = 0;
-    const BASELINE: u64 = 1;
-    const ALLOC_FREE: u64 = 2;
-    const VEC_PUSH: u64 = 3;
-    const BTREEMAP: u64 = 4;
-    const RANDOM_MIX: u64 = 5;
-    const BOX_U64: u64 = 6;
-    const CHURN: u64 = 7;
-    const BOX_BASELINE: u64 = 8;
+    use crate::alloc_bench_pattern::{
+        ALLOC, ALLOC_FREE, BASELINE, BOX_BASELINE, BOX_U64, BTREEMAP, CHURN, RANDOM_MIX, VEC_PUSH,
+    };
 
     /// Every allocator variant measured here.
     const ALLOCATORS: [Variant; 10] = [

@@ -8,3 +8,8 @@ mod chain_contracts;
 mod contracts;
 mod full_rust;
 mod message_queue;
+
+/// `alloc-bench`'s workload patterns: the contract's own list.
+#[path = "../../../contracts/alloc-bench/src/pattern.rs"]
+#[allow(dead_code)]
+mod alloc_bench_pattern;

@@ -14,6 +14,10 @@ pub mod faults;
 #[path = "../../../../contracts/alloc-bench/src/pattern.rs"]
 pub mod patterns;
 
+/// The `alloc-bench` contract's allocator shapes: the contract's own constants.
+#[path = "../../../../contracts/alloc-bench/src/params.rs"]
+pub mod bench_params;
+
 /// Builds a contract as SBPF V0 (once per process) and returns its path. These tests
 /// pin V0's exact CU and layout and run it on both engines and the JIT.
 pub fn contract_path(name: &str) -> PathBuf {
