@@ -11,7 +11,7 @@ use anyhow::{bail, Context, Result};
 use clap::Parser;
 
 use crate::report::LinkReport;
-use crate::{inputs, llvm, relink};
+use crate::{codegen, inputs, relink};
 
 /// The symbol the VM enters.
 const ENTRY: &str = "entrypoint";
@@ -113,7 +113,7 @@ fn run(args: Args) -> Result<()> {
     for path in &args.inputs {
         modules.extend(inputs::read(path)?);
     }
-    let options = llvm::CodegenOptions {
+    let options = codegen::CodegenOptions {
         cpu: if args.cpu == "generic" {
             "v2".into()
         } else {
@@ -128,7 +128,7 @@ fn run(args: Args) -> Result<()> {
             Arch::V3 => tako_abi::MAX_V3_FRAME,
         },
     };
-    let codegen = llvm::compile(&modules, &options)?;
+    let codegen = codegen::compile(&modules, &options)?;
     for w in &codegen.warnings {
         eprintln!("tako-linker: warning: {w}");
     }

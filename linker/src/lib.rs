@@ -3,15 +3,17 @@
 //! `tako-linker`: the linker rustc calls for the `tbpf-tos-tos` target.
 //!
 //! rustc hands it LLVM bitcode (the target spec sets `obj-is-bitcode`); it links the
-//! modules, optimises and generates BPF code with rustc's own LLVM ([`llvm`]), checks every
+//! modules, optimises and generates BPF code with rustc's own LLVM ([`codegen`], over the
+//! typed LLVM wrappers of the private `llvm` module), checks every
 //! LLVM diagnostic against a policy ([`diagnostics`]), and relinks the object into the
 //! SBPF V0 or V3 layout the VM loads ([`relink`]); [`cli`] is its command line.
 #![deny(missing_docs)]
 
 pub mod cli;
+pub mod codegen;
 pub mod diagnostics;
 pub mod inputs;
-pub mod llvm;
+mod llvm;
 pub mod lower;
 pub mod relink;
 pub mod report;

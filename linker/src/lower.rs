@@ -4,7 +4,7 @@
 //!
 //! | module | what | why |
 //! |---|---|---|
-//! | `wide` | `i128` `mul`, variable shifts, `div`/`rem`, `umul`/`smul.with.overflow.i128`, `smul.with.overflow.i64`, funnel shifts, saturating float conversions | the backend calls `__multi3` & co., whose two-register result BPF cannot return |
+//! | `wide` (`mul`, `shift`, `div`, `intrinsics`) | `i128` `mul`, variable shifts, `div`/`rem`, `umul`/`smul.with.overflow.i128`, `smul.with.overflow.i64`, funnel shifts, saturating float conversions | the backend calls `__multi3` & co., whose two-register result BPF cannot return |
 //! | `builtins` | links `compiler_builtins`' soft-float helpers | BPF has no floating point; `__adddf3` & co. are called by name |
 //! | `overflow` | `umul.with.overflow.i64` | widened to `i128` otherwise |
 //! | `sdiv` | `sdiv`/`srem` up to 64 bits | no signed division below cpu v4 |
@@ -14,7 +14,7 @@
 //!
 //! Order matters: 128-bit divisions become calls to one helper first; float helpers are
 //! linked next (their bodies need the same rewrites); `expand-ir-insts` (with
-//! `-expand-div-rem-bits=64`, `-expand-fp-convert-bits=64`, set in [`crate::llvm`]) expands
+//! `-expand-div-rem-bits=64`, `-expand-fp-convert-bits=64`, set by `crate::llvm::init`) expands
 //! the helper's wide `udiv` and `i128`↔float conversions into loops of shifts; then the
 //! multiplications, shifts and signed divisions that produced are lowered, and the
 //! argument rewrite runs last, over everything. None of it may run before the optimiser
@@ -22,7 +22,6 @@
 
 mod args;
 mod builtins;
-mod ir;
 mod memops;
 mod overflow;
 mod sdiv;
@@ -31,7 +30,7 @@ mod wide;
 
 use std::path::Path;
 
-use llvm_sys::prelude::*;
+use crate::llvm::Module;
 
 pub use args::ARGUMENT_REGISTERS;
 pub use builtins::find_compiler_builtins;
@@ -83,27 +82,16 @@ extern "C" fn on_fatal_error(reason: *const std::ffi::c_char) {
     std::process::exit(1);
 }
 
-fn install_fatal_error_handler() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    // SAFETY: installs a process-wide handler once; the handler never returns into LLVM.
-    ONCE.call_once(|| unsafe {
-        llvm_sys::error_handling::LLVMInstallFatalErrorHandler(Some(on_fatal_error))
-    });
-}
-
 /// Runs every rewrite on `module`, whose entry function is `entry`. `run_passes` runs an
 /// LLVM pass pipeline on it.
 /// Returns the refusals (one line per function) when something cannot be made correct.
-///
-/// # Safety
-/// `module` must be a live module that no other thread uses during the call.
-pub(crate) unsafe fn lower(
-    module: LLVMModuleRef,
+pub(crate) fn lower(
+    module: &Module<'_>,
     entry: &str,
     builtins_rlib: Option<&Path>,
     run_passes: &mut dyn FnMut(&str) -> Result<(), String>,
 ) -> Result<LowerReport, Vec<String>> {
-    install_fatal_error_handler();
+    crate::llvm::install_fatal_error_handler(on_fatal_error);
     let mut report = LowerReport {
         wide_intrinsics: wide::lower_wide_intrinsics(module),
         wide_divisions: wide::lower_div(module),
@@ -145,16 +133,9 @@ pub(crate) unsafe fn lower(
     report.packed_indirect_calls = indirect;
     // TAKO_LINKER_DUMP_IR=FILE writes the IR code generation receives (for inspection).
     if let Some(path) = std::env::var_os("TAKO_LINKER_DUMP_IR") {
-        if let Ok(path) = std::ffi::CString::new(path.to_string_lossy().into_owned()) {
-            let mut error = std::ptr::null_mut();
-            // SAFETY: live module, valid path; an error message is disposed once.
-            unsafe {
-                if llvm_sys::core::LLVMPrintModuleToFile(module, path.as_ptr(), &mut error) != 0
-                    && !error.is_null()
-                {
-                    llvm_sys::core::LLVMDisposeMessage(error);
-                }
-            }
+        let path = path.to_string_lossy();
+        if let Err(e) = module.print_to_file(&path) {
+            eprintln!("tako-linker: warning: TAKO_LINKER_DUMP_IR: cannot write `{path}`: {e}");
         }
     }
     Ok(report)

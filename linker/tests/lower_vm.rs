@@ -1,5 +1,5 @@
 //! The IR rewrites of `tako_linker::lower`, end to end: hand-written LLVM IR is assembled
-//! with the nightly sysroot's `llvm-as`, compiled by `tako_linker::llvm::compile` (O3, the
+//! with the nightly sysroot's `llvm-as`, compiled by `tako_linker::codegen::compile` (O3, the
 //! rewrites, BPF codegen), relinked, and run in the VM (`vm-harness`, interpreter and JIT)
 //! against the host's own arithmetic on edge values and pseudo-random operands; and the
 //! refusals the rewrites must make, by name.
@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::Once;
 
-use tako_linker::llvm::{compile, BitcodeInput, Codegen, CodegenOptions, LlvmError};
+use tako_linker::codegen::{compile, BitcodeInput, Codegen, CodegenOptions, LlvmError};
 use tako_linker::relink::relink;
 
 const HEADER: &str = r#"

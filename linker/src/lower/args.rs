@@ -25,61 +25,43 @@
 //! vararg signature, a `byval`/`inalloca`/`preallocated` parameter in the packed part, an
 //! `invoke` or `musttail` call, and a function whose address is passed to external code.
 
-use std::ffi::CString;
+use std::collections::HashMap;
 
-use llvm_sys::core::*;
-use llvm_sys::prelude::*;
-use llvm_sys::target::{LLVMABISizeOfType, LLVMGetModuleDataLayout};
-use llvm_sys::{LLVMLinkage, LLVMTailCallKind, LLVMTypeKind};
-
-use super::ir::{self, Builder, NONAME};
+use crate::llvm::{
+    attribute_kind, Attribute, BasicBlock, Builder, Call, Function, Linkage, Module, TailCallKind,
+    Type, TypeKind, Value, FUNCTION_INDEX,
+};
 
 /// Registers BPF passes arguments in.
 pub const ARGUMENT_REGISTERS: u32 = 5;
 
 /// How a signature with too many registers is rewritten.
-struct Packing {
+struct Packing<'m> {
     /// The new function type: prefix parameters, then a pointer.
-    new_ty: LLVMTypeRef,
+    new_ty: Type<'m>,
     /// How many leading parameters stay in registers.
     prefix: usize,
     /// The struct holding the remaining parameters.
-    rest: LLVMTypeRef,
+    rest: Type<'m>,
     /// Registers the original signature needs.
     registers: u32,
 }
 
 /// Registers a parameter of type `ty` takes.
-fn registers(module: LLVMModuleRef, ty: LLVMTypeRef) -> u32 {
-    // SAFETY: `ty` is a live type; the data layout belongs to the live module.
-    unsafe {
-        match LLVMGetTypeKind(ty) {
-            LLVMTypeKind::LLVMIntegerTypeKind => LLVMGetIntTypeWidth(ty).div_ceil(64).max(1),
-            LLVMTypeKind::LLVMPointerTypeKind
-            | LLVMTypeKind::LLVMDoubleTypeKind
-            | LLVMTypeKind::LLVMFloatTypeKind
-            | LLVMTypeKind::LLVMHalfTypeKind => 1,
-            _ => {
-                let size = LLVMABISizeOfType(LLVMGetModuleDataLayout(module), ty);
-                (size.div_ceil(8) as u32).max(1)
-            }
-        }
-    }
-}
-
-fn param_types(fn_ty: LLVMTypeRef) -> Vec<LLVMTypeRef> {
-    // SAFETY: `fn_ty` is a live function type; `out` has room for every parameter.
-    unsafe {
-        let n = LLVMCountParamTypes(fn_ty) as usize;
-        let mut out = vec![std::ptr::null_mut(); n];
-        LLVMGetParamTypes(fn_ty, out.as_mut_ptr());
-        out
+fn registers(module: &Module<'_>, ty: Type<'_>) -> u32 {
+    match ty.kind() {
+        TypeKind::LLVMIntegerTypeKind => ty.int_width().unwrap_or(64).div_ceil(64).max(1),
+        TypeKind::LLVMPointerTypeKind
+        | TypeKind::LLVMDoubleTypeKind
+        | TypeKind::LLVMFloatTypeKind
+        | TypeKind::LLVMHalfTypeKind => 1,
+        _ => (module.abi_size(ty).div_ceil(8) as u32).max(1),
     }
 }
 
 /// The packing for `fn_ty`, or `None` when it fits in five registers.
-fn packing(module: LLVMModuleRef, fn_ty: LLVMTypeRef) -> Option<Packing> {
-    let params = param_types(fn_ty);
+fn packing<'m>(module: &'m Module<'_>, fn_ty: Type<'m>) -> Option<Packing<'m>> {
+    let params = fn_ty.param_types();
     let total: u32 = params.iter().map(|&t| registers(module, t)).sum();
     if total <= ARGUMENT_REGISTERS {
         return None;
@@ -94,84 +76,47 @@ fn packing(module: LLVMModuleRef, fn_ty: LLVMTypeRef) -> Option<Packing> {
         used += r;
         prefix += 1;
     }
-    // SAFETY: types are created in the module's live context.
-    unsafe {
-        let context = LLVMGetModuleContext(module);
-        let mut rest_types = params[prefix..].to_vec();
-        let rest =
-            LLVMStructTypeInContext(context, rest_types.as_mut_ptr(), rest_types.len() as u32, 0);
-        let mut new_params = params[..prefix].to_vec();
-        new_params.push(LLVMPointerTypeInContext(context, 0));
-        let new_ty = LLVMFunctionType(
-            LLVMGetReturnType(fn_ty),
-            new_params.as_mut_ptr(),
-            new_params.len() as u32,
-            0,
-        );
-        Some(Packing {
-            new_ty,
-            prefix,
-            rest,
-            registers: total,
-        })
-    }
+    let rest = module.struct_type(&params[prefix..]);
+    let mut new_params = params[..prefix].to_vec();
+    new_params.push(module.ptr_type());
+    Some(Packing {
+        new_ty: fn_ty.return_type().function(&new_params),
+        prefix,
+        rest,
+        registers: total,
+    })
 }
 
-fn attribute_kind(name: &str) -> u32 {
-    // SAFETY: `name` is a valid byte range for the call.
-    unsafe { LLVMGetEnumAttributeKindForName(name.as_ptr().cast(), name.len()) }
-}
-
-/// The attributes of `f` at `index`, without `memory(...)`.
-fn function_attributes(f: LLVMValueRef, index: u32, memory: u32) -> Vec<LLVMAttributeRef> {
-    // SAFETY: `f` is a live function; `out` has room for `count` attributes.
-    unsafe {
-        let count = LLVMGetAttributeCountAtIndex(f, index) as usize;
-        let mut out = vec![std::ptr::null_mut(); count];
-        if count > 0 {
-            LLVMGetAttributesAtIndex(f, index, out.as_mut_ptr());
-        }
-        out.retain(|&a| !(LLVMIsEnumAttribute(a) != 0 && LLVMGetEnumAttributeKind(a) == memory));
-        out
-    }
-}
-
-/// The attributes of call `c` at `index`, without `memory(...)`.
-fn call_attributes(c: LLVMValueRef, index: u32, memory: u32) -> Vec<LLVMAttributeRef> {
-    // SAFETY: `c` is a live call; `out` has room for `count` attributes.
-    unsafe {
-        let count = LLVMGetCallSiteAttributeCount(c, index) as usize;
-        let mut out = vec![std::ptr::null_mut(); count];
-        if count > 0 {
-            LLVMGetCallSiteAttributes(c, index, out.as_mut_ptr());
-        }
-        out.retain(|&a| !(LLVMIsEnumAttribute(a) != 0 && LLVMGetEnumAttributeKind(a) == memory));
-        out
-    }
+/// `attributes` without `memory(...)` (kind `memory`).
+fn without_memory(attributes: Vec<Attribute<'_>>, memory: u32) -> Vec<Attribute<'_>> {
+    attributes
+        .into_iter()
+        .filter(|a| a.enum_kind() != Some(memory))
+        .collect()
 }
 
 /// Attribute indices kept: function, return, and the parameters still in registers.
 fn kept_indices(prefix: usize) -> impl Iterator<Item = u32> {
-    [llvm_sys::LLVMAttributeFunctionIndex, 0]
-        .into_iter()
-        .chain(1..=prefix as u32)
+    [FUNCTION_INDEX, 0].into_iter().chain(1..=prefix as u32)
 }
 
 /// Whether parameter `index` (0-based) of `f` carries an attribute that gives the pointer
 /// copy semantics, which packing would lose.
-fn has_copy_semantics(f: LLVMValueRef, index: usize) -> Option<&'static str> {
+fn has_copy_semantics(f: Function<'_>, index: usize) -> Option<&'static str> {
     ["byval", "inalloca", "preallocated"]
         .into_iter()
         .find(|name| {
-            let kind = attribute_kind(name);
-            // SAFETY: `f` is a live function with more than `index` parameters.
-            unsafe { !LLVMGetEnumAttributeAtIndex(f, index as u32 + 1, kind).is_null() }
+            f.enum_attribute(index as u32 + 1, attribute_kind(name))
+                .is_some()
         })
 }
 
-fn demangled(f: LLVMValueRef) -> String {
-    crate::relink::demangle(&ir::name(f))
+fn demangled(f: Function<'_>) -> String {
+    crate::relink::demangle(&f.name())
 }
+
+/// The shared argument slot of each (caller entry block, packed struct type).
+type Frames<'m> = HashMap<(BasicBlock<'m>, Type<'m>), Value<'m>>;
 
 /// Rewrites call `call` (to `callee`, direct or not) to the packed convention.
 ///
@@ -181,80 +126,58 @@ fn demangled(f: LLVMValueRef) -> String {
 /// the slot is free again once a call starts. Without lifetime markers LLVM could not
 /// overlap per-call slots, and a function with many such calls (`core::fmt` code) would
 /// outgrow the 4 KiB frame.
-fn rewrite_call(
-    frames: &mut Frames,
-    builder: &Builder,
-    call: LLVMValueRef,
-    callee: LLVMValueRef,
-    packing: &Packing,
+fn rewrite_call<'m>(
+    frames: &mut Frames<'m>,
+    b: &Builder<'m>,
+    call: Call<'m>,
+    callee: Value<'m>,
+    packing: &Packing<'m>,
     memory: u32,
 ) {
-    // SAFETY: `call` is a live call inside a defined function whose type needs packing;
-    // the alloca is at the start of the caller's entry block (blocks move with their
-    // function but are never freed here, so the key stays valid); every store writes a
-    // struct field with the argument's type; the new call has the packed type and the old
-    // call's result type, so RAUW keeps the IR valid; the old call is erased unused.
-    unsafe {
-        let caller = ir::parent_function(call);
-        let entry = LLVMGetEntryBasicBlock(caller);
-        let key = (entry as usize, packing.rest as usize);
-        let frame = *frames.entry(key).or_insert_with(|| {
-            builder.before(LLVMGetFirstInstruction(entry));
-            LLVMBuildAlloca(builder.0, packing.rest, NONAME)
-        });
-        builder.before(call);
-        let b = builder.0;
-        let argc = LLVMGetNumArgOperands(call) as usize;
-        let mut args = Vec::with_capacity(packing.prefix + 1);
-        for index in 0..argc {
-            let arg = LLVMGetOperand(call, index as u32);
-            if index < packing.prefix {
-                args.push(arg);
-            } else {
-                let field = (index - packing.prefix) as u32;
-                let slot = LLVMBuildStructGEP2(b, packing.rest, frame, field, NONAME);
-                LLVMBuildStore(b, arg, slot);
-            }
+    // Blocks move with their function but are never freed here, so the key stays valid.
+    let entry = call
+        .function()
+        .entry_block()
+        .expect("a call is inside a defined function");
+    let frame = *frames.entry((entry, packing.rest)).or_insert_with(|| {
+        b.at_start(entry);
+        b.alloca(packing.rest)
+    });
+    b.before(*call);
+    let mut args = Vec::with_capacity(packing.prefix + 1);
+    for (index, arg) in call.args().into_iter().enumerate() {
+        if index < packing.prefix {
+            args.push(arg);
+        } else {
+            let field = (index - packing.prefix) as u32;
+            b.store(arg, b.struct_gep(packing.rest, frame, field));
         }
-        args.push(frame);
-        let new = LLVMBuildCall2(
-            b,
-            packing.new_ty,
-            callee,
-            args.as_mut_ptr(),
-            args.len() as u32,
-            NONAME,
-        );
-        LLVMSetInstructionCallConv(new, LLVMGetInstructionCallConv(call));
-        for index in kept_indices(packing.prefix) {
-            for a in call_attributes(call, index, memory) {
-                LLVMAddCallSiteAttribute(new, index, a);
-            }
-        }
-        LLVMSetTailCallKind(new, LLVMTailCallKind::LLVMTailCallKindNone);
-        LLVMReplaceAllUsesWith(call, new);
-        LLVMInstructionEraseFromParent(call);
     }
+    args.push(frame);
+    let new = b.call(packing.new_ty, callee, &args);
+    new.set_call_conv(call.call_conv());
+    for index in kept_indices(packing.prefix) {
+        for a in without_memory(call.attributes(index), memory) {
+            new.add_attribute(index, a);
+        }
+    }
+    new.set_tail_call_kind(TailCallKind::LLVMTailCallKindNone);
+    // SAFETY: the new call has the old one's result type; `call` is not used again.
+    unsafe { call.replace_with(new.value()) };
 }
-
-/// The shared argument slot of each (caller entry block, packed struct type).
-type Frames = std::collections::HashMap<(usize, usize), LLVMValueRef>;
 
 /// Moves `f`'s body into a new function with the packed signature, rewrites its direct
 /// calls, and points every other use (vtables, `fn` pointers) at the new function.
-fn rewrite_function(
-    module: LLVMModuleRef,
-    frames: &mut Frames,
-    builder: &Builder,
-    f: LLVMValueRef,
-    packing: &Packing,
+fn rewrite_function<'m>(
+    module: &'m Module<'_>,
+    frames: &mut Frames<'m>,
+    b: &Builder<'m>,
+    f: Function<'m>,
+    packing: &Packing<'m>,
     memory: u32,
 ) -> Result<(), String> {
-    let name = ir::name(f);
-    let params = param_types(
-        // SAFETY: `f` is a live function.
-        unsafe { LLVMGlobalGetValueType(f) },
-    );
+    let name = f.name();
+    let params = f.value_type().param_types();
     for index in packing.prefix..params.len() {
         if let Some(attr) = has_copy_semantics(f, index) {
             return Err(format!(
@@ -268,138 +191,107 @@ fn rewrite_function(
     }
     // Uses: direct calls are rewritten; others must not reach external code.
     let mut direct = Vec::new();
-    // SAFETY: walking the use list of a live function without modifying it.
-    unsafe {
-        let mut u = LLVMGetFirstUse(f);
-        while !u.is_null() {
-            let user = LLVMGetUser(u);
-            let is_call = !LLVMIsACallInst(user).is_null();
-            if !LLVMIsAInvokeInst(user).is_null() {
+    for user in f.users() {
+        if user.as_invoke().is_some() {
+            return Err(format!(
+                "cannot compile `{}` for the TAKO VM: it is invoked with unwinding and \
+                 takes more than five argument registers",
+                demangled(f)
+            ));
+        }
+        let Some(call) = user.as_call() else {
+            continue;
+        };
+        if call.called_value() == f.value() {
+            if call.function_type() != f.value_type() {
                 return Err(format!(
-                    "cannot compile `{}` for the TAKO VM: it is invoked with unwinding and \
-                     takes more than five argument registers",
+                    "cannot compile `{}` for the TAKO VM: it takes more than five argument \
+                     registers and is called with a different signature",
                     demangled(f)
                 ));
             }
-            if is_call && LLVMGetCalledValue(user) == f {
-                if LLVMGetCalledFunctionType(user) != LLVMGlobalGetValueType(f) {
-                    return Err(format!(
-                        "cannot compile `{}` for the TAKO VM: it takes more than five argument \
-                         registers and is called with a different signature",
-                        demangled(f)
-                    ));
-                }
-                if LLVMGetTailCallKind(user) == LLVMTailCallKind::LLVMTailCallKindMustTail {
-                    return Err(format!(
-                        "cannot compile `{}` for the TAKO VM: a `musttail` call passes it more \
-                         than five argument registers",
-                        demangled(f)
-                    ));
-                }
-                direct.push(user);
-            } else if is_call {
-                if let Some(target) = ir::direct_callee(user) {
-                    let target_name = ir::name(target);
-                    if LLVMIsDeclaration(target) != 0 && !target_name.starts_with("llvm.") {
-                        return Err(format!(
-                            "cannot compile `{}` for the TAKO VM: it takes more than five \
-                             argument registers and its address is passed to external `{}`, \
-                             whose calls the linker cannot rewrite",
-                            demangled(f),
-                            target_name
-                        ));
-                    }
-                }
+            if call.tail_call_kind() == Some(TailCallKind::LLVMTailCallKindMustTail) {
+                return Err(format!(
+                    "cannot compile `{}` for the TAKO VM: a `musttail` call passes it more \
+                     than five argument registers",
+                    demangled(f)
+                ));
             }
-            u = LLVMGetNextUse(u);
-        }
-    }
-    // SAFETY: `f` is a live internal definition; the new function gets `f`'s blocks (moved,
-    // not copied), its parameters' uses are replaced by values of the same types, direct
-    // calls are rewritten before `f`'s remaining uses move to the new function (same
-    // pointer type), and `f` is deleted once it has no uses and no body.
-    unsafe {
-        let tmp = CString::new(format!("{name}.tako.packed")).unwrap_or_default();
-        let g = LLVMAddFunction(module, tmp.as_ptr(), packing.new_ty);
-        LLVMSetLinkage(g, LLVMLinkage::LLVMInternalLinkage);
-        LLVMSetFunctionCallConv(g, LLVMGetFunctionCallConv(f));
-        for index in kept_indices(packing.prefix) {
-            for a in function_attributes(f, index, memory) {
-                LLVMAddAttributeAtIndex(g, index, a);
+            direct.push(call);
+        } else if let Some(target) = call.callee() {
+            let target_name = target.name();
+            if target.is_declaration() && !target_name.starts_with("llvm.") {
+                return Err(format!(
+                    "cannot compile `{}` for the TAKO VM: it takes more than five \
+                     argument registers and its address is passed to external `{}`, \
+                     whose calls the linker cannot rewrite",
+                    demangled(f),
+                    target_name
+                ));
             }
         }
-        let sp = llvm_sys::debuginfo::LLVMGetSubprogram(f);
-        if !sp.is_null() {
-            llvm_sys::debuginfo::LLVMSetSubprogram(g, sp);
-            llvm_sys::debuginfo::LLVMSetSubprogram(f, std::ptr::null_mut());
-        }
-        let mut blocks = Vec::new();
-        let mut bb = LLVMGetFirstBasicBlock(f);
-        while !bb.is_null() {
-            blocks.push(bb);
-            bb = LLVMGetNextBasicBlock(bb);
-        }
-        for &bb in &blocks {
-            LLVMRemoveBasicBlockFromParent(bb);
-            LLVMAppendExistingBasicBlock(g, bb);
-        }
-        let entry = LLVMGetEntryBasicBlock(g);
-        builder.before(LLVMGetFirstInstruction(entry));
-        let frame = LLVMGetParam(g, packing.prefix as u32);
-        for (index, &ty) in params.iter().enumerate() {
-            let old = LLVMGetParam(f, index as u32);
-            let new = if index < packing.prefix {
-                LLVMGetParam(g, index as u32)
-            } else {
-                let field = (index - packing.prefix) as u32;
-                let slot = LLVMBuildStructGEP2(builder.0, packing.rest, frame, field, NONAME);
-                LLVMBuildLoad2(builder.0, ty, slot, NONAME)
-            };
-            LLVMReplaceAllUsesWith(old, new);
-        }
-        for call in direct {
-            rewrite_call(frames, builder, call, g, packing, memory);
-        }
-        LLVMReplaceAllUsesWith(f, g);
-        LLVMDeleteFunction(f);
-        LLVMSetValueName2(g, name.as_ptr().cast(), name.len());
     }
+    // The new function gets `f`'s blocks (moved, not copied); its parameters' uses are
+    // replaced by values of the same types; direct calls are rewritten before `f`'s
+    // remaining uses move to the new function (same pointer type).
+    let g = module.add_function(&format!("{name}.tako.packed"), packing.new_ty);
+    g.set_linkage(Linkage::LLVMInternalLinkage);
+    g.set_call_conv(f.call_conv());
+    for index in kept_indices(packing.prefix) {
+        for a in without_memory(f.attributes(index), memory) {
+            g.add_attribute(index, a);
+        }
+    }
+    f.move_subprogram_to(g);
+    for bb in f.blocks() {
+        bb.move_to_end_of(g);
+    }
+    let entry = g.entry_block().expect("`f` is a definition");
+    b.at_start(entry);
+    let frame = g.param(packing.prefix as u32);
+    for (index, &ty) in params.iter().enumerate() {
+        let old = f.param(index as u32);
+        let new = if index < packing.prefix {
+            g.param(index as u32)
+        } else {
+            let field = (index - packing.prefix) as u32;
+            b.load(ty, b.struct_gep(packing.rest, frame, field))
+        };
+        old.replace_all_uses_with(new);
+    }
+    for call in direct {
+        rewrite_call(frames, b, call, g.value(), packing, memory);
+    }
+    f.replace_all_uses_with(g.value());
+    // SAFETY: `f` has no uses and no body left, and its handle is not used again.
+    unsafe { f.delete() };
+    g.set_name(&name);
     Ok(())
 }
 
 /// Rewrites every function and call that needs more than five argument registers;
 /// returns how many functions and indirect calls were rewritten, or the refusals.
-pub(super) fn lower(module: LLVMModuleRef) -> Result<(usize, usize), Vec<String>> {
+pub(super) fn lower(module: &Module<'_>) -> Result<(usize, usize), Vec<String>> {
     let memory = attribute_kind("memory");
-    let builder = Builder::new(module);
+    let b = module.builder();
     let mut frames = Frames::new();
     let mut refusals = Vec::new();
     let mut functions = 0;
-    for f in ir::functions(module) {
-        let name = ir::name(f);
+    for f in module.functions() {
+        let name = f.name();
         if name.starts_with("llvm.") {
             continue;
         }
-        // SAFETY: `f` is a live function of `module`.
-        let (fn_ty, declaration, linkage, used, vararg) = unsafe {
-            let ty = LLVMGlobalGetValueType(f);
-            (
-                ty,
-                LLVMIsDeclaration(f) != 0,
-                LLVMGetLinkage(f),
-                !LLVMGetFirstUse(f).is_null(),
-                LLVMIsFunctionVarArg(ty) != 0,
-            )
-        };
+        let fn_ty = f.value_type();
         let Some(packing) = packing(module, fn_ty) else {
             continue;
         };
         let internal = matches!(
-            linkage,
-            LLVMLinkage::LLVMInternalLinkage | LLVMLinkage::LLVMPrivateLinkage
+            f.linkage(),
+            Linkage::LLVMInternalLinkage | Linkage::LLVMPrivateLinkage
         );
-        if declaration {
-            if used {
+        if f.is_declaration() {
+            if f.has_uses() {
                 refusals.push(format!(
                     "cannot compile calls to external `{name}` for the TAKO VM: it takes {} \
                      argument registers and BPF passes five (TAKO syscalls take at most five)",
@@ -408,6 +300,7 @@ pub(super) fn lower(module: LLVMModuleRef) -> Result<(usize, usize), Vec<String>
             }
             continue;
         }
+        let vararg = fn_ty.is_vararg();
         if !internal || vararg {
             refusals.push(format!(
                 "cannot compile `{}` for the TAKO VM: it takes {} argument registers, BPF \
@@ -422,47 +315,43 @@ pub(super) fn lower(module: LLVMModuleRef) -> Result<(usize, usize), Vec<String>
             ));
             continue;
         }
-        match rewrite_function(module, &mut frames, &builder, f, &packing, memory) {
+        match rewrite_function(module, &mut frames, &b, f, &packing, memory) {
             Ok(()) => functions += 1,
             Err(e) => refusals.push(e),
         }
     }
     // Indirect calls (vtables, `fn` pointers) with too many registers.
     let mut indirect = 0;
-    for i in ir::all_instructions(module) {
-        // SAFETY: `i` is a live instruction; only calls are inspected further.
-        unsafe {
-            let is_invoke = !LLVMIsAInvokeInst(i).is_null();
-            if LLVMIsACallInst(i).is_null() && !is_invoke {
-                continue;
-            }
-            let callee = LLVMGetCalledValue(i);
-            if !LLVMIsAFunction(callee).is_null() || !LLVMIsAInlineAsm(callee).is_null() {
-                continue;
-            }
-            let Some(packing) = packing(module, LLVMGetCalledFunctionType(i)) else {
-                continue;
-            };
-            let caller = demangled(ir::parent_function(i));
-            if is_invoke || LLVMIsFunctionVarArg(LLVMGetCalledFunctionType(i)) != 0 {
-                refusals.push(format!(
-                    "cannot compile `{caller}` for the TAKO VM: it makes an indirect call with \
-                     {} argument registers the linker cannot rewrite (invoke or variadic)",
-                    packing.registers
-                ));
-                continue;
-            }
-            if LLVMGetTailCallKind(i) == LLVMTailCallKind::LLVMTailCallKindMustTail {
-                refusals.push(format!(
-                    "cannot compile `{caller}` for the TAKO VM: a `musttail` indirect call \
-                     passes {} argument registers",
-                    packing.registers
-                ));
-                continue;
-            }
-            rewrite_call(&mut frames, &builder, i, callee, &packing, memory);
-            indirect += 1;
+    for i in module.instructions() {
+        let Some(call) = i.as_call().or_else(|| i.as_invoke()) else {
+            continue;
+        };
+        let callee = call.called_value();
+        if callee.as_function().is_some() || callee.is_inline_asm() {
+            continue;
         }
+        let Some(packing) = packing(module, call.function_type()) else {
+            continue;
+        };
+        let caller = demangled(call.function());
+        if call.as_invoke().is_some() || call.function_type().is_vararg() {
+            refusals.push(format!(
+                "cannot compile `{caller}` for the TAKO VM: it makes an indirect call with \
+                 {} argument registers the linker cannot rewrite (invoke or variadic)",
+                packing.registers
+            ));
+            continue;
+        }
+        if call.tail_call_kind() == Some(TailCallKind::LLVMTailCallKindMustTail) {
+            refusals.push(format!(
+                "cannot compile `{caller}` for the TAKO VM: a `musttail` indirect call \
+                 passes {} argument registers",
+                packing.registers
+            ));
+            continue;
+        }
+        rewrite_call(&mut frames, &b, call, callee, &packing, memory);
+        indirect += 1;
     }
     if refusals.is_empty() {
         Ok((functions, indirect))

@@ -21,15 +21,9 @@
 //! policy allows a libcall only when the module defines it.
 
 use std::collections::{BTreeSet, VecDeque};
-use std::ffi::CString;
 use std::path::{Path, PathBuf};
 
-use llvm_sys::bit_reader::LLVMParseBitcodeInContext2;
-use llvm_sys::core::*;
-use llvm_sys::prelude::*;
-use llvm_sys::{LLVMLinkage, LLVMOpcode, LLVMTypeKind, LLVMVisibility};
-
-use super::ir;
+use crate::llvm::{Function, Instruction, Linkage, Module, Opcode, Type, TypeKind, Visibility};
 
 /// Finds the `libcompiler_builtins-*.rlib` of this build: in the output's directory (cargo's
 /// `deps/`), else in a `-L` directory or its parents. The newest wins if there are several.
@@ -59,11 +53,10 @@ pub fn find_compiler_builtins(output: &Path, search: &[PathBuf]) -> Option<PathB
 }
 
 /// The float type suffix LLVM's libcall names use (`df` for `double`, `sf` for `float`).
-fn suffix(ty: LLVMTypeRef) -> Option<&'static str> {
-    // SAFETY: `ty` is a live type.
-    match unsafe { LLVMGetTypeKind(ty) } {
-        LLVMTypeKind::LLVMDoubleTypeKind => Some("df"),
-        LLVMTypeKind::LLVMFloatTypeKind => Some("sf"),
+fn suffix(ty: Type<'_>) -> Option<&'static str> {
+    match ty.kind() {
+        TypeKind::LLVMDoubleTypeKind => Some("df"),
+        TypeKind::LLVMFloatTypeKind => Some("sf"),
         _ => None,
     }
 }
@@ -106,18 +99,11 @@ fn compares(s: &str) -> Vec<String> {
 }
 
 /// The libcalls LLVM's BPF backend emits for instruction `i` (none for integer code).
-pub(super) fn libcalls_for(i: LLVMValueRef) -> Vec<String> {
-    use LLVMOpcode::*;
-    // SAFETY: `i` is a live instruction; operands and types are only inspected.
-    let (result_ty, operand_ty) = unsafe {
-        let operand = if LLVMGetNumOperands(i) > 0 {
-            Some(LLVMTypeOf(LLVMGetOperand(i, 0)))
-        } else {
-            None
-        };
-        (LLVMTypeOf(i), operand)
-    };
-    let op = ir::opcode(i);
+pub(super) fn libcalls_for(i: Instruction<'_>) -> Vec<String> {
+    use Opcode::*;
+    let operand_ty = (i.num_operands() > 0).then(|| i.operand(0).ty());
+    let result_ty = i.ty();
+    let op = i.opcode();
     let of_result = suffix(result_ty);
     let of_operand = operand_ty.and_then(suffix);
     match op {
@@ -150,7 +136,7 @@ pub(super) fn libcalls_for(i: LLVMValueRef) -> Vec<String> {
         LLVMFPExt => vec!["__extendsfdf2".into()],
         LLVMFPTrunc => vec!["__truncdfsf2".into()],
         LLVMCall => {
-            let Some(callee) = ir::callee_name(i) else {
+            let Some(callee) = i.as_call().and_then(|c| c.callee_name()) else {
                 return vec![];
             };
             let Some(rest) = callee.strip_prefix("llvm.") else {
@@ -186,16 +172,17 @@ pub(super) fn libcalls_for(i: LLVMValueRef) -> Vec<String> {
 }
 
 /// The libcall names `function`'s instructions need.
-fn needed_by(function: LLVMValueRef) -> BTreeSet<String> {
-    ir::instructions(function)
+fn needed_by(function: Function<'_>) -> BTreeSet<String> {
+    function
+        .instructions()
         .into_iter()
         .flat_map(libcalls_for)
         .collect()
 }
 
 /// Whether the module uses floating point at all (so the helpers are worth linking).
-pub(super) fn needs_helpers(module: LLVMModuleRef) -> bool {
-    ir::functions(module).into_iter().any(|f| {
+pub(super) fn needs_helpers(module: &Module<'_>) -> bool {
+    module.functions().into_iter().any(|f| {
         needed_by(f)
             .iter()
             .filter(|n| tako_abi::syscall_for_symbol(n).is_none())
@@ -233,72 +220,30 @@ fn libm_name_set(name: &str) -> bool {
     .contains(&base)
 }
 
-fn named_function(module: LLVMModuleRef, name: &str) -> Option<LLVMValueRef> {
-    let c = CString::new(name).ok()?;
-    // SAFETY: valid C string, live module.
-    let f = unsafe { LLVMGetNamedFunction(module, c.as_ptr()) };
-    (!f.is_null()).then_some(f)
-}
-
-fn is_defined(f: LLVMValueRef) -> bool {
-    // SAFETY: `f` is a live function.
-    unsafe { LLVMIsDeclaration(f) == 0 }
-}
-
-/// Parses every bitcode member of `rlib` into one module of `module`'s context.
-fn load(module: LLVMModuleRef, rlib: &Path) -> Result<LLVMModuleRef, String> {
-    let inputs = crate::inputs::read(rlib).map_err(|e| e.to_string())?;
-    // SAFETY: the new module and every parsed one live in `module`'s context; each parsed
-    // module is consumed by `LLVMLinkModules2`; buffers are copies disposed after parsing.
-    unsafe {
-        let context = LLVMGetModuleContext(module);
-        let all = LLVMModuleCreateWithNameInContext(c"compiler_builtins".as_ptr(), context);
-        for input in inputs {
-            let name = CString::new(input.name.replace('\0', "")).unwrap_or_default();
-            let buffer = LLVMCreateMemoryBufferWithMemoryRangeCopy(
-                input.bytes.as_ptr().cast(),
-                input.bytes.len(),
-                name.as_ptr(),
-            );
-            let mut parsed = std::ptr::null_mut();
-            let failed = LLVMParseBitcodeInContext2(context, buffer, &mut parsed);
-            LLVMDisposeMemoryBuffer(buffer);
-            if failed != 0 {
-                LLVMDisposeModule(all);
-                return Err(format!("`{}` is not readable LLVM bitcode", input.name));
-            }
-            if llvm_sys::linker::LLVMLinkModules2(all, parsed) != 0 {
-                LLVMDisposeModule(all);
-                return Err(format!("linking `{}` failed", input.name));
-            }
-        }
-        Ok(all)
-    }
-}
-
 /// Links the float helpers `module` needs from `rlib`; returns their names (sorted).
-pub(super) fn link(module: LLVMModuleRef, rlib: &Path) -> Result<Vec<String>, String> {
-    let builtins = load(module, rlib)?;
+pub(super) fn link(module: &Module<'_>, rlib: &Path) -> Result<Vec<String>, String> {
+    let inputs = crate::inputs::read(rlib).map_err(|e| e.to_string())?;
+    let builtins = module
+        .context()
+        .load("compiler_builtins", &inputs)
+        .map_err(|e| e.to_string())?;
     // Roots: what the program needs and compiler_builtins defines, closed over the
     // helpers' own callees and float operations.
     let mut roots = BTreeSet::new();
-    let mut queue: VecDeque<String> = ir::functions(module)
-        .into_iter()
-        .flat_map(needed_by)
-        .collect();
+    let mut queue: VecDeque<String> = module.functions().into_iter().flat_map(needed_by).collect();
     let mut visited = BTreeSet::new();
     while let Some(name) = queue.pop_front() {
-        let Some(f) = named_function(builtins, &name) else {
+        let Some(f) = builtins.function(&name) else {
             continue;
         };
-        if !is_defined(f) || !visited.insert(name.clone()) {
+        if f.is_declaration() || !visited.insert(name.clone()) {
             continue;
         }
         roots.insert(name);
-        for i in ir::instructions(f) {
+        for i in f.instructions() {
             queue.extend(libcalls_for(i));
-            if let Some(callee) = ir::direct_callee(i) {
-                queue.push_back(ir::name(callee));
+            if let Some(callee) = i.as_call().and_then(|c| c.callee()) {
+                queue.push_back(callee.name());
             }
         }
     }
@@ -310,56 +255,64 @@ pub(super) fn link(module: LLVMModuleRef, rlib: &Path) -> Result<Vec<String>, St
         .cloned()
         .collect();
     let mem: BTreeSet<&str> = tako_abi::LIBCALLS.iter().map(|(sym, _)| *sym).collect();
-    // SAFETY: rewriting linkage and bodies of the live `builtins` module's own globals;
-    // a function whose blocks are all deleted becomes a declaration, which needs external
-    // linkage; `LLVMLinkModules2` consumes `builtins`.
-    unsafe {
-        for f in ir::functions(builtins) {
-            if !is_defined(f) {
-                continue;
-            }
-            let name = ir::name(f);
-            if mem.contains(name.as_str()) || tako_abi::syscall_for_symbol(&name).is_some() {
-                let mut bb = LLVMGetFirstBasicBlock(f);
-                while !bb.is_null() {
-                    let next = LLVMGetNextBasicBlock(bb);
-                    LLVMDeleteBasicBlock(bb);
-                    bb = next;
+    for f in builtins.functions() {
+        if f.is_declaration() {
+            continue;
+        }
+        let name = f.name();
+        if mem.contains(name.as_str()) || tako_abi::syscall_for_symbol(&name).is_some() {
+            // The body goes: a declaration of the same name and type takes every use,
+            // and calls reach the TAKO syscall of that name.
+            let decl = builtins.add_function(&format!("{name}.tako.decl"), f.value_type());
+            decl.set_call_conv(f.call_conv());
+            let params = f.value_type().param_types().len() as u32;
+            for index in [crate::llvm::FUNCTION_INDEX, 0]
+                .into_iter()
+                .chain(1..=params)
+            {
+                for a in f.attributes(index) {
+                    decl.add_attribute(index, a);
                 }
-                LLVMSetLinkage(f, LLVMLinkage::LLVMExternalLinkage);
-                LLVMSetVisibility(f, LLVMVisibility::LLVMDefaultVisibility);
-            } else if exported.contains(&name) {
-                LLVMSetLinkage(f, LLVMLinkage::LLVMExternalLinkage);
-                LLVMSetVisibility(f, LLVMVisibility::LLVMHiddenVisibility);
-            } else {
-                LLVMSetLinkage(f, LLVMLinkage::LLVMInternalLinkage);
-                LLVMSetVisibility(f, LLVMVisibility::LLVMDefaultVisibility);
             }
-        }
-        let mut g = LLVMGetFirstGlobal(builtins);
-        while !g.is_null() {
-            if LLVMIsDeclaration(g) == 0 {
-                LLVMSetLinkage(g, LLVMLinkage::LLVMInternalLinkage);
-                LLVMSetVisibility(g, LLVMVisibility::LLVMDefaultVisibility);
-            }
-            g = LLVMGetNextGlobal(g);
-        }
-        let mut a = LLVMGetFirstGlobalAlias(builtins);
-        while !a.is_null() {
-            let name = ir::name(a);
-            if !exported.contains(&name) {
-                LLVMSetLinkage(a, LLVMLinkage::LLVMInternalLinkage);
-                LLVMSetVisibility(a, LLVMVisibility::LLVMDefaultVisibility);
-            }
-            a = LLVMGetNextGlobalAlias(a);
-        }
-        if llvm_sys::linker::LLVMLinkModules2(module, builtins) != 0 {
-            return Err(format!(
-                "linking `{}` into the program failed",
-                rlib.display()
-            ));
+            f.replace_all_uses_with(decl.value());
+            // SAFETY: `f` has no uses left and its handle is not used again.
+            unsafe { f.delete() };
+            decl.set_name(&name);
+            decl.set_linkage_visibility(
+                Linkage::LLVMExternalLinkage,
+                Visibility::LLVMDefaultVisibility,
+            );
+        } else if exported.contains(&name) {
+            f.set_linkage_visibility(
+                Linkage::LLVMExternalLinkage,
+                Visibility::LLVMHiddenVisibility,
+            );
+        } else {
+            f.set_linkage_visibility(
+                Linkage::LLVMInternalLinkage,
+                Visibility::LLVMDefaultVisibility,
+            );
         }
     }
+    for g in builtins.globals() {
+        if !g.is_declaration() {
+            g.set_linkage_visibility(
+                Linkage::LLVMInternalLinkage,
+                Visibility::LLVMDefaultVisibility,
+            );
+        }
+    }
+    for a in builtins.aliases() {
+        if !exported.contains(&a.name()) {
+            a.set_linkage_visibility(
+                Linkage::LLVMInternalLinkage,
+                Visibility::LLVMDefaultVisibility,
+            );
+        }
+    }
+    module
+        .link_in(builtins)
+        .map_err(|()| format!("linking `{}` into the program failed", rlib.display()))?;
     for name in &exported {
         extend_return(module, name);
     }
@@ -381,61 +334,52 @@ fn sign_extended(name: &str) -> bool {
 /// signature), and returns comparisons as a 64-bit `c_int`. So `name` becomes a wrapper
 /// with an extended 32-bit result around the original body (renamed `name.tako.impl`).
 /// IR calls keep calling the original; only code generation's libcalls reach the wrapper.
-fn extend_return(module: LLVMModuleRef, name: &str) {
-    let Some(f) = named_function(module, name) else {
+fn extend_return(module: &Module<'_>, name: &str) {
+    let Some(f) = module.function(name) else {
         return;
     };
-    // SAFETY: `f` is a live definition; the wrapper is a new function with `f`'s
-    // parameters whose single block calls `f` and returns its converted result; `f` is
-    // renamed first so the wrapper can take its name.
-    unsafe {
-        let fn_ty = LLVMGlobalGetValueType(f);
-        let ret = LLVMGetReturnType(fn_ty);
-        let kind = LLVMGetTypeKind(ret);
-        let is_compare =
-            name.ends_with("f2") && !name.starts_with("__extend") && !name.starts_with("__trunc");
-        let narrow = match kind {
-            LLVMTypeKind::LLVMFloatTypeKind => true,
-            LLVMTypeKind::LLVMIntegerTypeKind => LLVMGetIntTypeWidth(ret) < 64 || is_compare,
-            _ => false,
-        };
-        if !narrow {
-            return;
-        }
-        let context = LLVMGetModuleContext(module);
-        let i32_ty = LLVMInt32TypeInContext(context);
-        let impl_name = format!("{name}.tako.impl");
-        LLVMSetValueName2(f, impl_name.as_ptr().cast(), impl_name.len());
-        LLVMSetLinkage(f, LLVMLinkage::LLVMInternalLinkage);
-        LLVMSetVisibility(f, LLVMVisibility::LLVMDefaultVisibility);
-        let n = LLVMCountParamTypes(fn_ty) as usize;
-        let mut params = vec![std::ptr::null_mut(); n];
-        LLVMGetParamTypes(fn_ty, params.as_mut_ptr());
-        let wrapper_ty = LLVMFunctionType(i32_ty, params.as_mut_ptr(), n as u32, 0);
-        let c_name = CString::new(name).unwrap_or_default();
-        let w = LLVMAddFunction(module, c_name.as_ptr(), wrapper_ty);
-        LLVMSetLinkage(w, LLVMLinkage::LLVMExternalLinkage);
-        LLVMSetVisibility(w, LLVMVisibility::LLVMHiddenVisibility);
-        let attr = if sign_extended(name) {
-            "signext"
-        } else {
-            "zeroext"
-        };
-        let kind_id = LLVMGetEnumAttributeKindForName(attr.as_ptr().cast(), attr.len());
-        LLVMAddAttributeAtIndex(w, 0, LLVMCreateEnumAttribute(context, kind_id, 0));
-        let builder = ir::Builder::new(module);
-        let b = builder.0;
-        let entry = LLVMAppendBasicBlockInContext(context, w, c"entry".as_ptr());
-        LLVMPositionBuilderAtEnd(b, entry);
-        let mut args: Vec<_> = (0..n as u32).map(|i| LLVMGetParam(w, i)).collect();
-        let call = LLVMBuildCall2(b, fn_ty, f, args.as_mut_ptr(), n as u32, ir::NONAME);
-        let value = if kind == LLVMTypeKind::LLVMFloatTypeKind {
-            LLVMBuildBitCast(b, call, i32_ty, ir::NONAME)
-        } else {
-            LLVMBuildIntCast2(b, call, i32_ty, 1, ir::NONAME)
-        };
-        LLVMBuildRet(b, value);
+    let fn_ty = f.value_type();
+    let ret = fn_ty.return_type();
+    let kind = ret.kind();
+    let is_compare =
+        name.ends_with("f2") && !name.starts_with("__extend") && !name.starts_with("__trunc");
+    let narrow = match kind {
+        TypeKind::LLVMFloatTypeKind => true,
+        TypeKind::LLVMIntegerTypeKind => ret.int_width().is_some_and(|w| w < 64) || is_compare,
+        _ => false,
+    };
+    if !narrow {
+        return;
     }
+    // `f` is renamed first so the wrapper can take its name.
+    let i32_ty = module.int_type(32);
+    f.set_name(&format!("{name}.tako.impl"));
+    f.set_linkage_visibility(
+        Linkage::LLVMInternalLinkage,
+        Visibility::LLVMDefaultVisibility,
+    );
+    let w = module.add_function(name, i32_ty.function(&fn_ty.param_types()));
+    w.set_linkage_visibility(
+        Linkage::LLVMExternalLinkage,
+        Visibility::LLVMHiddenVisibility,
+    );
+    let attr = if sign_extended(name) {
+        "signext"
+    } else {
+        "zeroext"
+    };
+    w.add_attribute(0, module.enum_attribute(attr, 0));
+    let b = module.builder();
+    b.at_end(module.append_block(w, c"entry"));
+    let n = fn_ty.param_types().len() as u32;
+    let args: Vec<_> = (0..n).map(|i| w.param(i)).collect();
+    let call = b.call(fn_ty, f.value(), &args).value();
+    let value = if kind == TypeKind::LLVMFloatTypeKind {
+        b.bitcast(call, i32_ty)
+    } else {
+        b.int_cast(call, i32_ty, true)
+    };
+    b.ret(value);
 }
 
 #[cfg(test)]

@@ -9,10 +9,7 @@
 //! inline sequence would cost more. Variable lengths already become syscalls (the
 //! relinker resolves `memcpy` & co.); volatile and `.inline` intrinsics are left alone.
 
-use llvm_sys::core::*;
-use llvm_sys::prelude::*;
-
-use super::ir::{self, Builder, NONAME};
+use crate::llvm::{attribute_kind, Call, Function, Module, Type};
 
 /// The memory syscall of `kind`, from the ABI's table.
 fn spec(kind: Kind) -> &'static tako_abi::SyscallSpec {
@@ -68,99 +65,62 @@ fn kind_of(callee: &str) -> Option<Kind> {
     }
 }
 
-/// The constant value of `v` if it is a constant integer that fits in 64 bits.
-fn constant(v: LLVMValueRef) -> Option<u64> {
-    // SAFETY: `v` is a live value; only read.
-    unsafe {
-        if LLVMIsAConstantInt(v).is_null() {
-            return None;
-        }
-        Some(LLVMConstIntGetZExtValue(v))
-    }
-}
-
 /// The `align` attribute of argument `index` (0-based) of `call`, or 1.
-fn param_align(call: LLVMValueRef, index: u32) -> u64 {
-    // SAFETY: `call` is a live call instruction; attribute lookups only read it.
-    unsafe {
-        let kind = LLVMGetEnumAttributeKindForName(c"align".as_ptr(), 5);
-        let attr = LLVMGetCallSiteEnumAttribute(call, index + 1, kind);
-        if attr.is_null() {
-            1
-        } else {
-            LLVMGetEnumAttributeValue(attr).max(1)
-        }
-    }
+fn param_align(call: Call<'_>, index: u32) -> u64 {
+    call.enum_attribute(index + 1, attribute_kind("align"))
+        .map_or(1, |a| a.enum_value().max(1))
 }
 
-/// The declaration of syscall `name` as `i64 (i64, i64, i64)`, added if missing.
-pub(super) fn syscall_decl(
-    module: LLVMModuleRef,
-    name: &std::ffi::CStr,
-) -> (LLVMValueRef, LLVMTypeRef) {
-    // SAFETY: `module` is live; the function type is built in its context.
-    unsafe {
-        let i64_ty = LLVMInt64TypeInContext(LLVMGetModuleContext(module));
-        let mut params = [i64_ty, i64_ty, i64_ty];
-        let fn_ty = LLVMFunctionType(i64_ty, params.as_mut_ptr(), 3, 0);
-        let existing = LLVMGetNamedFunction(module, name.as_ptr());
-        let f = if existing.is_null() {
-            LLVMAddFunction(module, name.as_ptr(), fn_ty)
-        } else {
-            existing
-        };
-        (f, fn_ty)
-    }
+/// The declaration of syscall `name` as `i64 (i64, i64, i64)`, added if missing, and
+/// that type.
+pub(super) fn syscall_decl<'m>(module: &'m Module<'_>, name: &str) -> (Function<'m>, Type<'m>) {
+    let i64_ty = module.int_type(64);
+    let fn_ty = i64_ty.function(&[i64_ty, i64_ty, i64_ty]);
+    (module.declare(name, fn_ty), fn_ty)
 }
 
 /// Rewrites the constant-length memory intrinsics that are cheaper as syscalls; returns
 /// how many.
-pub(super) fn lower(module: LLVMModuleRef) -> usize {
+pub(super) fn lower(module: &Module<'_>) -> usize {
     let mut sites = Vec::new();
-    for i in ir::all_instructions(module) {
-        let Some(kind) = ir::callee_name(i).as_deref().and_then(kind_of) else {
+    for call in module
+        .instructions()
+        .into_iter()
+        .filter_map(|i| i.as_call())
+    {
+        let Some(kind) = call.callee_name().as_deref().and_then(kind_of) else {
             continue;
         };
-        // SAFETY: `i` is a live call to a memory intrinsic: (dst, src|val, len, volatile).
-        let (len, volatile) = unsafe { (LLVMGetOperand(i, 2), LLVMGetOperand(i, 3)) };
-        let (Some(n), Some(0)) = (constant(len), constant(volatile)) else {
+        // A memory intrinsic's operands: (dst, src|val, len, volatile).
+        let (len, volatile) = (call.operand(2), call.operand(3));
+        let (Some(n), Some(0)) = (len.const_u64(), volatile.const_u64()) else {
             continue;
         };
         let align = match kind {
-            Kind::Set => param_align(i, 0),
-            Kind::Copy | Kind::Move => param_align(i, 0).min(param_align(i, 1)),
+            Kind::Set => param_align(call, 0),
+            Kind::Copy | Kind::Move => param_align(call, 0).min(param_align(call, 1)),
         };
         if prefer_syscall(kind, n, align) {
-            sites.push((i, kind));
+            sites.push((call, kind));
         }
     }
     if sites.is_empty() {
         return 0;
     }
-    let builder = Builder::new(module);
-    // SAFETY: every site is a live call instruction of `module` returning `void`, so it has
-    // no uses; the new call passes the same operands converted to the syscall's `i64`
-    // registers, and the old call is erased after the new one is inserted before it.
-    unsafe {
-        let i64_ty = LLVMInt64TypeInContext(LLVMGetModuleContext(module));
-        for &(call, kind) in &sites {
-            builder.before(call);
-            let b = builder.0;
-            let second = match kind {
-                Kind::Copy | Kind::Move => {
-                    LLVMBuildPtrToInt(b, LLVMGetOperand(call, 1), i64_ty, NONAME)
-                }
-                Kind::Set => LLVMBuildZExt(b, LLVMGetOperand(call, 1), i64_ty, NONAME),
-            };
-            let name = std::ffi::CString::new(spec(kind).symbol)
-                .expect("syscall symbols have no NUL byte");
-            let dst = LLVMBuildPtrToInt(b, LLVMGetOperand(call, 0), i64_ty, NONAME);
-            let len = LLVMBuildZExtOrBitCast(b, LLVMGetOperand(call, 2), i64_ty, NONAME);
-            let (f, fn_ty) = syscall_decl(module, &name);
-            let mut args = [dst, second, len];
-            LLVMBuildCall2(b, fn_ty, f, args.as_mut_ptr(), 3, NONAME);
-            LLVMInstructionEraseFromParent(call);
-        }
+    let b = module.builder();
+    let i64_ty = module.int_type(64);
+    for &(call, kind) in &sites {
+        b.before(*call);
+        let second = match kind {
+            Kind::Copy | Kind::Move => b.ptr_to_int(call.operand(1), i64_ty),
+            Kind::Set => b.zext(call.operand(1), i64_ty),
+        };
+        let dst = b.ptr_to_int(call.operand(0), i64_ty);
+        let len = b.zext_or_bitcast(call.operand(2), i64_ty);
+        let (f, fn_ty) = syscall_decl(module, spec(kind).symbol);
+        b.call(fn_ty, f.value(), &[dst, second, len]);
+        // SAFETY: the intrinsic returns `void`, so nothing uses it; `call` is not used again.
+        unsafe { call.erase() };
     }
     sites.len()
 }

@@ -19,89 +19,70 @@
 //! lowers without dividing (`exact` by a constant, `±2^k`) are left alone.
 //! 128-bit division is [`super::wide`]'s.
 
-use llvm_sys::core::*;
-use llvm_sys::prelude::*;
-use llvm_sys::LLVMOpcode;
-
-use super::ir::{self, Builder, NONAME};
+use crate::llvm::{Instruction, Module, Opcode};
 
 /// Whether LLVM's own lowering already avoids a division: an `exact` division by a
 /// constant (a shift and a multiplication by the inverse, e.g. pointer differences divided
 /// by an element size) or a division or remainder by a constant `±2^k` (shifts), except by
 /// the type's minimum. Those are left to it: shorter than the rewrite.
-fn dag_handles(i: LLVMValueRef, width: u32) -> bool {
-    // SAFETY: `i` is a live sdiv/srem; its divisor is only inspected.
-    unsafe {
-        let divisor = LLVMGetOperand(i, 1);
-        if LLVMIsAConstantInt(divisor).is_null() {
-            return false;
-        }
-        let value = LLVMConstIntGetSExtValue(divisor);
-        let min = if width == 64 {
-            i64::MIN
-        } else {
-            -(1i64 << (width - 1))
-        };
-        if value == 0 || value == min {
-            return false;
-        }
-        let exact = ir::opcode(i) == LLVMOpcode::LLVMSDiv && LLVMGetExact(i) != 0;
-        exact || value.unsigned_abs().is_power_of_two()
+fn dag_handles(i: Instruction<'_>, width: u32) -> bool {
+    let Some(value) = i.operand(1).const_i64() else {
+        return false;
+    };
+    let min = if width == 64 {
+        i64::MIN
+    } else {
+        -(1i64 << (width - 1))
+    };
+    if value == 0 || value == min {
+        return false;
     }
+    let exact = i.opcode() == Opcode::LLVMSDiv && i.is_exact();
+    exact || value.unsigned_abs().is_power_of_two()
 }
 
 /// Rewrites every `sdiv`/`srem` of width <= 64 in `module` that LLVM would emit as a
 /// signed division; returns how many.
-pub(super) fn lower(module: LLVMModuleRef) -> usize {
-    let targets: Vec<_> = ir::all_instructions(module)
+pub(super) fn lower(module: &Module<'_>) -> usize {
+    let targets: Vec<_> = module
+        .instructions()
         .into_iter()
         .filter(|&i| {
-            matches!(ir::opcode(i), LLVMOpcode::LLVMSDiv | LLVMOpcode::LLVMSRem)
-                && ir::value_int_width(i).is_some_and(|w| w <= 64 && !dag_handles(i, w))
+            matches!(i.opcode(), Opcode::LLVMSDiv | Opcode::LLVMSRem)
+                && i.int_width().is_some_and(|w| w <= 64 && !dag_handles(i, w))
         })
         .collect();
-    let builder = Builder::new(module);
+    let b = module.builder();
     for &i in &targets {
-        builder.before(i);
-        let is_rem = ir::opcode(i) == LLVMOpcode::LLVMSRem;
-        // SAFETY: `i` is a live integer sdiv/srem; every value built has its type, the
-        // replacement has `i`'s type, and `i` has no uses left when erased.
-        unsafe {
-            let b = builder.0;
-            let ty = LLVMTypeOf(i);
-            let width = LLVMGetIntTypeWidth(ty);
-            let x = LLVMGetOperand(i, 0);
-            let y = LLVMGetOperand(i, 1);
-            let top = LLVMConstInt(ty, u64::from(width - 1), 0);
-            let sign_of = |v: LLVMValueRef| LLVMBuildAShr(b, v, top, NONAME);
-            let abs_of = |v: LLVMValueRef, s: LLVMValueRef| {
-                LLVMBuildSub(b, LLVMBuildXor(b, v, s, NONAME), s, NONAME)
-            };
-            let sx = sign_of(x);
-            let ax = abs_of(x, sx);
-            let positive_constant =
-                !LLVMIsAConstantInt(y).is_null() && LLVMConstIntGetSExtValue(y) > 0;
-            let result = if is_rem {
-                let ay = if positive_constant {
-                    y
-                } else {
-                    abs_of(y, sign_of(y))
-                };
-                let r = LLVMBuildURem(b, ax, ay, NONAME);
-                abs_of(r, sx)
-            } else if positive_constant {
-                let q = LLVMBuildUDiv(b, ax, y, NONAME);
-                abs_of(q, sx)
+        b.before(i);
+        let is_rem = i.opcode() == Opcode::LLVMSRem;
+        let ty = i.ty();
+        let width = ty.int_width().expect("an integer division");
+        let x = i.operand(0);
+        let y = i.operand(1);
+        let top = ty.const_int(u64::from(width - 1));
+        let sign_of = |v| b.ashr(v, top);
+        let abs_of = |v, s| b.sub(b.xor(v, s), s);
+        let sx = sign_of(x);
+        let ax = abs_of(x, sx);
+        let positive_constant = y.const_i64().is_some_and(|c| c > 0);
+        let result = if is_rem {
+            let ay = if positive_constant {
+                y
             } else {
-                let sy = sign_of(y);
-                let ay = abs_of(y, sy);
-                let q = LLVMBuildUDiv(b, ax, ay, NONAME);
-                let s = LLVMBuildXor(b, sx, sy, NONAME);
-                abs_of(q, s)
+                abs_of(y, sign_of(y))
             };
-            LLVMReplaceAllUsesWith(i, result);
-            LLVMInstructionEraseFromParent(i);
-        }
+            abs_of(b.urem(ax, ay), sx)
+        } else if positive_constant {
+            abs_of(b.udiv(ax, y), sx)
+        } else {
+            let sy = sign_of(y);
+            let ay = abs_of(y, sy);
+            let q = b.udiv(ax, ay);
+            abs_of(q, b.xor(sx, sy))
+        };
+        // SAFETY: every value built has `i`'s type; `i` is not used again.
+        unsafe { i.replace_with(result) };
     }
     targets.len()
 }
