@@ -3,7 +3,8 @@
 //! Each figure is the CU of one call in a fixed scenario (the state before it set up by
 //! the calls listed), so a change to the SDK, the linker or the prices shows here.
 
-use vm_harness::{testing, Config, Engine, TestChain};
+use tako_test_support as testing;
+use vm_harness::{Config, Engine, TestChain};
 
 use super::workloads::Measured;
 

@@ -22,7 +22,7 @@ pub mod report;
 pub mod workloads;
 
 use report::{AllocatorFigures, Report};
-use vm_harness::testing;
+use tako_test_support as testing;
 use workloads::{pattern, Bench, Counts, Measured, SIZES};
 
 /// One row of the report: an allocator and how its `alloc-bench` build is made and priced.

@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use clap::Parser;
 use tako_bench::baseline::Baseline;
 use tako_bench::workloads::Counts;
-use vm_harness::testing::repo_root;
+use tako_test_support::repo_root;
 use vm_harness::{out, outln};
 
 /// Exit code of a report written (and, with `--check`, of a check passed).

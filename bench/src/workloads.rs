@@ -12,9 +12,8 @@ use vm_harness::{Config, Loaded};
 /// A figure, or why it could not be measured.
 pub type Measured = Result<f64, String>;
 
-/// `alloc-bench`'s pattern ids: the contract's own list, included.
-#[path = "../../contracts/alloc-bench/src/pattern.rs"]
-pub mod pattern;
+/// `alloc-bench`'s pattern ids: the contract's own list.
+pub use tako_test_support::ids::alloc_bench as pattern;
 
 /// Block sizes of the per-allocation figures.
 pub const SIZES: [u64; 4] = [8, 64, 512, 4096];

@@ -11,7 +11,7 @@ use vm_harness::Config;
 
 fn interpreter_vs_jit(c: &mut Criterion) {
     // V0: the JIT runs only V0.
-    let path = vm_harness::testing::build_contract_with("collections", &["--arch", "v0"]);
+    let path = tako_test_support::build_contract_with("collections", &["--arch", "v0"]);
     let so = std::fs::read(&path).expect("the built .so is readable");
     let mut group = c.benchmark_group("collections contract");
     for n in [100u64, 400] {

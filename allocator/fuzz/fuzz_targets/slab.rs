@@ -1,7 +1,7 @@
 //! cargo fuzz target: the fuzzer's bytes decoded into slab, `ByteBuffer` and
 //! `ByteBufferDeque` operations by the same decoder and shadow model as the property test
 //! (`tests/slab_model/mod.rs`), run on two slabs: 32-byte slots over 8 KiB and 7-byte
-//! slots over 3000 bytes (odd sizes exercise the slot arithmetic), as `tests/slab.rs` does.
+//! slots over 3000 bytes (odd sizes exercise the slot arithmetic), as `tests/all/slab.rs` does.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

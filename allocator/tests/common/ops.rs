@@ -1,5 +1,5 @@
 //! The operation sequences every allocation strategy (bump, pool, first fit) is checked with, shared by
-//! `tests/strategies.rs` (proptest) and `fuzz/fuzz_targets/strategies.rs` (cargo fuzz):
+//! `tests/all/strategies.rs` (proptest) and `fuzz/fuzz_targets/strategies.rs` (cargo fuzz):
 //! a shadow model of the live blocks, each filled with its own byte pattern, checked after
 //! every operation: blocks aligned, inside the heap, disjoint, holding their pattern
 //! (across `realloc` too), zeroed when asked, and the strategy's counters agreeing.

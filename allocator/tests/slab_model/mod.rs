@@ -1,4 +1,4 @@
-//! The operation sequences the handle slab is checked with, shared by `tests/slab.rs`
+//! The operation sequences the handle slab is checked with, shared by `tests/all/slab.rs`
 //! (proptest) and `fuzz/fuzz_targets/slab.rs` (cargo fuzz): a shadow model (a map of
 //! live handle -> bytes, the handles freed so far, one `ByteBuffer` as a `Vec<u8>`, one
 //! `ByteBufferDeque` as a `VecDeque<Vec<u8>>`), checked after every operation: live

@@ -1,6 +1,6 @@
 //! A contract whose writable statics are larger than the heap they live in: the linker
 //! must refuse it, naming `LEDGER` and its size. Contracts whose directory starts with
-//! `reject-` are expected to fail to build; `linker/tests/link_check.rs` checks the message.
+//! `reject-` are expected to fail to build; `linker/tests/all/link_check.rs` checks the message.
 #![no_std]
 
 use core::sync::atomic::{AtomicU64, Ordering};

@@ -3,7 +3,7 @@
 //! success path and every error code, and that a failed call commits nothing.
 
 use tako_abi::code::SUCCESS;
-use vm_harness::testing::build_contract_with;
+use tako_test_support::build_contract_with;
 use vm_harness::{Config, Engine, Outcome, TestChain};
 
 #[path = "../../../contracts/token/src/abi.rs"]

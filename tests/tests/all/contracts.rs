@@ -11,8 +11,8 @@ use std::sync::{Mutex, OnceLock};
 
 use tako_abi::code::{CHECK_FAILED, INVALID_INPUT, OUT_OF_MEMORY, SUCCESS};
 use tako_abi::DEFAULT_HEAP_SIZE;
+use tako_test_support::build_contract_with;
 use tako_tests::{bench_input, collections_workload, marginal, marked_line, u64_input, words};
-use vm_harness::testing::build_contract_with;
 use vm_harness::{Config, FaultKind, Outcome};
 
 /// A contract variant: `(crate directory, build-example.sh arguments)`.
@@ -874,7 +874,7 @@ mod docs {
 
     #[test]
     fn readme_syscall_table_is_the_abi() {
-        let root = vm_harness::testing::repo_root();
+        let root = tako_test_support::repo_root();
         let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
         let start = readme
             .find(BEGIN)
@@ -897,9 +897,7 @@ mod docs {
 /// the wording of an access violation is each engine's own (solana-sbpf names the region,
 /// tos-tbpf says "unknown section"), so only its address is compared.
 /// The variants of `vm-faults`: the contract's own list.
-#[path = "../../../contracts/vm-faults/src/variant.rs"]
-#[allow(dead_code)]
-mod vm_faults;
+use tako_test_support::ids::vm_faults;
 
 mod engines {
     use super::*;
@@ -1095,7 +1093,7 @@ mod engines {
 mod build {
     #[test]
     fn a_measurement_only_syscall_is_named_at_build_time() {
-        let root = vm_harness::testing::repo_root();
+        let root = tako_test_support::repo_root();
         let out = std::process::Command::new(root.join("build-example.sh"))
             .arg("vm-faults")
             .current_dir(root)
@@ -1130,7 +1128,7 @@ mod big_frame {
 
     #[test]
     fn v0_refuses_it_by_name_and_v3_runs_it() {
-        let err = vm_harness::testing::try_build_contract_with("v3-big-frame", &["--arch", "v0"])
+        let err = tako_test_support::try_build_contract_with("v3-big-frame", &["--arch", "v0"])
             .unwrap_err()
             .to_string();
         assert!(err.contains("build_table"), "{err}");

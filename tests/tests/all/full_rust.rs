@@ -12,7 +12,8 @@
 #[path = "../../../contracts/full-rust/src/table.rs"]
 mod table;
 
-use vm_harness::{testing::build_contract_with, Config};
+use tako_test_support::build_contract_with;
+use vm_harness::Config;
 
 /// CU the contract used when this test was written: 61,402 for 129 entries (interpreter
 /// and JIT agree), 1,911 of them in the eleven 128-bit divisions (`tako.udivmod128` and

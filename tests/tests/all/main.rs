@@ -10,6 +10,4 @@ mod full_rust;
 mod message_queue;
 
 /// `alloc-bench`'s workload patterns: the contract's own list.
-#[path = "../../../contracts/alloc-bench/src/pattern.rs"]
-#[allow(dead_code)]
-mod alloc_bench_pattern;
+use tako_test_support::ids::alloc_bench as alloc_bench_pattern;

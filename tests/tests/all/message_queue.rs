@@ -23,8 +23,8 @@ use std::sync::OnceLock;
 use proptest::prelude::*;
 use tako_abi::code::{INVALID_INPUT, SUCCESS};
 use tako_abi::DEFAULT_HEAP_SIZE;
+use tako_test_support::build_contract_with;
 use tako_tests::{marginal, words};
-use vm_harness::testing::build_contract_with;
 use vm_harness::{Config, Outcome};
 
 /// The contract's `.so`, built once per test process as SBPF V0 (the CU pinned here are

@@ -5,8 +5,8 @@
 //! a contract with another allocator.
 
 use tako_abi::code::SUCCESS;
+use tako_test_support::build_contract_with;
 use tos_alloc::inspect::{HeapReport, Strategy};
-use vm_harness::testing::build_contract_with;
 use vm_harness::{Config, FaultKind, Outcome};
 
 use crate::common::bench_params::{FIRST_FIT_BLOCKS, FIRST_FIT_BLOCK_SIZE};

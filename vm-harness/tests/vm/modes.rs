@@ -4,7 +4,8 @@
 
 use std::path::Path;
 
-use vm_harness::{testing, Config};
+use tako_test_support as testing;
+use vm_harness::Config;
 
 /// Contracts that cannot be built on purpose.
 const NOT_BUILDABLE: &[&str] = &["reject-large-statics"];

@@ -167,7 +167,7 @@ fn abort_and_overlapping_memcpy() {
 
 /// The line (1-based) of `contracts/NAME/src/lib.rs` that first contains `marker`.
 fn line_of(contract: &str, marker: &str) -> usize {
-    let path = vm_harness::testing::repo_root().join(format!("contracts/{contract}/src/lib.rs"));
+    let path = tako_test_support::repo_root().join(format!("contracts/{contract}/src/lib.rs"));
     let source = std::fs::read_to_string(path).unwrap();
     source
         .lines()

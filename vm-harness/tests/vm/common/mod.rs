@@ -6,27 +6,19 @@ use std::process::{Command, Output};
 
 use vm_harness::{Config, Outcome};
 
-/// The `vm-faults` contract's variants: the contract's own list.
-#[path = "../../../../contracts/vm-faults/src/variant.rs"]
-pub mod faults;
-
-/// The `alloc-bench` contract's workload patterns: the contract's own list.
-#[path = "../../../../contracts/alloc-bench/src/pattern.rs"]
-pub mod patterns;
-
-/// The `alloc-bench` contract's allocator shapes: the contract's own constants.
-#[path = "../../../../contracts/alloc-bench/src/params.rs"]
-pub mod bench_params;
+pub use tako_test_support::ids::{
+    alloc_bench as patterns, alloc_bench_params as bench_params, vm_faults as faults,
+};
 
 /// Builds a contract as SBPF V0 (once per process) and returns its path. These tests
 /// pin V0's exact CU and layout and run it on both engines and the JIT.
 pub fn contract_path(name: &str) -> PathBuf {
-    vm_harness::testing::build_contract_with(name, &["--arch", "v0"])
+    tako_test_support::build_contract_with(name, &["--arch", "v0"])
 }
 
 /// Builds a contract the default way, as SBPF V3 (once per process), and returns its path.
 pub fn contract_v3_path(name: &str) -> PathBuf {
-    vm_harness::testing::build_contract(name)
+    tako_test_support::build_contract(name)
 }
 
 /// Builds a contract (once per process) and returns its bytes.

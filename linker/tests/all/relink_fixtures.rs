@@ -14,9 +14,9 @@ use solana_sbpf::verifier::RequisiteVerifier;
 use solana_sbpf::vm::{Config, ContextObject};
 use tako_linker::relink::{bpf, relink, RelinkError};
 
-const BASIC: &[u8] = include_bytes!("fixtures/tos_alloc_basic_example.o");
-const LINK_CHECK: &[u8] = include_bytes!("fixtures/link_check.o");
-const STATICS: &[u8] = include_bytes!("fixtures/statics.o");
+const BASIC: &[u8] = include_bytes!("../fixtures/tos_alloc_basic_example.o");
+const LINK_CHECK: &[u8] = include_bytes!("../fixtures/link_check.o");
+const STATICS: &[u8] = include_bytes!("../fixtures/statics.o");
 
 /// Parsed facts about a relinked image.
 struct Image {

@@ -3,7 +3,6 @@
 //! last written to it (each block is filled with its own pattern); the cursor moves
 //! exactly as a bump heap's should (rewinds on the top block, in-place top reallocation,
 //! failure only when the block really does not fit).
-#![cfg(not(loom))]
 
 use std::alloc::Layout;
 

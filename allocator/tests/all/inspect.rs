@@ -1,7 +1,6 @@
 //! `tos_alloc::inspect`: heaps built on the host by every strategy, decoded from their bytes
 //! into the same figures their own `stats()` report; inconsistent or foreign headers are
 //! `None`; arbitrary bytes never panic.
-#![cfg(not(loom))]
 
 use std::alloc::Layout;
 

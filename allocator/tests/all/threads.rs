@@ -1,7 +1,6 @@
 //! Many threads allocating from one shared heap at once: the compare-and-swap bump loop
 //! must never hand out overlapping blocks. Each thread also frees and resizes its most
 //! recent block now and then, so rewinds and in-place resizes race with allocations.
-#![cfg(not(loom))]
 
 use std::alloc::Layout;
 

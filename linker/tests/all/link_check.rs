@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use vm_harness::testing::build_contract_with;
+use tako_test_support::build_contract_with;
 use vm_harness::Config;
 
 /// The contract's `compute(seed)`, in host Rust.
@@ -75,7 +75,7 @@ fn interpreter_and_jit_agree_on_link_check() {
 
 #[test]
 fn statics_larger_than_the_heap_fail_to_build_naming_them() {
-    let err = vm_harness::testing::try_build_contract("reject-large-statics")
+    let err = tako_test_support::try_build_contract("reject-large-statics")
         .expect_err("40 KB of statics must not link");
     let msg = err.to_string();
     assert!(

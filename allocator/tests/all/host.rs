@@ -1,6 +1,5 @@
 //! The allocator over host memory, through its public API: alignment, failure, rewinding,
 //! in-place reallocation, zeroing and statistics.
-#![cfg(not(loom))]
 
 use std::alloc::{GlobalAlloc, Layout};
 

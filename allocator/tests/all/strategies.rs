@@ -1,13 +1,10 @@
 //! One property-test suite, run against every allocation strategy of the crate (the bump
 //! heap, the pool, the first-fit heap): random alloc / alloc_zeroed / realloc / dealloc sequences against a
 //! shadow model (`common/ops.rs`, shared with the `cargo fuzz` target).
-#![cfg(not(loom))]
-
-mod common;
 
 use std::alloc::Layout;
 
-use common::ops::{self, bytes, region, Ff, Op};
+use crate::common::ops::{self, bytes, region, Ff, Op};
 use proptest::prelude::*;
 use tos_alloc::pool::{PoolHeap, CLASS_SIZES};
 

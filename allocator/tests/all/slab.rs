@@ -1,11 +1,8 @@
 //! The handle slab, `ByteBuffer` and `ByteBufferDeque`: unit tests, and random operation
 //! sequences against a shadow model (`slab_model/`, shared with the `cargo fuzz` target).
-#![cfg(not(loom))]
 
-mod slab_model;
-
+use crate::slab_model::SlabOp;
 use proptest::prelude::*;
-use slab_model::SlabOp;
 use tos_alloc::slab::{
     ByteBuffer, ByteBufferDeque, Handle, Slab, SlabError, TABLE_ALIGN, TABLE_ENTRY,
 };
@@ -386,9 +383,9 @@ fn a_handle_of_another_slab_names_this_slab_s_allocation_of_its_index_and_genera
 
 fn run_model(ops: &[SlabOp]) -> Result<(), String> {
     let mut region = vec![0xEEu8; 8192];
-    slab_model::run::<32>(&mut region, ops)?;
+    crate::slab_model::run::<32>(&mut region, ops)?;
     let mut region = vec![0xEEu8; 3000];
-    slab_model::run::<7>(&mut region, ops)
+    crate::slab_model::run::<7>(&mut region, ops)
 }
 
 fn op() -> impl Strategy<Value = SlabOp> {
@@ -424,5 +421,5 @@ fn fuzz_style_decoding_runs_on_the_slab() {
     let raw: Vec<u8> = (0..len)
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
         .collect();
-    run_model(&slab_model::decode(&raw)).unwrap();
+    run_model(&crate::slab_model::decode(&raw)).unwrap();
 }
