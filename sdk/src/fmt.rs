@@ -128,6 +128,15 @@ macro_rules! log {
     };
 }
 
+/// Logs a message, formatted like [`log!`](crate::log!) (TOS's name for it; a plain
+/// string literal is logged without formatting code).
+#[macro_export]
+macro_rules! debug_log {
+    ($($arg:tt)*) => {
+        $crate::fmt::log_fmt(::core::format_args!($($arg)*))
+    };
+}
+
 #[cfg(test)]
 mod tests {
     extern crate std;

@@ -1,4 +1,5 @@
-//! Logging: `log`, `log_u64`, `log_pubkey` (the formatting `log!` is in [`crate::fmt`]).
+//! Logging: `log`, `log_u64`, `log_pubkey` (the formatting `log!` and `debug_log!` are in
+//! [`crate::fmt`]).
 
 use crate::raw;
 
@@ -29,13 +30,4 @@ pub fn log_pubkey(key: &[u8; 32]) {
     unsafe {
         raw::log_pubkey(key.as_ptr() as u64);
     }
-}
-
-/// Logs a message, formatted like [`log!`](crate::log!) (TOS's name for it; a plain
-/// string literal is logged without formatting code).
-#[macro_export]
-macro_rules! debug_log {
-    ($($arg:tt)*) => {
-        $crate::fmt::log_fmt(::core::format_args!($($arg)*))
-    };
 }

@@ -72,7 +72,7 @@ pub fn profile(so: &[u8], input: &[u8], config: &Config) -> Result<Profile, VmEr
         }
         crate::Engine::Tbpf => engine::tbpf::trace(&engine::tbpf::load(so)?, &setup, &config)?,
     };
-    let symbols = Symbols::read(so)?;
+    let symbols = Symbols::read(so).map_err(VmError::MalformedElf)?;
     // When the meter refuses an instruction, the interpreter has already traced it: drop it,
     // so that the attributed CU add up to the CU consumed.
     let charged: u64 = run.execution.syscall_charges.iter().sum();

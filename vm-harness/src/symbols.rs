@@ -7,8 +7,6 @@ use goblin::elf::sym::STT_FUNC;
 use goblin::elf::Elf;
 use solana_sbpf::ebpf;
 
-use crate::error::VmError;
-
 /// The function instruction `pc` of `.text` belongs to, by the file's symbols (demangled),
 /// when the file has them.
 pub(crate) fn function_at(so: &[u8], pc: u64) -> Option<String> {
@@ -27,13 +25,15 @@ pub(crate) struct Symbols {
 }
 
 impl Symbols {
-    pub(crate) fn read(so: &[u8]) -> Result<Self, VmError> {
-        let elf = Elf::parse(so).map_err(|e| VmError::MalformedElf(e.to_string()))?;
+    /// The symbols of `so`, or why it is not an ELF file with a `.text` section (the
+    /// caller's `VmError::MalformedElf`).
+    pub(crate) fn read(so: &[u8]) -> Result<Self, String> {
+        let elf = Elf::parse(so).map_err(|e| e.to_string())?;
         let text = elf
             .section_headers
             .iter()
             .find(|sh| elf.shdr_strtab.get_at(sh.sh_name) == Some(".text"))
-            .ok_or_else(|| VmError::MalformedElf("no .text section".into()))?;
+            .ok_or_else(|| "no .text section".to_string())?;
         let text_range = text.sh_addr..text.sh_addr.saturating_add(text.sh_size);
         let mut by_address = BTreeMap::new();
         let tables = [(&elf.syms, &elf.strtab), (&elf.dynsyms, &elf.dynstrtab)];

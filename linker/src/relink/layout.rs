@@ -7,14 +7,10 @@ use object::read::elf::{FileHeader, Rel as _, SectionHeader as _, Sym as _};
 use object::LittleEndian as LE;
 
 use super::bpf::{self, INSN_SIZE};
+use super::sections::{parse_err, role, Header, Role, Section, Sections, Symbols};
 use super::statics::Statics;
 use super::writer::{self, FunctionSymbol, Image, SyscallSite};
 use super::{demangle, syscall_for, RelinkError};
-
-type Header = elf::FileHeader64<LE>;
-pub(super) type Section = elf::SectionHeader64<LE>;
-pub(super) type Sections<'data> = object::read::elf::SectionTable<'data, Header, &'data [u8]>;
-pub(super) type Symbols<'data> = object::read::elf::SymbolTable<'data, Header, &'data [u8]>;
 
 /// The loadable image and what went into it.
 #[derive(Debug)]
@@ -32,41 +28,6 @@ pub struct Relinked {
     pub frames: Vec<(String, u64)>,
     /// Bytes of writable statics at the start of the heap (`.data` then `.bss`).
     pub statics: u64,
-}
-
-/// How a section of the input is treated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Role {
-    Text,
-    ReadOnly,
-    /// `.data*`/`.bss*`: placed at the start of the heap (see `statics`).
-    Writable,
-    /// `.tdata`/`.tbss`: refused.
-    ThreadLocal,
-    NotLoaded,
-}
-
-pub(super) fn role(sh: &Section, name: &[u8]) -> Role {
-    let flags = sh.sh_flags(LE);
-    let kind = sh.sh_type(LE);
-    if flags & u64::from(elf::SHF_ALLOC) == 0 || sh.sh_size(LE) == 0 {
-        return Role::NotLoaded;
-    }
-    if flags & u64::from(elf::SHF_EXECINSTR) != 0 {
-        return Role::Text;
-    }
-    if flags & u64::from(elf::SHF_TLS) != 0 {
-        return Role::ThreadLocal;
-    }
-    let relro = name.starts_with(b".data.rel.ro");
-    if kind == elf::SHT_NOBITS || (flags & u64::from(elf::SHF_WRITE) != 0 && !relro) {
-        return Role::Writable;
-    }
-    Role::ReadOnly
-}
-
-pub(super) fn parse_err(e: object::read::Error) -> RelinkError {
-    RelinkError::Parse(e.to_string())
 }
 
 fn align_up(x: usize, a: usize) -> usize {

@@ -19,6 +19,7 @@
 pub mod bpf;
 mod error;
 mod layout;
+mod sections;
 mod statics;
 mod v3;
 mod writer;

@@ -19,7 +19,7 @@ use object::elf;
 use object::read::elf::{SectionHeader as _, Sym as _};
 use object::LittleEndian as LE;
 
-use super::layout::{parse_err, role, Role, Sections, Symbols};
+use super::sections::{parse_err, role, Role, Section, Sections, Symbols};
 use super::{demangle, RelinkError};
 use tako_abi::linker_symbols;
 
@@ -51,7 +51,7 @@ impl Statics {
         bytes_vm: u64,
         base: &mut BTreeMap<usize, usize>,
     ) -> Result<Statics, RelinkError> {
-        let writable: Vec<(usize, &super::layout::Section)> = sections
+        let writable: Vec<(usize, &Section)> = sections
             .enumerate()
             .filter(|(_, sh)| {
                 role(sh, sections.section_name(LE, sh).unwrap_or(b"")) == Role::Writable

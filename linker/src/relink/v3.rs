@@ -24,7 +24,8 @@ use object::read::elf::{FileHeader, Rel as _, SectionHeader as _, Sym as _};
 use object::LittleEndian as LE;
 
 use super::bpf::{self, INSN_SIZE};
-use super::layout::{check_object, role, Role};
+use super::layout::check_object;
+use super::sections::{parse_err, role, Role};
 use super::statics::Statics;
 use super::writer::{self, FunctionSymbol};
 use super::{demangle, syscall_for, RelinkError, Relinked};
@@ -168,7 +169,7 @@ fn rebase_frame(code: &mut [u8], start: usize, end: usize, name: &str) -> Result
 /// Relinks the relocatable BPF object `object` into a tos-tbpf SBPF V3 file whose entry
 /// point is the function named `entry`.
 pub fn relink_v3(object: &[u8], entry: &str) -> Result<Relinked, RelinkError> {
-    let header = Header::parse(object).map_err(super::layout::parse_err)?;
+    let header = Header::parse(object).map_err(parse_err)?;
     let (sections, symbols) = check_object(header, object)?;
     let section_name = |index: usize| -> String {
         sections
@@ -193,7 +194,7 @@ pub fn relink_v3(object: &[u8], entry: &str) -> Result<Relinked, RelinkError> {
     let mut rodata_base: BTreeMap<usize, usize> = BTreeMap::new();
     for (index, sh) in sections.enumerate() {
         let name = sections.section_name(LE, sh).unwrap_or(b"");
-        let data = || sh.data(LE, object).map_err(super::layout::parse_err);
+        let data = || sh.data(LE, object).map_err(parse_err);
         match role(sh, name) {
             Role::Text => {
                 code.insert(index.0, data()?.to_vec());
@@ -305,7 +306,7 @@ pub fn relink_v3(object: &[u8], entry: &str) -> Result<Relinked, RelinkError> {
     let mut syscalls = Vec::new();
     let mut relocated_calls = std::collections::BTreeSet::new();
     for sh in sections.iter() {
-        let Some((rels, _)) = sh.rel(LE, object).map_err(super::layout::parse_err)? else {
+        let Some((rels, _)) = sh.rel(LE, object).map_err(parse_err)? else {
             continue;
         };
         let target = sh.sh_info(LE) as usize;
@@ -325,7 +326,7 @@ pub fn relink_v3(object: &[u8], entry: &str) -> Result<Relinked, RelinkError> {
             };
             let sym = symbols
                 .symbol(object::SymbolIndex(sym_index))
-                .map_err(super::layout::parse_err)?;
+                .map_err(parse_err)?;
             let sym_section = sym.st_shndx(LE) as usize;
             let is_section = sym.st_type() == elf::STT_SECTION;
             // The VM address of the symbol plus `addend`: a static's is in the heap, an
