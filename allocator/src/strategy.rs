@@ -110,8 +110,8 @@ pub const POOL: StrategyInfo = StrategyInfo {
     tag: Some(u64::from_le_bytes(*b"pool.tos") as usize),
 };
 
-/// Coalescing first fit over blocks: `FirstFitAllocator`; its header starts with the bytes
-/// `ffit.tos`.
+/// Coalescing blocks on an address-ordered free list, best-fit placement:
+/// `FirstFitAllocator`; its header starts with the bytes `ffit.tos`.
 pub const FIRST_FIT: StrategyInfo = StrategyInfo {
     name: "FirstFitAllocator",
     id: "first_fit",

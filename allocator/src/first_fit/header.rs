@@ -27,8 +27,10 @@ pub struct FirstFitHeader {
     pub(super) allocations: Cell<u64>,
     pub(super) frees: Cell<u64>,
     pub(super) failed: Cell<u64>,
-    /// Bytes of blocks live now and at most (bytes, not blocks: no shift per operation).
+    /// Bytes of blocks live now (bytes, not blocks: no shift per operation).
     pub(super) live_bytes: Cell<u32>,
+    /// The most bytes of blocks live just before a free or shrink; the peak is the larger
+    /// of this and `live_bytes` (updated where live bytes fall, not at each allocation).
     pub(super) peak_bytes: Cell<u32>,
 }
 
@@ -44,7 +46,7 @@ impl FirstFitHeader {
             allocations: self.allocations.get(),
             frees: self.frees.get(),
             live_bytes: self.live_bytes.get() as usize,
-            peak_live_bytes: Some(self.peak_bytes.get() as usize),
+            peak_live_bytes: Some(self.peak_bytes.get().max(self.live_bytes.get()) as usize),
             heap_used: heap.used,
             heap_peak: heap.peak,
             capacity: heap.capacity,
@@ -83,8 +85,8 @@ impl FirstFitHeader {
     /// [`FIRST_FIT_MAGIC`] tag, `Some(None)` when the tag is there but the header does not
     /// fit the heap (the block area must follow the header, end at the bump cursor, and
     /// hold a whole number of blocks of a power of two in 8..=4096 bytes, aligned to it;
-    /// the free list's head (a byte offset) and the live and peak bytes must be within
-    /// it).
+    /// the free list's head (a byte offset) and the live and recorded peak bytes must be
+    /// within it).
     pub(crate) fn inspect(
         heap: &crate::snapshot::HeapView<'_>,
     ) -> Option<Option<(usize, usize, Usage)>> {
@@ -112,10 +114,9 @@ impl FirstFitHeader {
                         && (count as usize)
                             .checked_mul(b)
                             .is_some_and(|bytes| first_free < bytes)))
-                && h.live_bytes.get() <= h.peak_bytes.get()
-                && (count as usize)
-                    .checked_mul(b)
-                    .is_some_and(|bytes| h.peak_bytes.get() as usize <= bytes)
+                && (count as usize).checked_mul(b).is_some_and(|bytes| {
+                    h.peak_bytes.get() as usize <= bytes && h.live_bytes.get() as usize <= bytes
+                })
         };
         Some(
             block_size

@@ -1,13 +1,18 @@
-//! [`FirstFitAllocator`]: Stalloc-style blocks, first fit, coalescing, in-place resizing.
+//! [`FirstFitAllocator`]: Stalloc-style blocks, an address-ordered free list, best-fit
+//! placement, coalescing, in-place resizing.
 //!
 //! The heap holds `L` blocks of `B` bytes (`B` a power of two, at least 8), or as many as
 //! the mapped heap holds when that is fewer. Free runs of blocks ("chunks") form a list in
 //! address order; a free chunk's first block holds its header: the byte offset (from block
 //! 0) of the next free chunk and its own length in bytes (two `u32`, each read with one
-//! load and used as a `usize`). An allocation takes the first chunk that fits (splitting
-//! it); a free inserts its blocks in order and merges them with the chunks on either side;
-//! `realloc` shrinks in place (freeing the tail) and grows in place when the next chunk is
-//! free and large enough.
+//! load and used as a `usize`). An allocation takes the smallest chunk that fits, the last
+//! of equal ones (splitting it at its start); the walk is first fit's up to the first chunk
+//! that fits and goes on only when that one is larger than needed and not the last. A
+//! request aligned above `B` takes the first chunk that fits with its alignment. A free
+//! inserts its blocks in order and merges them with the chunks on either side; `realloc`
+//! shrinks in place (freeing the tail) and grows in place when the next chunk is free and
+//! large enough. (The name is the family's: the list is first fit's, the placement best
+//! fit's, which leaves the large chunks whole for large requests.)
 //!
 //! Every operation walks the free list: O(free chunks). It maximizes reuse (any freed run
 //! serves any request that fits) at that price; the CU table in the crate README shows it.
@@ -159,19 +164,25 @@ impl<R: Region, const L: usize, const B: usize> FirstFit<R, L, B> {
         (size.wrapping_sub(1) | (B - 1)).wrapping_add(1)
     }
 
+    /// Counts `bytes` more live. The peak is not updated here but where live bytes next
+    /// fall ([`shrink_live`](Self::shrink_live)), and read as the larger of the two: the
+    /// most bytes ever live is reached just before some decrease or now, so an
+    /// allocation costs one add instead of an add, a compare and a store.
     #[inline(always)]
     fn grow_live(h: &FirstFitHeader, bytes: usize) {
-        let live = h.live_bytes.get() as usize + bytes;
-        h.live_bytes.set(live as u32);
+        h.live_bytes
+            .set((h.live_bytes.get() as usize + bytes) as u32);
+    }
+
+    /// Counts `bytes` fewer live, first recording the live bytes as the peak if they are
+    /// the most so far.
+    #[inline(always)]
+    fn shrink_live(h: &FirstFitHeader, bytes: usize) {
+        let live = h.live_bytes.get() as usize;
         if live > h.peak_bytes.get() as usize {
             h.peak_bytes.set(live as u32);
         }
-    }
-
-    #[inline(always)]
-    fn shrink_live(h: &FirstFitHeader, bytes: usize) {
-        h.live_bytes
-            .set((h.live_bytes.get() as usize - bytes) as u32);
+        h.live_bytes.set((live - bytes) as u32);
     }
 
     #[cold]
@@ -206,6 +217,105 @@ impl<R: Region, const L: usize, const B: usize> FirstFit<R, L, B> {
             if let Some(p) = self.split(h, blocks, link, c, cur, need, align) {
                 return p;
             }
+        }
+    }
+
+    /// Allocates `need` bytes of blocks (a positive multiple of B, alignment at most B)
+    /// from the smallest chunk that has them, counting it; among chunks of that size the
+    /// last, and an exact fit ends the walk. Null (counted as failed) if none has them.
+    ///
+    /// Best fit leaves the large chunks whole for large requests: on the random mix it
+    /// fills the heap further before the first failure than first fit does (allocator
+    /// `BENCHMARKS.md`). The walk is first fit's until the first chunk that fits; only when
+    /// that one is larger than needed and not the last does [`take_smaller`]
+    /// (out of line) look on for a smaller one, so a heap with one free chunk pays what
+    /// first fit pays.
+    ///
+    /// [`take_smaller`]: Self::take_smaller
+    #[inline(always)]
+    fn take_best(&self, h: &FirstFitHeader, blocks: usize, need: usize) -> *mut u8 {
+        // The first chunk, linked from the header (peeled: its link is a header word).
+        let mut cur = h.first_free.get() as usize;
+        if cur == NONE {
+            return self.fail();
+        }
+        let mut c = self.chunk(blocks, cur);
+        if c.len() >= need {
+            return self.take_first_or_smaller(
+                h,
+                blocks,
+                Chunk(h.first_free.as_ptr()),
+                c,
+                cur,
+                need,
+            );
+        }
+        loop {
+            // `c` did not fit: it links the next chunk (its `next` is its first word).
+            let link = c;
+            cur = link.next();
+            if cur == NONE {
+                return self.fail();
+            }
+            c = self.chunk(blocks, cur);
+            if c.len() >= need {
+                return self.take_first_or_smaller(h, blocks, link, c, cur, need);
+            }
+        }
+    }
+
+    /// Takes `need` bytes from `c`, the first chunk that has them, when it has exactly
+    /// that many or is the last; else [`take_smaller`](Self::take_smaller).
+    #[inline(always)]
+    fn take_first_or_smaller(
+        &self,
+        h: &FirstFitHeader,
+        blocks: usize,
+        link: Chunk,
+        c: Chunk,
+        cur: usize,
+        need: usize,
+    ) -> *mut u8 {
+        if c.len() != need && c.next() != NONE {
+            return self.take_smaller(need);
+        }
+        // `c` has at least `need` bytes and no alignment skip: `split` takes them.
+        self.split(h, blocks, link, c, cur, need, 1)
+            .unwrap_or_else(|| self.fail())
+    }
+
+    /// Best fit over the whole free list: the smallest chunk with `need` bytes, the last
+    /// of equal ones, an exact fit ending the walk (out of line: [`take_best`] calls it
+    /// only when the first fitting chunk is larger than needed and not the last).
+    ///
+    /// [`take_best`]: Self::take_best
+    #[inline(never)]
+    fn take_smaller(&self, need: usize) -> *mut u8 {
+        let h = self.header();
+        let blocks = h.blocks.get();
+        let mut link = Chunk(h.first_free.as_ptr());
+        let mut cur = h.first_free.get() as usize;
+        let mut best = None;
+        let mut best_len = usize::MAX;
+        // `NONE` is above every offset: the walk ends there.
+        while cur != NONE {
+            let c = self.chunk(blocks, cur);
+            let len = c.len();
+            if len >= need && len <= best_len {
+                best = Some((link, c, cur));
+                best_len = len;
+                if len == need {
+                    break;
+                }
+            }
+            link = c;
+            cur = c.next();
+        }
+        match best {
+            Some((link, c, cur)) => self
+                .split(h, blocks, link, c, cur, need, 1)
+                .unwrap_or_else(|| self.fail()),
+            None => self.fail(),
         }
     }
 
@@ -254,11 +364,15 @@ impl<R: Region, const L: usize, const B: usize> FirstFit<R, L, B> {
     }
 
     /// `take` for an alignment above `B`, out of the common path (with the arguments
-    /// `alloc_bytes` has, in the same registers).
+    /// `alloc_bytes` has, in the same registers); sets the heap up first if needed.
     #[inline(never)]
     fn take_aligned(&self, need: usize, align: usize) -> *mut u8 {
         let h = self.header();
-        self.take(h, h.blocks.get(), need, align)
+        let blocks = h.blocks.get();
+        if blocks == 0 {
+            return self.alloc_unready(need, align);
+        }
+        self.take(h, blocks, need, align)
     }
 
     /// Returns the `n` bytes of blocks at byte offset `i` to the free list, merging them
@@ -308,18 +422,26 @@ impl<R: Region, const L: usize, const B: usize> FirstFit<R, L, B> {
         self.alloc_bytes(Self::bytes_for(layout.size()), layout.align())
     }
 
-    /// Allocates `need` bytes of blocks (a positive multiple of B) aligned to `align`.
-    #[inline]
+    /// Allocates `need` bytes of blocks (a positive multiple of B) aligned to `align`. The
+    /// alignment test is inlined, so that a constant alignment (every `Box`, `Vec`, ...)
+    /// leaves only the call of [`alloc_blocks`](Self::alloc_blocks).
+    #[inline(always)]
     fn alloc_bytes(&self, need: usize, align: usize) -> *mut u8 {
-        let h = self.header();
-        let blocks = h.blocks.get();
-        if blocks == 0 {
-            return self.alloc_unready(need, align);
-        }
         if align > B {
             return self.take_aligned(need, align);
         }
-        self.take(h, blocks, need, 1)
+        self.alloc_blocks(need)
+    }
+
+    /// Allocates `need` bytes of blocks (a positive multiple of B) aligned to B.
+    #[inline(never)]
+    fn alloc_blocks(&self, need: usize) -> *mut u8 {
+        let h = self.header();
+        let blocks = h.blocks.get();
+        if blocks == 0 {
+            return self.alloc_unready(need, B);
+        }
+        self.take_best(h, blocks, need)
     }
 
     /// The first allocation: sets the heap up, then allocates (out of the common path, so

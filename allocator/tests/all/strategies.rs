@@ -79,7 +79,7 @@ fn first_fit_coalesces_and_grows_in_place() {
         ff.dealloc(a, l);
         ff.dealloc(b, l);
     }
-    // a and b merged: a 128-byte request fits at a (first fit).
+    // a and b merged: a 128-byte request fits at a (the exact fit).
     let d = ff.alloc(Layout::from_size_align(128, 8).unwrap());
     assert_eq!(d, a);
     // SAFETY: as above.
@@ -95,6 +95,33 @@ fn first_fit_coalesces_and_grows_in_place() {
     assert_eq!(shrunk, a);
     assert_eq!(ff.stats().live_bytes, 16 + 64);
     assert_eq!(ff.stats().peak_live_bytes, Some(192));
+}
+
+#[test]
+fn first_fit_places_by_best_fit() {
+    let mut words = region(HEAP);
+    let ff = Ff::over(bytes(&mut words)).unwrap();
+    let layout = |n| Layout::from_size_align(n, 8).unwrap();
+    // Free runs of 80, 32, 64 and 64 bytes (16-byte blocks), each between live blocks,
+    // then the rest of the heap.
+    let sizes = [80, 16, 32, 16, 64, 16, 64, 16];
+    let blocks: Vec<_> = sizes.iter().map(|&n| ff.alloc(layout(n))).collect();
+    for k in [0, 2, 4, 6] {
+        // SAFETY: blocks of this heap with their layouts, each freed once.
+        unsafe { ff.dealloc(blocks[k], layout(sizes[k])) };
+    }
+    assert_eq!(ff.free_chunks().0, 5);
+    // 40 bytes (48 in blocks): the smallest runs that hold them are the 64s, and of the
+    // two the last (first fit would take the 80 at the start).
+    assert_eq!(ff.alloc(layout(40)), blocks[6]);
+    // 32 bytes: the exact fit, although the 80 comes first.
+    assert_eq!(ff.alloc(layout(32)), blocks[2]);
+    // 48 bytes: the other 64 (the first 64 has 16 bytes left, too few).
+    assert_eq!(ff.alloc(layout(48)), blocks[4]);
+    // 80 bytes: the exact fit at the start, not the rest of the heap.
+    assert_eq!(ff.alloc(layout(80)), blocks[0]);
+    // Left: the two 16-byte tails and the rest of the heap.
+    assert_eq!(ff.free_chunks().0, 3);
 }
 
 #[test]
