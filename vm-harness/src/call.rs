@@ -13,7 +13,7 @@ use crate::outcome::Outcome;
 /// `Err` means the program never ran (invalid `config`, or an ELF that does not load or
 /// verify); a runtime fault is `Ok` with [`Outcome::error`] set.
 pub fn run(so: &[u8], input: &[u8], config: &Config) -> Result<Outcome, VmError> {
-    config.validate()?;
+    // Refused before the program is loaded; `Loaded::new` validates `config`.
     check_input(input)?;
     Loaded::new(so, config)?.run(input)
 }
@@ -50,7 +50,7 @@ pub fn call(
     state: &ChainState,
     config: &Config,
 ) -> Result<Outcome, VmError> {
-    config.validate()?;
+    // Refused before the program is loaded; `Loaded::new` validates `config`.
     check_input(input)?;
     Loaded::new(so, config)?.call(input, env, state)
 }

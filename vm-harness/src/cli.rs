@@ -24,9 +24,20 @@ pub fn write_out(args: std::fmt::Arguments<'_>) {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
             std::process::exit(EXIT_BROKEN_PIPE);
         }
-        eprintln!("tako-vm: error: cannot write to stdout: {e}");
+        eprintln!("{}: error: cannot write to stdout: {e}", program_name());
         std::process::exit(i32::from(EXIT_USAGE));
     }
+}
+
+/// The running binary's name, for messages (`tako-vm`, `tako-bench`, ...).
+fn program_name() -> String {
+    std::env::args_os()
+        .next()
+        .as_deref()
+        .map(std::path::Path::new)
+        .and_then(std::path::Path::file_stem)
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "tako-vm".into())
 }
 
 /// `print!` through [`cli::write_out`](crate::cli::write_out): a closed pipe ends the

@@ -57,11 +57,23 @@ pub enum LoadProblem {
     V3Header(String),
 }
 
-/// `fn load_problem`: an engine crate's `ElfError` as a [`LoadProblem`]; the engine's
-/// name for the version variant is the second argument. `UnresolvedSymbol` is never passed
-/// here (it is [`VmError::UnknownSyscall`](crate::VmError)).
+/// `fn load_error`: an engine crate's `ElfError` as the VM's error (a call to an
+/// unresolved symbol is [`VmError::UnknownSyscall`](crate::VmError), every other refusal
+/// [`VmError::Load`](crate::VmError) with its [`LoadProblem`], from `fn load_problem`);
+/// the engine's name for the version variant is the second argument.
 macro_rules! load_problem_from {
     ($error:ty, $version:ident) => {
+        /// The loader's refusal as the VM's error.
+        fn load_error(err: $error) -> $crate::VmError {
+            type E = $error;
+            match err {
+                E::UnresolvedSymbol(name, instruction, _) => {
+                    $crate::VmError::UnknownSyscall { name, instruction }
+                }
+                other => $crate::VmError::Load(load_problem(other)),
+            }
+        }
+
         /// The loader's refusal, in the VM's words.
         fn load_problem(err: $error) -> $crate::loader::LoadProblem {
             use $crate::loader::LoadProblem as P;

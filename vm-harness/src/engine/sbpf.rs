@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use solana_sbpf::aligned_memory::AlignedMemory;
 use solana_sbpf::ebpf::HOST_ALIGN;
-use solana_sbpf::elf::{ElfError, Executable};
+use solana_sbpf::elf::Executable;
 use solana_sbpf::error::{EbpfError, ProgramResult};
 use solana_sbpf::interpreter::Interpreter;
 use solana_sbpf::memory_region::{MemoryMapping, MemoryRegion};
@@ -56,10 +56,7 @@ pub(crate) fn load(so: &[u8], jit: bool) -> Result<Program, VmError> {
     context::register_all(&mut loader)
         .map_err(|e| VmError::Engine(format!("solana-sbpf cannot register the syscalls: {e}")))?;
     let program = Executable::from_elf(so, Arc::new(loader)).map_err(|e| match e {
-        EbpfError::ElfError(ElfError::UnresolvedSymbol(name, instruction, _)) => {
-            VmError::UnknownSyscall { name, instruction }
-        }
-        EbpfError::ElfError(e) => VmError::Load(load_problem(e)),
+        EbpfError::ElfError(e) => load_error(e),
         other => VmError::Engine(format!("solana-sbpf cannot load the program: {other}")),
     })?;
     program.verify::<RequisiteVerifier>().map_err(|e| match e {

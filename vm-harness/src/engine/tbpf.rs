@@ -149,13 +149,10 @@ pub(crate) fn load(so: &[u8]) -> Result<Program, VmError> {
         let named = (elf_check::e_flags(so) == Some(3))
             .then(|| crate::v3_check::v3_header_problem(so))
             .flatten();
-        VmError::Load(match (named, e) {
-            (Some(why), _) => LoadProblem::V3Header(why),
-            (None, ElfError::UnresolvedSymbol(name, instruction, _)) => {
-                return VmError::UnknownSyscall { name, instruction };
-            }
-            (None, e) => load_problem(e),
-        })
+        match named {
+            Some(why) => VmError::Load(LoadProblem::V3Header(why)),
+            None => load_error(e),
+        }
     })?;
     program.verify::<RequisiteVerifier>().map_err(|e| match e {
         EbpfError::VerifierError(e) => VmError::Verify(rejection(so, e)),
