@@ -51,13 +51,13 @@ fn code(text: &str) -> String {
     let mut lines = text.lines().peekable();
     while let Some(line) = lines.next() {
         let trimmed = line.trim_start();
-        if trimmed.starts_with("#[cfg(test)]") || trimmed.starts_with("#[cfg(all(test") {
-            if lines
+        let test_cfg = trimmed.starts_with("#[cfg(test)]") || trimmed.starts_with("#[cfg(all(test");
+        if test_cfg
+            && lines
                 .peek()
                 .is_some_and(|l| l.trim_start().starts_with("mod tests"))
-            {
-                break;
-            }
+        {
+            break;
         }
         out.push_str(line.split("//").next().unwrap_or(""));
         out.push('\n');
