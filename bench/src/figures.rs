@@ -39,6 +39,10 @@ pub struct AllocatorFigures {
     pub churn_cu_per_op: Measured,
     /// Peak heap bytes during the churn.
     pub churn_peak_heap_bytes: Measured,
+    /// CU of the `collections` contract's workload (beyond the empty run).
+    pub collections_cu: Measured,
+    /// Peak heap bytes during it.
+    pub collections_peak_heap_bytes: Measured,
     /// Live bytes at the first failed allocation ÷ heap size.
     pub heap_efficiency: Measured,
 }
@@ -65,6 +69,8 @@ impl AllocatorFigures {
             btreemap_peak_heap_bytes: no(),
             churn_cu_per_op: no(),
             churn_peak_heap_bytes: no(),
+            collections_cu: no(),
+            collections_peak_heap_bytes: no(),
             heap_efficiency: no(),
         }
     }
@@ -149,6 +155,16 @@ impl AllocatorFigures {
         out.push((
             format!("{name}/churn/peak_heap_bytes"),
             self.churn_peak_heap_bytes.clone(),
+            false,
+        ));
+        out.push((
+            format!("{name}/collections_100/cu"),
+            self.collections_cu.clone(),
+            false,
+        ));
+        out.push((
+            format!("{name}/collections_100/peak_heap_bytes"),
+            self.collections_peak_heap_bytes.clone(),
             false,
         ));
         out.push((

@@ -170,12 +170,23 @@ pub fn select(names: Option<&[String]>) -> Result<Vec<Allocator>, String> {
 /// The `.so` of `allocator`, built as SBPF V0 through `./build-example.sh` (once per build
 /// per process): the version both engines and the JIT run.
 pub fn build(allocator: &Allocator) -> Result<Vec<u8>, String> {
-    let so_name = allocator.so_name();
+    build_with(allocator, &[])
+}
+
+/// [`build`] with more `alloc-bench` features (e.g. `collections`), as a `.so` of its own.
+pub fn build_with(allocator: &Allocator, extra: &[&str]) -> Result<Vec<u8>, String> {
+    let features = std::iter::once(allocator.feature)
+        .chain(extra.iter().copied())
+        .collect::<Vec<_>>();
+    let so_name = std::iter::once(allocator.so_name())
+        .chain(extra.iter().map(|f| f.replace('-', "_")))
+        .collect::<Vec<_>>()
+        .join("_");
     let path = testing::try_build_contract_with(
         "alloc-bench",
         &[
             "--features",
-            allocator.feature,
+            &features.join(","),
             "--as",
             &so_name,
             "--arch",
@@ -194,8 +205,16 @@ pub fn measure(allocators: &[Allocator], counts: Counts, mut progress: impl FnMu
         .iter()
         .map(|allocator| {
             progress(allocator.name);
+            // The collections workload runs in a build of its own (`collections` feature),
+            // so that the other patterns' build is the same as without it.
+            let collections = build_with(allocator, &["collections"]).and_then(|so| {
+                let bench = Bench::new(allocator, &so)?;
+                let (cu, run) = bench.workload(pattern::COLLECTIONS, counts.collections)?;
+                Ok((cu, bench.heap_peak(&run)))
+            });
             let measured = build(allocator).and_then(|so| {
-                Bench::new(allocator, &so).map(|bench| measure_one(&bench, allocator, counts))
+                Bench::new(allocator, &so)
+                    .map(|bench| measure_one(&bench, allocator, counts, collections))
             });
             measured.unwrap_or_else(|reason| AllocatorFigures::unmeasured(allocator.name, &reason))
         })
@@ -225,7 +244,12 @@ pub fn contract_toolchain() -> Option<String> {
 }
 
 /// Every figure of one allocator.
-fn measure_one(bench: &Bench<'_>, allocator: &Allocator, counts: Counts) -> AllocatorFigures {
+fn measure_one(
+    bench: &Bench<'_>,
+    allocator: &Allocator,
+    counts: Counts,
+    collections: Result<(f64, Measured), String>,
+) -> AllocatorFigures {
     let per_size = |p: u64| -> Vec<(u64, Measured)> {
         SIZES
             .iter()
@@ -285,6 +309,11 @@ fn measure_one(bench: &Bench<'_>, allocator: &Allocator, counts: Counts) -> Allo
             .as_ref()
             .map_err(Clone::clone)
             .and_then(|(_, run)| bench.heap_peak(run)),
+        collections_cu: collections
+            .as_ref()
+            .map(|(cu, _)| *cu)
+            .map_err(Clone::clone),
+        collections_peak_heap_bytes: collections.and_then(|(_, peak)| peak),
         heap_efficiency: bench.heap_efficiency(counts.mix_max_size),
     }
 }

@@ -43,6 +43,14 @@ pub fn workloads(report: &Report) -> Vec<Workload> {
             key: "churn",
             total: Box::new(move |a| a.churn_cu_per_op.clone().map(|x| x * churn_ops)),
         },
+        Workload {
+            name: format!(
+                "the collections contract's workload, n = {} (Vec, BTreeMap, String, Box<dyn>, Rc)",
+                c.collections
+            ),
+            key: "collections_100",
+            total: Box::new(|a| a.collections_cu.clone()),
+        },
     ]
 }
 

@@ -22,7 +22,8 @@ contract's entry and return data excluded; run_cu is the whole run); heap_bytes 
 bumps include their 8-byte cursor word; SyscallAllocator: the VM's tako_alloc high-water mark); \
 peak_heap_bytes likewise at the peak (PoolAllocator: its bump high-water mark; FirstFitAllocator: its peak of blocks in use). \
 churn.cu_per_op = (CU(ops) - CU(0)) / ops of a BTreeMap<u64, u64> churn (fixed-seed inserts or removes, few keys live); \
-null when the allocator runs out of heap before the end. heap_efficiency = bytes live at the first failed allocation / heap size \
+null when the allocator runs out of heap before the end. collections_100.cu = CU(n) - CU(0) of the collections contract's own \
+workload (Vec growth, BTreeMap, String building, Box<dyn Trait>, Rc; its source included in alloc-bench), n = counts.collections. heap_efficiency = bytes live at the first failed allocation / heap size \
 under a fixed-seed alloc/free/realloc mix of 8..=512-byte blocks (the mix's own slot table counts as live). \
 Ratios: reference / this (how many times fewer CU than the reference).";
 
@@ -144,6 +145,16 @@ impl Report {
                 churn.insert("ops".into(), json!(c.churn.0));
                 churn.insert("max_live_keys".into(), json!(c.churn.1));
                 m.insert("churn".into(), Value::Object(churn));
+                let mut collections = Map::new();
+                put(&mut collections, "cu", &a.collections_cu, true);
+                put(
+                    &mut collections,
+                    "peak_heap_bytes",
+                    &a.collections_peak_heap_bytes,
+                    true,
+                );
+                collections.insert("n".into(), json!(c.collections));
+                m.insert("collections_100".into(), Value::Object(collections));
                 match &a.heap_efficiency {
                     Ok(e) => {
                         m.insert("heap_efficiency".into(), json!((e * 1e4).round() / 1e4));
@@ -174,6 +185,7 @@ impl Report {
                 "btreemap": c.btreemap,
                 "random_mix_max_size": c.mix_max_size,
                 "churn": {"ops": c.churn.0, "max_live_keys": c.churn.1},
+                "collections": c.collections,
             },
             "allocators": allocators,
             "contracts": self.contracts.iter().map(|c| {

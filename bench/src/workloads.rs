@@ -41,6 +41,8 @@ pub struct Counts {
     pub mix_max_size: u64,
     /// `(operations, most keys live)` of the churn workload.
     pub churn: (u64, u64),
+    /// Size `n` of the `collections` contract's workload (its own default).
+    pub collections: u64,
 }
 
 impl Counts {
@@ -53,6 +55,7 @@ impl Counts {
         btreemap: 1000,
         mix_max_size: 512,
         churn: (10_000, 500),
+        collections: 100,
     };
     /// Small counts for tests of the bench itself (the same method, smaller workloads).
     pub const QUICK: Counts = Counts {
@@ -63,6 +66,7 @@ impl Counts {
         btreemap: 50,
         mix_max_size: 512,
         churn: (500, 50),
+        collections: 20,
     };
 }
 

@@ -18,6 +18,7 @@
 //! | 6 | `BOX_U64` | `count` × `Box::new(u64)` (layout known at compile time), kept live |
 //! | 7 | `CHURN` | `BTreeMap<u64, u64>`: `count` fixed-seed inserts or removes, at most `size` keys live |
 //! | 8 | `BOX_BASELINE` | `BOX_U64`'s loop without the allocation: the value written to a stack slot |
+//! | 9 | `COLLECTIONS` | the `collections` contract's workload with size `count` (at most its `MAX_N`), its source included by path; only with the `collections` feature (else `INVALID_INPUT`) |
 //!
 //! Result: `SUCCESS`, `OUT_OF_MEMORY` when an allocation of pattern 0, 2 or 5 returned null
 //! (for pattern 5 that is the expected end), `CHECK_FAILED` when a block's contents were
@@ -43,6 +44,11 @@ mod bump;
 mod peers;
 pub mod params;
 pub mod pattern;
+/// The `collections` example contract's workload, its own source (one definition).
+#[cfg(feature = "collections")]
+#[path = "../../collections/src/workload.rs"]
+#[allow(dead_code)]
+mod collections;
 mod workloads;
 
 const _: () = assert!(

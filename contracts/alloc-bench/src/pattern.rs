@@ -20,9 +20,14 @@ pub const BOX_U64: u64 = 6;
 pub const CHURN: u64 = 7;
 /// `BOX_U64`'s loop without the allocation: the value written to a stack slot.
 pub const BOX_BASELINE: u64 = 8;
+/// The `collections` example contract's workload (`Vec` growth, `BTreeMap`, `String`
+/// building, `Box<dyn Trait>`, `Rc`) with size `count`, its own source included by path.
+/// Only in a build with the `collections` feature (a build of its own, so that the other
+/// patterns compile as without it); elsewhere `INVALID_INPUT`.
+pub const COLLECTIONS: u64 = 9;
 
 /// Every pattern, in order.
-pub const ALL: [u64; 9] = [
+pub const ALL: [u64; 10] = [
     ALLOC,
     BASELINE,
     ALLOC_FREE,
@@ -32,4 +37,5 @@ pub const ALL: [u64; 9] = [
     BOX_U64,
     CHURN,
     BOX_BASELINE,
+    COLLECTIONS,
 ];

@@ -85,6 +85,10 @@ impl Request {
                 _ => invalid,
             },
             pattern::BOX_BASELINE => box_baseline(self.count),
+            #[cfg(feature = "collections")]
+            pattern::COLLECTIONS if self.count <= crate::collections::MAX_N => {
+                collections(self.count)
+            }
             _ => invalid,
         }
     }
@@ -384,4 +388,14 @@ fn random_mix(count: u64, max_size: usize) -> Outcome {
     // The run ends here: leave the blocks to the VM instead of paying for their frees.
     core::mem::forget(slots);
     outcome
+}
+
+/// The `collections` contract's workload of size `n`: `CHECK_FAILED` if one of its own
+/// checks fails.
+#[cfg(feature = "collections")]
+fn collections(n: u64) -> Outcome {
+    match crate::collections::run(black_box(n)) {
+        Ok(_checksum) => Outcome::new(SUCCESS, n, 0),
+        Err(_) => Outcome::new(CHECK_FAILED, 0, 0),
+    }
 }
