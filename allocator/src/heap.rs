@@ -47,7 +47,7 @@ impl<R: Region> Heap<R> {
     /// assumes an initialised header (`cursor <= end`). The VM has one thread; host
     /// regions initialise their header before a heap over them can be shared (see the
     /// [`Region`] contract).
-    #[cold]
+    #[inline(always)]
     pub fn init(&self) -> usize {
         let h = self.region.header();
         let end = h.end.load(Acquire);
@@ -102,8 +102,37 @@ impl<R: Region> Heap<R> {
                     Err(current) => cursor = current,
                 }
             }
+            if !R::MAY_GROW {
+                return self.bump_small_miss(layout.size());
+            }
         }
         self.bump_slow(layout)
+    }
+
+    /// A block of at most the granule's alignment that did not fit, in a region that never
+    /// grows: [`bump_slow`](Self::bump_slow)'s work for it (set a fresh header up and
+    /// retry, else count the failure), inline and without a call, so that the caller's
+    /// registers stay live across the allocation (a call clobbers `r1`..`r5`).
+    #[inline(always)]
+    fn bump_small_miss(&self, size: usize) -> Option<NonZeroUsize> {
+        let h = self.region.header();
+        let end = self.init();
+        let mut cursor = h.cursor.load(Relaxed);
+        while let Some(new) = bump::bump_small(cursor, end, size) {
+            match h
+                .cursor
+                .compare_exchange_weak(cursor, new, Acquire, Relaxed)
+            {
+                Ok(_) => {
+                    count_allocation(h);
+                    // `cursor >= data_start`, a real address once initialised.
+                    return NonZeroUsize::new(cursor);
+                }
+                Err(current) => cursor = current,
+            }
+        }
+        h.failed.fetch_add(1, Relaxed);
+        None
     }
 
     /// The rest of [`bump`](Self::bump): a fresh header, alignments above the granule,

@@ -135,6 +135,9 @@ unsafe impl Region for HostRegion<'_> {
         bump::heap_end(self.base.addr(), self.data_start(), self.declared, self.len)
     }
 
+    /// All of its memory is known at once.
+    const MAY_GROW: bool = false;
+
     #[inline(always)]
     fn pointer(&self, addr: usize) -> *mut u8 {
         self.base.with_addr(addr)

@@ -42,6 +42,11 @@ pub unsafe trait Region {
         let _ = end;
         None
     }
+    /// Whether [`grow_end`](Region::grow_end) may ever return `Some`. A region that never
+    /// grows lets an allocation that misses (the first one, which sets the header up, or
+    /// one that does not fit) stay inline without a call, so the caller keeps its
+    /// registers across it; `true` keeps the out-of-line slow path.
+    const MAY_GROW: bool = true;
     /// A pointer to `addr`, an address in `[data_start(), learn_end()]`, that may be used
     /// to access the region's memory.
     fn pointer(&self, addr: usize) -> *mut u8;

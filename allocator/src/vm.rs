@@ -70,6 +70,9 @@ unsafe impl<const HEAP: usize> Region for VmRegion<HEAP> {
         }
     }
 
+    /// Only a heap declared past the 32 KiB every VM maps can grow.
+    const MAY_GROW: bool = HEAP > MIN_HEAP;
+
     #[inline(always)]
     fn grow_end(&self, end: usize) -> Option<usize> {
         // Only a heap declared past what every VM maps, still at that first end, asks.
