@@ -81,21 +81,25 @@ fn assemble(ir: &str) -> Vec<u8> {
     out.stdout
 }
 
-fn codegen(ir: &str) -> Result<Codegen, LlvmError> {
-    setup();
-    let input = BitcodeInput {
-        name: "test.ll".into(),
-        bytes: assemble(ir),
-    };
-    let options = CodegenOptions {
+/// What the tests compile with: the linker's defaults for SBPF V0.
+fn options() -> CodegenOptions {
+    CodegenOptions {
         cpu: "v2".into(),
         pipeline: "default<O3>".into(),
         entry: "entrypoint".into(),
         exports: vec!["entrypoint".into()],
         builtins: None,
         stack_size: tako_abi::STACK_FRAME_SIZE,
+    }
+}
+
+fn codegen(ir: &str) -> Result<Codegen, LlvmError> {
+    setup();
+    let input = BitcodeInput {
+        name: "test.ll".into(),
+        bytes: assemble(ir),
     };
-    compile(&[input], &options)
+    compile(&[input], &options())
 }
 
 fn build(ir: &str) -> (Vec<u8>, Codegen) {
@@ -666,6 +670,29 @@ fn floating_point_without_compiler_builtins_is_refused() {
 }",
     );
     assert!(msg.contains("compiler_builtins"), "{msg}");
+}
+
+#[test]
+fn malformed_bitcode_is_refused_by_name_with_llvms_reason() {
+    setup();
+    // The bitcode magic, then nothing LLVM can read.
+    let input = BitcodeInput {
+        name: "broken.bc".into(),
+        bytes: b"BC\xC0\xDE\x35\x14\x00\x00garbage".to_vec(),
+    };
+    let err = compile(&[input], &options())
+        .err()
+        .expect("malformed bitcode is refused");
+    assert!(matches!(err, LlvmError::Bitcode { .. }), "{err:?}");
+    let msg = err.to_string();
+    assert!(
+        msg.starts_with("`broken.bc` is not LLVM bitcode: "),
+        "{msg}"
+    );
+    assert!(
+        msg.len() > "`broken.bc` is not LLVM bitcode: ".len(),
+        "LLVM's reason: {msg}"
+    );
 }
 
 /// Pairs per run of [`division_ir`]: 16 pairs × 4 results × 16 bytes = the 1 KiB of
