@@ -76,7 +76,7 @@ unsafe impl<const HEAP: usize> Region for VmRegion<HEAP> {
     #[inline(always)]
     fn grow_end(&self, end: usize) -> Option<usize> {
         // Only a heap declared past what every VM maps, still at that first end, asks.
-        if HEAP <= MIN_HEAP || end != self.learn_end() {
+        if !Self::MAY_GROW || end != self.learn_end() {
             return None;
         }
         Some(bump::heap_end(

@@ -55,7 +55,7 @@ impl Counts {
         btreemap: 1000,
         mix_max_size: 512,
         churn: (10_000, 500),
-        collections: 100,
+        collections: tako_test_support::ids::collections::DEFAULT_N,
     };
     /// Small counts for tests of the bench itself (the same method, smaller workloads).
     pub const QUICK: Counts = Counts {

@@ -10,6 +10,12 @@ pub mod vm_faults;
 #[path = "../../contracts/alloc-bench/src/pattern.rs"]
 pub mod alloc_bench;
 
+/// The `collections` contract's workload (its default and largest size `n`; the
+/// `alloc-bench` pattern `COLLECTIONS` runs it).
+#[path = "../../contracts/collections/src/workload.rs"]
+#[allow(dead_code)]
+pub mod collections;
+
 /// The `alloc-bench` contract's allocator shapes.
 #[path = "../../contracts/alloc-bench/src/params.rs"]
 pub mod alloc_bench_params;

@@ -1,6 +1,8 @@
 #![doc = include_str!("../README.md")]
 #![deny(missing_docs)]
 
+extern crate alloc;
+
 mod build;
 pub mod ids;
 

@@ -5,22 +5,9 @@
 //! must return), source-line lookup for panic sites, and CU arithmetic.
 #![deny(missing_docs)]
 
-extern crate alloc;
-
-use std::path::{Path, PathBuf};
-
 /// The `collections` contract's workload, the same source file compiled for the host.
-#[path = "../../contracts/collections/src/workload.rs"]
-#[allow(dead_code)]
-pub mod collections_workload;
-
-/// Root of the repository (the parent of this package).
-pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ has a parent")
-        .to_path_buf()
-}
+pub use tako_test_support::ids::collections as collections_workload;
+use tako_test_support::repo_root;
 
 /// An input of one `u64` LE.
 pub fn u64_input(x: u64) -> Vec<u8> {

@@ -88,6 +88,14 @@ impl<'ctx> Module<'ctx> {
             .collect()
     }
 
+    /// Every `call` instruction (not `invoke`) of every defined function.
+    pub(crate) fn calls(&self) -> Vec<super::Call<'_>> {
+        self.instructions()
+            .into_iter()
+            .filter_map(|i| i.as_call())
+            .collect()
+    }
+
     /// The function named `name`.
     pub(crate) fn function(&self, name: &str) -> Option<Function<'_>> {
         let name = c_name(name);

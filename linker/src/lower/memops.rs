@@ -83,11 +83,7 @@ pub(super) fn syscall_decl<'m>(module: &'m Module<'_>, name: &str) -> (Function<
 /// how many.
 pub(super) fn lower(module: &Module<'_>) -> usize {
     let mut sites = Vec::new();
-    for call in module
-        .instructions()
-        .into_iter()
-        .filter_map(|i| i.as_call())
-    {
+    for call in module.calls() {
         let Some(kind) = call.callee_name().as_deref().and_then(kind_of) else {
             continue;
         };

@@ -10,9 +10,8 @@ use crate::llvm::{IntPredicate, Module};
 /// Replaces every call to `llvm.umul.with.overflow.i64`; returns how many.
 pub(super) fn lower_umul_i64(module: &Module<'_>) -> usize {
     let calls: Vec<_> = module
-        .instructions()
+        .calls()
         .into_iter()
-        .filter_map(|i| i.as_call())
         .filter(|c| c.callee_name().as_deref() == Some("llvm.umul.with.overflow.i64"))
         .collect();
     let b = module.builder();

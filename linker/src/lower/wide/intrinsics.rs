@@ -49,11 +49,7 @@ pub(in crate::lower) fn lower_wide_intrinsics(module: &Module<'_>) -> usize {
     let b = module.builder();
     let cx = Cx::new(module, &b);
     let mut n = 0;
-    for call in module
-        .instructions()
-        .into_iter()
-        .filter_map(|i| i.as_call())
-    {
+    for call in module.calls() {
         let Some(intrinsic) = call.callee_name().as_deref().and_then(Intrinsic::of) else {
             continue;
         };

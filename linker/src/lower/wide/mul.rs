@@ -104,11 +104,7 @@ pub(in crate::lower) fn lower_mul_overflow(module: &Module<'_>) -> usize {
     let b = module.builder();
     let cx = Cx::new(module, &b);
     let mut n = 0;
-    for call in module
-        .instructions()
-        .into_iter()
-        .filter_map(|i| i.as_call())
-    {
+    for call in module.calls() {
         let Some(callee) = call.callee_name() else {
             continue;
         };
