@@ -30,6 +30,11 @@ pub(crate) fn init(stack_size: u64) {
         // `-bpf-stack-size`: the largest frame (LLVM's BPF default is 512 bytes).
         // `expand-ir-insts` (run by `lower` and by code generation) must expand division
         // and float conversions wider than 64 bits: BPF cannot call the 128-bit helpers.
+        // `-lsr-drop-solution`: loop strength reduction keeps its rewrite of a loop's
+        // induction variables only when its cost model rates the rewrite cheaper than the
+        // loop as it was. BPF's target does not ask for this by default; without it, LSR
+        // adds pointer induction variables that push loop values into stack slots
+        // (`BTreeMap` search loops among them).
         let stack =
             CString::new(format!("-bpf-stack-size={stack_size}")).expect("no NUL in the option");
         let args = [
@@ -37,6 +42,7 @@ pub(crate) fn init(stack_size: u64) {
             stack.as_ptr(),
             c"-expand-div-rem-bits=64".as_ptr(),
             c"-expand-fp-convert-bits=64".as_ptr(),
+            c"-lsr-drop-solution".as_ptr(),
         ];
         // SAFETY: `args` holds valid NUL-terminated strings that outlive the call.
         unsafe { LLVMParseCommandLineOptions(args.len() as i32, args.as_ptr(), ptr::null()) };
