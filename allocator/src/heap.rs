@@ -80,6 +80,9 @@ impl<R: Region> Heap<R> {
     fn bump(&self, layout: Layout) -> Option<NonZeroUsize> {
         let h = self.region.header();
         if layout.align() <= GRANULE {
+            if !R::MAY_GROW {
+                return self.bump_fixed(layout.size());
+            }
             let mut cursor = h.cursor.load(Relaxed);
             let end = h.end.load(Relaxed);
             while let Some(new) = bump::bump_small(cursor, end, layout.size()) {
@@ -102,22 +105,31 @@ impl<R: Region> Heap<R> {
                     Err(current) => cursor = current,
                 }
             }
-            if !R::MAY_GROW {
-                return self.bump_small_miss(layout.size());
-            }
         }
         self.bump_slow(layout)
     }
 
-    /// A block of at most the granule's alignment that did not fit, in a region that never
-    /// grows: [`bump_slow`](Self::bump_slow)'s work for it (set a fresh header up and
-    /// retry, else count the failure), inline and without a call, so that the caller's
-    /// registers stay live across the allocation (a call clobbers `r1`..`r5`).
+    /// [`bump`](Self::bump) for a block of at most the granule's alignment in a region
+    /// that never grows. Its end is [`Region::settled_end`] (in the VM a constant: no load),
+    /// and a fresh header (cursor 0) is set up inline. Nothing here calls out, so the
+    /// caller's registers stay live across the allocation (a call clobbers `r1`..`r5`),
+    /// and the inlined code is small enough not to change what the optimizer inlines
+    /// around it.
     #[inline(always)]
-    fn bump_small_miss(&self, size: usize) -> Option<NonZeroUsize> {
+    fn bump_fixed(&self, size: usize) -> Option<NonZeroUsize> {
         let h = self.region.header();
-        let end = self.init();
         let mut cursor = h.cursor.load(Relaxed);
+        let end = if cursor == 0 {
+            // A fresh header, which no other thread uses (the `Region` contract): plain
+            // stores set it up, the cursor before the end, as `Header::initialise` does.
+            let end = self.region.learn_end();
+            cursor = self.region.data_start();
+            h.cursor.store(cursor, Relaxed);
+            h.end.store(end, Release);
+            end
+        } else {
+            self.region.settled_end()
+        };
         while let Some(new) = bump::bump_small(cursor, end, size) {
             match h
                 .cursor
@@ -125,7 +137,9 @@ impl<R: Region> Heap<R> {
             {
                 Ok(_) => {
                     count_allocation(h);
-                    // `cursor >= data_start`, a real address once initialised.
+                    // SAFETY: the header is set up (above, if it was fresh), so the cursor
+                    // is at least `data_start`, a real (non-null) address.
+                    unsafe { core::hint::assert_unchecked(cursor != 0) };
                     return NonZeroUsize::new(cursor);
                 }
                 Err(current) => cursor = current,
@@ -401,6 +415,63 @@ mod tests {
         fn pointer(&self, addr: usize) -> *mut u8 {
             self.words.as_ptr().cast::<u8>().cast_mut().with_addr(addr)
         }
+    }
+
+    /// A [`LazyRegion`] that never grows: its heap ends at the assumed size, and the
+    /// allocation path is the inline one (`bump_fixed`).
+    struct FixedRegion(LazyRegion);
+
+    // SAFETY: `LazyRegion`'s, with `grow_end` never returning `Some`.
+    unsafe impl Region for FixedRegion {
+        fn header(&self) -> &Header {
+            self.0.header()
+        }
+        fn data_start(&self) -> usize {
+            self.0.data_start()
+        }
+        fn learn_end(&self) -> usize {
+            self.0.learn_end()
+        }
+        const MAY_GROW: bool = false;
+        fn pointer(&self, addr: usize) -> *mut u8 {
+            self.0.pointer(addr)
+        }
+    }
+
+    #[test]
+    fn a_region_that_never_grows_sets_a_fresh_header_up_on_the_first_allocation() {
+        let heap = Heap::new(FixedRegion(LazyRegion::new(2048, 2048, 4096)));
+        assert_eq!(heap.stats(), Stats::default_for_feature());
+        let start = heap.region().data_start();
+        // Even a zero-sized block on the fresh header gets a real address.
+        assert_eq!(heap.alloc(layout(0, 1)).addr(), start);
+        assert_eq!(heap.stats().capacity, 2048 - HEADER_SIZE);
+        assert_eq!(heap.alloc(layout(8, 8)).addr(), start);
+        assert_eq!(heap.alloc(layout(5, 4)).addr(), start + 8);
+        let left = heap.stats().capacity - heap.stats().used;
+        assert!(heap.alloc(layout(left + 1, 8)).is_null());
+        assert_eq!(heap.stats().failed, 1);
+        assert_eq!(
+            heap.alloc(layout(left, 8)).addr() + left,
+            heap.region().learn_end()
+        );
+        assert!(heap.alloc(layout(1, 1)).is_null());
+        assert_eq!(heap.stats().failed, 2);
+        assert_eq!(
+            heap.region().0.asked.get(),
+            0,
+            "a region that never grows never asks"
+        );
+    }
+
+    #[test]
+    fn a_region_that_never_grows_serves_a_large_alignment_first_too() {
+        let heap = Heap::new(FixedRegion(LazyRegion::new(8192, 8192, 8192)));
+        let p = heap.alloc(layout(8, 4096));
+        assert_eq!(p.addr() % 4096, 0);
+        let q = heap.alloc(layout(8, 8));
+        assert_eq!(q.addr(), p.addr() + 8);
+        assert_eq!(heap.stats().capacity, 8192 - HEADER_SIZE);
     }
 
     fn layout(size: usize, align: usize) -> Layout {

@@ -43,10 +43,17 @@ pub unsafe trait Region {
         None
     }
     /// Whether [`grow_end`](Region::grow_end) may ever return `Some`. A region that never
-    /// grows lets an allocation that misses (the first one, which sets the header up, or
-    /// one that does not fit) stay inline without a call, so the caller keeps its
-    /// registers across it; `true` keeps the out-of-line slow path.
+    /// grows has its whole allocation path inline, without a call (the first allocation
+    /// sets the header up, a miss counts a failure), so the caller keeps its registers
+    /// across it; `true` keeps the out-of-line slow path.
     const MAY_GROW: bool = true;
+    /// The heap's end once the header is set up, in a region that never grows
+    /// ([`MAY_GROW`](Region::MAY_GROW) false): by default the header's end word. A region
+    /// whose end is a constant (the VM heap) returns it, sparing the load.
+    #[inline(always)]
+    fn settled_end(&self) -> usize {
+        self.header().end.load(crate::sync::ordering::Relaxed)
+    }
     /// A pointer to `addr`, an address in `[data_start(), learn_end()]`, that may be used
     /// to access the region's memory.
     fn pointer(&self, addr: usize) -> *mut u8;

@@ -74,6 +74,16 @@ unsafe impl<const HEAP: usize> Region for VmRegion<HEAP> {
     const MAY_GROW: bool = HEAP > MIN_HEAP;
 
     #[inline(always)]
+    fn settled_end(&self) -> usize {
+        if Self::MAY_GROW {
+            self.header().end.load(crate::sync::ordering::Relaxed)
+        } else {
+            // The end the header was set up with: a constant.
+            self.learn_end()
+        }
+    }
+
+    #[inline(always)]
     fn grow_end(&self, end: usize) -> Option<usize> {
         // Only a heap declared past what every VM maps, still at that first end, asks.
         if !Self::MAY_GROW || end != self.learn_end() {
