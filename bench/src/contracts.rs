@@ -7,6 +7,7 @@ use tako_test_support as testing;
 use vm_harness::{Config, Engine, TestChain};
 
 use super::workloads::Measured;
+use super::Allocator;
 
 /// One call of one contract, measured on both engines.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,6 +37,23 @@ fn op(code: u8, params: &[&[u8]]) -> Vec<u8> {
     v
 }
 
+/// The multisig calls of a 2-of-2 wallet's life: `INIT` with ALICE and BOB, ALICE's
+/// `PROPOSE` of 1 to BOB, BOB's `APPROVE` of proposal 0 (which transfers).
+fn multisig_calls() -> [Step; 3] {
+    let mut init = vec![0u8, 2, 2];
+    init.extend_from_slice(&ALICE);
+    init.extend_from_slice(&BOB);
+    [
+        (ALICE, init),
+        (ALICE, op(1, &[&BOB, &1u64.to_le_bytes()])),
+        (BOB, op(2, &[&0u64.to_le_bytes()])),
+    ]
+}
+
+/// What the multisig row of the whole workloads runs: a 2-of-2 wallet's three calls.
+pub const MULTISIG_WORKLOAD: &str =
+    "2 of 2: init, propose, the approval that transfers (three whole calls, state in storage)";
+
 /// The scenarios: contract, figure name, description, set-up calls, measured call.
 fn scenarios() -> Vec<(&'static str, &'static str, &'static str, Vec<Step>, Step)> {
     let amount = |n: u64| n.to_le_bytes();
@@ -44,12 +62,7 @@ fn scenarios() -> Vec<(&'static str, &'static str, &'static str, Vec<Step>, Step
         (ALICE, op(1, &[&ALICE, &amount(1000)])),
         (ALICE, op(2, &[&BOB, &amount(1)])),
     ];
-    let init_2_of_2 = {
-        let mut v = vec![0u8, 2, 2];
-        v.extend_from_slice(&ALICE);
-        v.extend_from_slice(&BOB);
-        v
-    };
+    let [init_2_of_2, propose, approve] = multisig_calls();
     vec![
         (
             "counter",
@@ -83,15 +96,15 @@ fn scenarios() -> Vec<(&'static str, &'static str, &'static str, Vec<Step>, Step
             "multisig",
             "propose",
             "multisig 2 of 2: open a proposal (state decoded into a BTreeMap, re-encoded)",
-            vec![(ALICE, init_2_of_2.clone())],
-            (ALICE, op(1, &[&BOB, &amount(1)])),
+            vec![init_2_of_2.clone()],
+            propose.clone(),
         ),
         (
             "multisig",
             "approve_execute",
             "multisig 2 of 2: the approval that transfers",
-            vec![(ALICE, init_2_of_2), (ALICE, op(1, &[&BOB, &amount(1)]))],
-            (BOB, op(2, &[&amount(0)])),
+            vec![init_2_of_2, propose],
+            approve,
         ),
     ]
 }
@@ -147,4 +160,76 @@ pub fn measure() -> Vec<ContractFigure> {
             }
         })
         .collect()
+}
+
+/// The cargo features `contract` declares (`contracts/NAME/Cargo.toml`'s `[features]`).
+fn declared_features(contract: &str) -> Result<Vec<String>, String> {
+    let path = testing::repo_root()
+        .join("contracts")
+        .join(contract)
+        .join("Cargo.toml");
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mut in_features = false;
+    let mut features = Vec::new();
+    for line in text.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_features = line == "[features]";
+        } else if in_features {
+            if let Some((name, _)) = line.split_once('=') {
+                features.push(name.trim().to_string());
+            }
+        }
+    }
+    Ok(features)
+}
+
+/// The CU of [`MULTISIG_WORKLOAD`] with the multisig contract built with `allocator`'s
+/// feature (V0, solana-sbpf, `allocator`'s price for `tako_alloc`): the contract's own
+/// run, calls and storage included. Unmeasured for an allocator the contract declares no
+/// feature for.
+pub fn multisig_workload(allocator: &Allocator) -> Measured {
+    let features = declared_features("multisig")?;
+    if !features.iter().any(|f| f == allocator.feature) {
+        return Err(format!(
+            "the multisig contract is not built with {} (its allocator features: {})",
+            allocator.name,
+            features.join(", ")
+        ));
+    }
+    let so_name = format!("multisig_{}", allocator.feature.replace('-', "_"));
+    let so = testing::try_build_contract_with(
+        "multisig",
+        &[
+            "--features",
+            allocator.feature,
+            "--as",
+            &so_name,
+            "--arch",
+            "v0",
+        ],
+    )
+    .map_err(|e| format!("build failed: {e}"))
+    .and_then(|p| std::fs::read(&p).map_err(|e| format!("cannot read {}: {e}", p.display())))?;
+    let mut config = Config {
+        engine: Some(Engine::Sbpf),
+        ..Config::default()
+    };
+    if let Some(cu) = allocator.alloc_price {
+        config.prices = config.prices.with_alloc(cu);
+    }
+    let mut chain = TestChain::with_config(config);
+    let contract = chain.deploy(so).map_err(|e| e.to_string())?;
+    chain.fund(contract, 1_000);
+    let mut total = 0;
+    for (sender, input) in multisig_calls() {
+        let out = chain
+            .call(&contract, &sender, &input)
+            .map_err(|e| e.to_string())?;
+        if !out.succeeded() {
+            return Err(format!("a multisig call failed: {out}"));
+        }
+        total += out.cu_consumed;
+    }
+    Ok(total as f64)
 }

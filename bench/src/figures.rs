@@ -43,6 +43,9 @@ pub struct AllocatorFigures {
     pub collections_cu: Measured,
     /// Peak heap bytes during it.
     pub collections_peak_heap_bytes: Measured,
+    /// CU of the multisig contract's scenario under this allocator, all its calls whole
+    /// ([`crate::contracts::MULTISIG_WORKLOAD`]).
+    pub multisig_cu: Measured,
     /// Live bytes at the first failed allocation ÷ heap size.
     pub heap_efficiency: Measured,
 }
@@ -71,6 +74,7 @@ impl AllocatorFigures {
             churn_peak_heap_bytes: no(),
             collections_cu: no(),
             collections_peak_heap_bytes: no(),
+            multisig_cu: no(),
             heap_efficiency: no(),
         }
     }
@@ -165,6 +169,11 @@ impl AllocatorFigures {
         out.push((
             format!("{name}/collections_100/peak_heap_bytes"),
             self.collections_peak_heap_bytes.clone(),
+            false,
+        ));
+        out.push((
+            format!("{name}/multisig/cu"),
+            self.multisig_cu.clone(),
             false,
         ));
         out.push((

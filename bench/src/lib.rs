@@ -212,9 +212,10 @@ pub fn measure(allocators: &[Allocator], counts: Counts, mut progress: impl FnMu
                 let (cu, run) = bench.workload(pattern::COLLECTIONS, counts.collections)?;
                 Ok((cu, bench.heap_peak(&run)))
             });
+            let multisig = contracts::multisig_workload(allocator);
             let measured = build(allocator).and_then(|so| {
                 Bench::new(allocator, &so)
-                    .map(|bench| measure_one(&bench, allocator, counts, collections))
+                    .map(|bench| measure_one(&bench, allocator, counts, collections, multisig))
             });
             measured.unwrap_or_else(|reason| AllocatorFigures::unmeasured(allocator.name, &reason))
         })
@@ -249,6 +250,7 @@ fn measure_one(
     allocator: &Allocator,
     counts: Counts,
     collections: Result<(f64, Measured), String>,
+    multisig: Measured,
 ) -> AllocatorFigures {
     let per_size = |p: u64| -> Vec<(u64, Measured)> {
         SIZES
@@ -314,6 +316,7 @@ fn measure_one(
             .map(|(cu, _)| *cu)
             .map_err(Clone::clone),
         collections_peak_heap_bytes: collections.and_then(|(_, peak)| peak),
+        multisig_cu: multisig,
         heap_efficiency: bench.heap_efficiency(counts.mix_max_size),
     }
 }

@@ -51,6 +51,14 @@ pub fn workloads(report: &Report) -> Vec<Workload> {
             key: "collections_100",
             total: Box::new(|a| a.collections_cu.clone()),
         },
+        Workload {
+            name: format!(
+                "the multisig contract: {}",
+                crate::contracts::MULTISIG_WORKLOAD
+            ),
+            key: "multisig",
+            total: Box::new(|a| a.multisig_cu.clone()),
+        },
     ]
 }
 

@@ -155,6 +155,9 @@ impl Report {
                 );
                 collections.insert("n".into(), json!(c.collections));
                 m.insert("collections_100".into(), Value::Object(collections));
+                let mut multisig = Map::new();
+                put(&mut multisig, "cu", &a.multisig_cu, true);
+                m.insert("multisig".into(), Value::Object(multisig));
                 match &a.heap_efficiency {
                     Ok(e) => {
                         m.insert("heap_efficiency".into(), json!((e * 1e4).round() / 1e4));
