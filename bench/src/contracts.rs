@@ -170,18 +170,24 @@ fn declared_features(contract: &str) -> Result<Vec<String>, String> {
         .join("Cargo.toml");
     let text = std::fs::read_to_string(&path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    Ok(features_in(&text))
+}
+
+/// The keys of a manifest's `[features]` table: its lines `name = [...]` (comments and the
+/// continuation lines of a multi-line array have no key of their own).
+fn features_in(manifest: &str) -> Vec<String> {
     let mut in_features = false;
     let mut features = Vec::new();
-    for line in text.lines().map(str::trim) {
-        if line.starts_with('[') {
+    for line in manifest.lines().map(str::trim) {
+        if line.starts_with('[') && !line.starts_with("[\"") {
             in_features = line == "[features]";
-        } else if in_features {
+        } else if in_features && !line.starts_with('#') {
             if let Some((name, _)) = line.split_once('=') {
-                features.push(name.trim().to_string());
+                features.push(name.trim().trim_matches('"').to_string());
             }
         }
     }
-    Ok(features)
+    features
 }
 
 /// The CU of [`MULTISIG_WORKLOAD`] with the multisig contract built with `allocator`'s
@@ -232,4 +238,32 @@ pub fn multisig_workload(allocator: &Allocator) -> Measured {
         total += out.cu_consumed;
     }
     Ok(total as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn features_are_the_keys_of_the_features_table() {
+        let manifest = "[package]\nname = \"x\"\n\n[features]\n# a = comment\ndefault = [\"tos\"]\n\
+                        tos = []\npool = [\n  \"dep:y\",\n]\n\"first-fit\" = []\n\n[dependencies]\ny = \"1\"\n";
+        assert_eq!(
+            features_in(manifest),
+            ["default", "tos", "pool", "first-fit"]
+        );
+    }
+
+    #[test]
+    fn the_multisig_contract_is_built_with_each_of_our_allocators() {
+        let declared = declared_features("multisig").unwrap();
+        for a in Allocator::guarded() {
+            assert!(
+                declared.iter().any(|f| f == a.feature),
+                "contracts/multisig/Cargo.toml declares no feature {} for {}",
+                a.feature,
+                a.name
+            );
+        }
+    }
 }
