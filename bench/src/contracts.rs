@@ -195,7 +195,8 @@ fn features_in(manifest: &str) -> Vec<String> {
 /// run, calls and storage included. Unmeasured for an allocator the contract declares no
 /// feature for.
 pub fn multisig_workload(allocator: &Allocator) -> Measured {
-    let features = declared_features("multisig")?;
+    let mut features = declared_features("multisig")?;
+    features.retain(|f| f != "default");
     if !features.iter().any(|f| f == allocator.feature) {
         return Err(format!(
             "the multisig contract is not built with {} (its allocator features: {})",

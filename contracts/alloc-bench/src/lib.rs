@@ -33,36 +33,19 @@
 
 extern crate alloc;
 
-#[cfg(any(feature = "solana-bump", feature = "pinocchio-bump"))]
-mod bump;
-#[cfg(any(
-    feature = "talc",
-    feature = "linked-list-allocator",
-    feature = "rlsf",
-    feature = "embedded-alloc"
-))]
-mod peers;
-pub mod params;
-pub mod pattern;
 /// The `collections` example contract's workload, its own source (one definition).
 #[cfg(feature = "collections")]
 #[path = "../../collections/src/workload.rs"]
 #[allow(dead_code)]
 mod collections;
+/// The global allocator, picked by cargo feature (one definition, shared with the example
+/// contracts the CU report builds per allocator).
+mod global;
+pub mod params;
+pub mod pattern;
 mod workloads;
+use global::heap_stats;
 
-const _: () = assert!(
-    cfg!(feature = "solana-bump") as u8
-        + cfg!(feature = "pinocchio-bump") as u8
-        + cfg!(feature = "talc") as u8
-        + cfg!(feature = "linked-list-allocator") as u8
-        + cfg!(feature = "rlsf") as u8
-        + cfg!(feature = "embedded-alloc") as u8
-        + cfg!(feature = "pool") as u8
-        + cfg!(feature = "first-fit") as u8
-        <= 1,
-    "alloc-bench: solana-bump, pinocchio-bump, talc, linked-list-allocator, rlsf, embedded-alloc, pool and first-fit exclude each other"
-);
 const _: () = assert!(
     cfg!(any(
         feature = "tos",
@@ -78,149 +61,6 @@ const _: () = assert!(
     )),
     "alloc-bench: enable an allocator feature: tos, syscall, solana-bump, pinocchio-bump, talc, linked-list-allocator, rlsf, embedded-alloc, pool, first-fit"
 );
-
-#[cfg(all(
-    feature = "tos",
-    not(any(
-        feature = "syscall",
-        feature = "solana-bump",
-        feature = "pinocchio-bump",
-        feature = "talc",
-        feature = "linked-list-allocator",
-        feature = "rlsf",
-        feature = "embedded-alloc",
-        feature = "pool",
-        feature = "first-fit"
-    ))
-))]
-#[global_allocator]
-static ALLOCATOR: tos_alloc::TosAllocator = tos_alloc::TosAllocator::new();
-
-#[cfg(all(
-    feature = "syscall",
-    not(any(
-        feature = "solana-bump",
-        feature = "pinocchio-bump",
-        feature = "talc",
-        feature = "linked-list-allocator",
-        feature = "rlsf",
-        feature = "embedded-alloc",
-        feature = "pool",
-        feature = "first-fit"
-    ))
-))]
-#[global_allocator]
-static ALLOCATOR: tako_sdk::SyscallAllocator = tako_sdk::SyscallAllocator;
-
-#[cfg(feature = "solana-bump")]
-#[global_allocator]
-static ALLOCATOR: bump::SolanaBump = bump::SolanaBump;
-
-#[cfg(feature = "pinocchio-bump")]
-#[global_allocator]
-static ALLOCATOR: bump::PinocchioBump = bump::PinocchioBump;
-
-#[cfg(feature = "talc")]
-#[global_allocator]
-static ALLOCATOR: peers::TalcInHeap = peers::TalcInHeap;
-
-#[cfg(feature = "linked-list-allocator")]
-#[global_allocator]
-static ALLOCATOR: peers::LinkedListInHeap = peers::LinkedListInHeap;
-
-#[cfg(feature = "rlsf")]
-#[global_allocator]
-static ALLOCATOR: peers::RlsfInHeap = peers::RlsfInHeap;
-
-#[cfg(feature = "embedded-alloc")]
-#[global_allocator]
-static ALLOCATOR: peers::EmbeddedAllocInHeap = peers::EmbeddedAllocInHeap;
-
-#[cfg(feature = "pool")]
-#[global_allocator]
-static ALLOCATOR: tos_alloc::pool::PoolAllocator = tos_alloc::pool::PoolAllocator::new();
-
-#[cfg(feature = "first-fit")]
-#[global_allocator]
-static ALLOCATOR: tos_alloc::first_fit::FirstFitAllocator<
-    { params::FIRST_FIT_BLOCKS },
-    { params::FIRST_FIT_BLOCK_SIZE },
-> = tos_alloc::first_fit::FirstFitAllocator::new();
-
-/// `(used, peak)` heap bytes as the allocator reports them.
-fn heap_stats() -> (u64, u64) {
-    #[cfg(all(
-        feature = "tos",
-        not(any(
-            feature = "syscall",
-            feature = "solana-bump",
-            feature = "pinocchio-bump",
-            feature = "talc",
-            feature = "linked-list-allocator",
-            feature = "rlsf",
-            feature = "embedded-alloc",
-            feature = "pool",
-            feature = "first-fit"
-        ))
-    ))]
-    {
-        let s = ALLOCATOR.stats();
-        (s.used as u64, s.peak as u64)
-    }
-    #[cfg(all(
-        feature = "syscall",
-        not(any(
-            feature = "solana-bump",
-            feature = "pinocchio-bump",
-            feature = "talc",
-            feature = "linked-list-allocator",
-            feature = "rlsf",
-            feature = "embedded-alloc",
-            feature = "pool",
-            feature = "first-fit"
-        ))
-    ))]
-    {
-        // The VM's bump region behind tako_alloc is not visible from the contract.
-        (u64::MAX, u64::MAX)
-    }
-    #[cfg(any(feature = "solana-bump", feature = "pinocchio-bump"))]
-    {
-        let used = bump::used();
-        (used, used)
-    }
-    #[cfg(feature = "talc")]
-    {
-        // talc keeps no counters unless built with its `counters` feature (which would
-        // change what is measured).
-        (u64::MAX, u64::MAX)
-    }
-    #[cfg(feature = "linked-list-allocator")]
-    {
-        (peers::linked_list_used(), u64::MAX)
-    }
-    #[cfg(feature = "rlsf")]
-    {
-        // rlsf keeps no counters: only a walk over every block (`iter_blocks`) could tell,
-        // and its cost would grow with the workload and blur the CU measured.
-        (u64::MAX, u64::MAX)
-    }
-    #[cfg(feature = "embedded-alloc")]
-    {
-        (peers::embedded_alloc_used(), u64::MAX)
-    }
-    #[cfg(feature = "pool")]
-    {
-        let u = ALLOCATOR.stats().usage;
-        (u.heap_used as u64, u.heap_peak as u64)
-    }
-    #[cfg(feature = "first-fit")]
-    {
-        // The block area is carved whole on the first allocation: report the blocks in use.
-        let u = ALLOCATOR.stats();
-        (u.live_bytes as u64, u.peak_live_bytes.unwrap_or(0) as u64)
-    }
-}
 
 tako_sdk::entrypoint!(process);
 tako_sdk::panic_handler!();

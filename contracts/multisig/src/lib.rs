@@ -19,15 +19,12 @@
 
 pub mod abi;
 
-// The peer allocators and FirstFitAllocator's shape of the CU report, from alloc-bench (one
-// definition for both contracts).
-#[cfg(all(
-    target_arch = "bpf",
-    any(feature = "solana-bump", feature = "pinocchio-bump")
-))]
-#[path = "../../alloc-bench/src/bump.rs"]
-#[allow(dead_code)]
-mod bump;
+// The global allocator, picked by cargo feature (`TosAllocator` by default), and
+// FirstFitAllocator's shape: alloc-bench's definitions, so that the CU report builds this
+// contract with each in-VM allocator exactly as it builds alloc-bench.
+#[cfg(target_arch = "bpf")]
+#[path = "../../alloc-bench/src/global.rs"]
+mod global;
 #[cfg(all(target_arch = "bpf", feature = "first-fit"))]
 #[path = "../../alloc-bench/src/params.rs"]
 mod params;
@@ -44,48 +41,6 @@ mod contract {
         emit_event, get_caller, get_input_data, report_panic, set_return_data, storage_read,
         storage_write, transfer, SUCCESS,
     };
-    /// The global allocator: `TosAllocator`, unless a feature picks another one for the CU
-    /// report's whole-contract row (the same contract under each in-VM allocator).
-    #[cfg(not(any(
-        feature = "syscall",
-        feature = "solana-bump",
-        feature = "pinocchio-bump",
-        feature = "pool",
-        feature = "first-fit"
-    )))]
-    #[global_allocator]
-    static ALLOCATOR: tos_alloc::TosAllocator = tos_alloc::TosAllocator::new();
-
-    #[cfg(all(
-        feature = "syscall",
-        not(any(
-            feature = "solana-bump",
-            feature = "pinocchio-bump",
-            feature = "pool",
-            feature = "first-fit"
-        ))
-    ))]
-    #[global_allocator]
-    static ALLOCATOR: tako_sdk::SyscallAllocator = tako_sdk::SyscallAllocator;
-
-    #[cfg(feature = "solana-bump")]
-    #[global_allocator]
-    static ALLOCATOR: crate::bump::SolanaBump = crate::bump::SolanaBump;
-
-    #[cfg(feature = "pinocchio-bump")]
-    #[global_allocator]
-    static ALLOCATOR: crate::bump::PinocchioBump = crate::bump::PinocchioBump;
-
-    #[cfg(feature = "pool")]
-    #[global_allocator]
-    static ALLOCATOR: tos_alloc::pool::PoolAllocator = tos_alloc::pool::PoolAllocator::new();
-
-    #[cfg(feature = "first-fit")]
-    #[global_allocator]
-    static ALLOCATOR: tos_alloc::first_fit::FirstFitAllocator<
-        { crate::params::FIRST_FIT_BLOCKS },
-        { crate::params::FIRST_FIT_BLOCK_SIZE },
-    > = tos_alloc::first_fit::FirstFitAllocator::new();
 
     /// An open proposal.
     struct Proposal {
