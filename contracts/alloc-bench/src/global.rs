@@ -5,9 +5,11 @@
 //!
 //! One definition, included by path: alloc-bench declares every feature, an example
 //! contract (multisig) the in-VM ones; a feature a contract does not declare is never on
-//! there, so its items are compiled out (`unexpected_cfgs` is allowed for them). The
-//! including crate has a `params` module (`FirstFitAllocator`'s shape) at its root.
-#![allow(unexpected_cfgs, dead_code)]
+//! there, so its items are compiled out (`unexpected_cfgs` is allowed for them); a
+//! contract that does not report heap figures leaves `heap_stats` unused. Each allocator's
+//! static and figures sit in one `chosen` module under its feature condition. The including
+//! crate has a `params` module (`FirstFitAllocator`'s shape) at its root.
+#![allow(unexpected_cfgs, dead_code, unused_imports)]
 
 #[cfg(any(feature = "solana-bump", feature = "pinocchio-bump"))]
 #[path = "bump.rs"]
@@ -33,7 +35,23 @@ const _: () = assert!(
         <= 1,
     "the allocator features solana-bump, pinocchio-bump, talc, linked-list-allocator, rlsf, embedded-alloc, pool and first-fit exclude each other"
 );
+const _: () = assert!(
+    cfg!(any(
+        feature = "tos",
+        feature = "syscall",
+        feature = "solana-bump",
+        feature = "pinocchio-bump",
+        feature = "talc",
+        feature = "linked-list-allocator",
+        feature = "rlsf",
+        feature = "embedded-alloc",
+        feature = "pool",
+        feature = "first-fit"
+    )),
+    "enable an allocator feature: tos, syscall, solana-bump, pinocchio-bump, talc, linked-list-allocator, rlsf, embedded-alloc, pool, first-fit"
+);
 
+/// TosAllocator, unless another allocator's feature is on.
 #[cfg(all(
     feature = "tos",
     not(any(
@@ -48,9 +66,20 @@ const _: () = assert!(
         feature = "first-fit"
     ))
 ))]
-#[global_allocator]
-pub(crate) static ALLOCATOR: tos_alloc::TosAllocator = tos_alloc::TosAllocator::new();
+mod chosen {
+    use super::*;
 
+    #[global_allocator]
+    static ALLOCATOR: tos_alloc::TosAllocator = tos_alloc::TosAllocator::new();
+
+    /// `(used, peak)` heap bytes as the allocator reports them.
+    pub(crate) fn heap_stats() -> (u64, u64) {
+        let s = ALLOCATOR.stats();
+        (s.used as u64, s.peak as u64)
+    }
+}
+
+/// The syscall allocator, unless an allocator in the contract's heap is picked.
 #[cfg(all(
     feature = "syscall",
     not(any(
@@ -64,115 +93,141 @@ pub(crate) static ALLOCATOR: tos_alloc::TosAllocator = tos_alloc::TosAllocator::
         feature = "first-fit"
     ))
 ))]
-#[global_allocator]
-pub(crate) static ALLOCATOR: tako_sdk::SyscallAllocator = tako_sdk::SyscallAllocator;
+mod chosen {
+    use super::*;
 
-#[cfg(feature = "solana-bump")]
-#[global_allocator]
-pub(crate) static ALLOCATOR: bump::SolanaBump = bump::SolanaBump;
+    #[global_allocator]
+    static ALLOCATOR: tako_sdk::SyscallAllocator = tako_sdk::SyscallAllocator;
 
-#[cfg(feature = "pinocchio-bump")]
-#[global_allocator]
-pub(crate) static ALLOCATOR: bump::PinocchioBump = bump::PinocchioBump;
-
-#[cfg(feature = "talc")]
-#[global_allocator]
-pub(crate) static ALLOCATOR: peers::TalcInHeap = peers::TalcInHeap;
-
-#[cfg(feature = "linked-list-allocator")]
-#[global_allocator]
-pub(crate) static ALLOCATOR: peers::LinkedListInHeap = peers::LinkedListInHeap;
-
-#[cfg(feature = "rlsf")]
-#[global_allocator]
-pub(crate) static ALLOCATOR: peers::RlsfInHeap = peers::RlsfInHeap;
-
-#[cfg(feature = "embedded-alloc")]
-#[global_allocator]
-pub(crate) static ALLOCATOR: peers::EmbeddedAllocInHeap = peers::EmbeddedAllocInHeap;
-
-#[cfg(feature = "pool")]
-#[global_allocator]
-pub(crate) static ALLOCATOR: tos_alloc::pool::PoolAllocator = tos_alloc::pool::PoolAllocator::new();
-
-#[cfg(feature = "first-fit")]
-#[global_allocator]
-pub(crate) static ALLOCATOR: tos_alloc::first_fit::FirstFitAllocator<
-    { super::params::FIRST_FIT_BLOCKS },
-    { super::params::FIRST_FIT_BLOCK_SIZE },
-> = tos_alloc::first_fit::FirstFitAllocator::new();
-
-/// `(used, peak)` heap bytes as the allocator reports them.
-pub(crate) fn heap_stats() -> (u64, u64) {
-    #[cfg(all(
-        feature = "tos",
-        not(any(
-            feature = "syscall",
-            feature = "solana-bump",
-            feature = "pinocchio-bump",
-            feature = "talc",
-            feature = "linked-list-allocator",
-            feature = "rlsf",
-            feature = "embedded-alloc",
-            feature = "pool",
-            feature = "first-fit"
-        ))
-    ))]
-    {
-        let s = ALLOCATOR.stats();
-        (s.used as u64, s.peak as u64)
-    }
-    #[cfg(all(
-        feature = "syscall",
-        not(any(
-            feature = "solana-bump",
-            feature = "pinocchio-bump",
-            feature = "talc",
-            feature = "linked-list-allocator",
-            feature = "rlsf",
-            feature = "embedded-alloc",
-            feature = "pool",
-            feature = "first-fit"
-        ))
-    ))]
-    {
+    /// `(used, peak)` heap bytes as the allocator reports them.
+    pub(crate) fn heap_stats() -> (u64, u64) {
         // The VM's bump region behind tako_alloc is not visible from the contract.
         (u64::MAX, u64::MAX)
     }
-    #[cfg(any(feature = "solana-bump", feature = "pinocchio-bump"))]
-    {
+}
+
+/// Solana's bump.
+#[cfg(feature = "solana-bump")]
+mod chosen {
+    use super::*;
+
+    #[global_allocator]
+    static ALLOCATOR: bump::SolanaBump = bump::SolanaBump;
+
+    /// `(used, peak)` heap bytes as the allocator reports them.
+    pub(crate) fn heap_stats() -> (u64, u64) {
         let used = bump::used();
         (used, used)
     }
-    #[cfg(feature = "talc")]
-    {
+}
+
+/// Pinocchio's bump.
+#[cfg(feature = "pinocchio-bump")]
+mod chosen {
+    use super::*;
+
+    #[global_allocator]
+    static ALLOCATOR: bump::PinocchioBump = bump::PinocchioBump;
+
+    /// `(used, peak)` heap bytes as the allocator reports them.
+    pub(crate) fn heap_stats() -> (u64, u64) {
+        let used = bump::used();
+        (used, used)
+    }
+}
+
+/// talc.
+#[cfg(feature = "talc")]
+mod chosen {
+    use super::*;
+
+    #[global_allocator]
+    static ALLOCATOR: peers::TalcInHeap = peers::TalcInHeap;
+
+    /// `(used, peak)` heap bytes as the allocator reports them.
+    pub(crate) fn heap_stats() -> (u64, u64) {
         // talc keeps no counters unless built with its `counters` feature (which would
         // change what is measured).
         (u64::MAX, u64::MAX)
     }
-    #[cfg(feature = "linked-list-allocator")]
-    {
+}
+
+/// linked_list_allocator.
+#[cfg(feature = "linked-list-allocator")]
+mod chosen {
+    use super::*;
+
+    #[global_allocator]
+    static ALLOCATOR: peers::LinkedListInHeap = peers::LinkedListInHeap;
+
+    /// `(used, peak)` heap bytes as the allocator reports them.
+    pub(crate) fn heap_stats() -> (u64, u64) {
         (peers::linked_list_used(), u64::MAX)
     }
-    #[cfg(feature = "rlsf")]
-    {
+}
+
+/// rlsf.
+#[cfg(feature = "rlsf")]
+mod chosen {
+    use super::*;
+
+    #[global_allocator]
+    static ALLOCATOR: peers::RlsfInHeap = peers::RlsfInHeap;
+
+    /// `(used, peak)` heap bytes as the allocator reports them.
+    pub(crate) fn heap_stats() -> (u64, u64) {
         // rlsf keeps no counters: only a walk over every block (`iter_blocks`) could tell,
         // and its cost would grow with the workload and blur the CU measured.
         (u64::MAX, u64::MAX)
     }
-    #[cfg(feature = "embedded-alloc")]
-    {
+}
+
+/// embedded-alloc's LlffHeap.
+#[cfg(feature = "embedded-alloc")]
+mod chosen {
+    use super::*;
+
+    #[global_allocator]
+    static ALLOCATOR: peers::EmbeddedAllocInHeap = peers::EmbeddedAllocInHeap;
+
+    /// `(used, peak)` heap bytes as the allocator reports them.
+    pub(crate) fn heap_stats() -> (u64, u64) {
         (peers::embedded_alloc_used(), u64::MAX)
     }
-    #[cfg(feature = "pool")]
-    {
+}
+
+/// PoolAllocator.
+#[cfg(feature = "pool")]
+mod chosen {
+    use super::*;
+
+    #[global_allocator]
+    static ALLOCATOR: tos_alloc::pool::PoolAllocator = tos_alloc::pool::PoolAllocator::new();
+
+    /// `(used, peak)` heap bytes as the allocator reports them.
+    pub(crate) fn heap_stats() -> (u64, u64) {
         let u = ALLOCATOR.stats().usage;
         (u.heap_used as u64, u.heap_peak as u64)
     }
-    #[cfg(feature = "first-fit")]
-    {
+}
+
+/// FirstFitAllocator, in the shape of the crate's `params`.
+#[cfg(feature = "first-fit")]
+mod chosen {
+    use super::*;
+
+    #[global_allocator]
+    static ALLOCATOR: tos_alloc::first_fit::FirstFitAllocator<
+        { crate::params::FIRST_FIT_BLOCKS },
+        { crate::params::FIRST_FIT_BLOCK_SIZE },
+    > = tos_alloc::first_fit::FirstFitAllocator::new();
+
+    /// `(used, peak)` heap bytes as the allocator reports them.
+    pub(crate) fn heap_stats() -> (u64, u64) {
         // The block area is carved whole on the first allocation: report the blocks in use.
         let u = ALLOCATOR.stats();
         (u.live_bytes as u64, u.peak_live_bytes.unwrap_or(0) as u64)
     }
 }
+
+pub(crate) use chosen::heap_stats;

@@ -46,22 +46,6 @@ pub mod pattern;
 mod workloads;
 use global::heap_stats;
 
-const _: () = assert!(
-    cfg!(any(
-        feature = "tos",
-        feature = "syscall",
-        feature = "solana-bump",
-        feature = "pinocchio-bump",
-        feature = "talc",
-        feature = "linked-list-allocator",
-        feature = "rlsf",
-        feature = "embedded-alloc",
-        feature = "pool",
-        feature = "first-fit"
-    )),
-    "alloc-bench: enable an allocator feature: tos, syscall, solana-bump, pinocchio-bump, talc, linked-list-allocator, rlsf, embedded-alloc, pool, first-fit"
-);
-
 tako_sdk::entrypoint!(process);
 tako_sdk::panic_handler!();
 
