@@ -109,29 +109,45 @@ fn scenarios() -> Vec<(&'static str, &'static str, &'static str, Vec<Step>, Step
     ]
 }
 
-/// CU of the measured call of a scenario on `engine`.
-fn measure_on(engine: Engine, so: &[u8], setup: &[Step], call: &Step) -> Measured {
-    let mut chain = TestChain::with_config(Config {
-        engine: Some(engine),
-        ..Config::default()
-    });
+/// The CU of each of `calls`, made in order on a fresh chain where `so` is deployed (and
+/// given 1,000 to move); an error names the first call that failed.
+fn run_calls(config: Config, so: &[u8], calls: &[Step]) -> Result<Vec<u64>, String> {
+    let mut chain = TestChain::with_config(config);
     let contract = chain.deploy(so.to_vec()).map_err(|e| e.to_string())?;
     chain.fund(contract, 1_000);
-    for (sender, input) in setup {
-        let out = chain
-            .call(&contract, sender, input)
-            .map_err(|e| e.to_string())?;
-        if !out.succeeded() {
-            return Err(format!("set-up call failed: {out}"));
-        }
-    }
-    let out = chain
-        .call(&contract, &call.0, &call.1)
-        .map_err(|e| e.to_string())?;
-    if !out.succeeded() {
-        return Err(format!("the call failed: {out}"));
-    }
-    Ok(out.cu_consumed as f64)
+    calls
+        .iter()
+        .enumerate()
+        .map(|(i, (sender, input))| {
+            let out = chain
+                .call(&contract, sender, input)
+                .map_err(|e| e.to_string())?;
+            if !out.succeeded() {
+                return Err(format!("call {} of {} failed: {out}", i + 1, calls.len()));
+            }
+            Ok(out.cu_consumed)
+        })
+        .collect()
+}
+
+/// The `.so` of `contract` built as SBPF V0 (the version both engines load) by
+/// `./build-example.sh` with `args` added.
+pub(crate) fn build_v0(contract: &str, args: &[&str]) -> Result<Vec<u8>, String> {
+    let args: Vec<&str> = args.iter().copied().chain(["--arch", "v0"]).collect();
+    let path = testing::try_build_contract_with(contract, &args)
+        .map_err(|e| format!("build failed: {e}"))?;
+    std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
+/// CU of the measured call of a scenario on `engine`.
+fn measure_on(engine: Engine, so: &[u8], setup: &[Step], call: &Step) -> Measured {
+    let config = Config {
+        engine: Some(engine),
+        ..Config::default()
+    };
+    let calls: Vec<Step> = setup.iter().cloned().chain([call.clone()]).collect();
+    let cus = run_calls(config, so, &calls)?;
+    Ok(*cus.last().expect("the measured call is the last") as f64)
 }
 
 /// Every contract figure; a contract that does not build makes its figures unmeasured.
@@ -140,11 +156,7 @@ pub fn measure() -> Vec<ContractFigure> {
         .into_iter()
         .map(|(contract, call, what, setup, measured)| {
             // V0, the version both engines load, so the two columns compare the engines.
-            let so = testing::try_build_contract_with(contract, &["--arch", "v0"])
-                .map_err(|e| format!("build failed: {e}"))
-                .and_then(|p| {
-                    std::fs::read(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))
-                });
+            let so = build_v0(contract, &[]);
             let (cu, tbpf_cu) = match &so {
                 Ok(so) => (
                     measure_on(Engine::Sbpf, so, &setup, &measured),
@@ -205,19 +217,10 @@ pub fn multisig_workload(allocator: &Allocator) -> Measured {
         ));
     }
     let so_name = format!("multisig_{}", allocator.feature.replace('-', "_"));
-    let so = testing::try_build_contract_with(
+    let so = build_v0(
         "multisig",
-        &[
-            "--features",
-            allocator.feature,
-            "--as",
-            &so_name,
-            "--arch",
-            "v0",
-        ],
-    )
-    .map_err(|e| format!("build failed: {e}"))
-    .and_then(|p| std::fs::read(&p).map_err(|e| format!("cannot read {}: {e}", p.display())))?;
+        &["--features", allocator.feature, "--as", &so_name],
+    )?;
     let mut config = Config {
         engine: Some(Engine::Sbpf),
         ..Config::default()
@@ -225,20 +228,8 @@ pub fn multisig_workload(allocator: &Allocator) -> Measured {
     if let Some(cu) = allocator.alloc_price {
         config.prices = config.prices.with_alloc(cu);
     }
-    let mut chain = TestChain::with_config(config);
-    let contract = chain.deploy(so).map_err(|e| e.to_string())?;
-    chain.fund(contract, 1_000);
-    let mut total = 0;
-    for (sender, input) in multisig_calls() {
-        let out = chain
-            .call(&contract, &sender, &input)
-            .map_err(|e| e.to_string())?;
-        if !out.succeeded() {
-            return Err(format!("a multisig call failed: {out}"));
-        }
-        total += out.cu_consumed;
-    }
-    Ok(total as f64)
+    let cus = run_calls(config, &so, &multisig_calls())?;
+    Ok(cus.iter().sum::<u64>() as f64)
 }
 
 #[cfg(test)]
@@ -253,6 +244,29 @@ mod tests {
             features_in(manifest),
             ["default", "tos", "pool", "first-fit"]
         );
+    }
+
+    #[test]
+    fn an_allocator_the_multisig_contract_is_not_built_with_is_unmeasured_by_name() {
+        let talc = Allocator::named("talc").unwrap();
+        let why = multisig_workload(talc).unwrap_err();
+        assert!(
+            why.starts_with(
+                "the multisig contract is not built with talc (its allocator features: tos, "
+            ),
+            "{why}"
+        );
+        assert!(!why.contains("default"), "{why}");
+    }
+
+    #[test]
+    fn a_failing_call_is_named_by_its_place() {
+        let so = build_v0("multisig", &[]).unwrap();
+        let [init, propose, _] = multisig_calls();
+        // A second INIT fails (the wallet exists): the error names it, and the proposal
+        // after it is not made.
+        let why = run_calls(Config::default(), &so, &[init.clone(), init, propose]).unwrap_err();
+        assert!(why.starts_with("call 2 of 3 failed: "), "{why}");
     }
 
     #[test]

@@ -182,19 +182,10 @@ pub fn build_with(allocator: &Allocator, extra: &[&str]) -> Result<Vec<u8>, Stri
         .chain(extra.iter().map(|f| f.replace('-', "_")))
         .collect::<Vec<_>>()
         .join("_");
-    let path = testing::try_build_contract_with(
+    contracts::build_v0(
         "alloc-bench",
-        &[
-            "--features",
-            &features.join(","),
-            "--as",
-            &so_name,
-            "--arch",
-            "v0",
-        ],
+        &["--features", &features.join(","), "--as", &so_name],
     )
-    .map_err(|e| format!("build failed: {e}"))?;
-    std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))
 }
 
 /// Builds and measures every allocator of `allocators` with `counts`; `progress` is told
