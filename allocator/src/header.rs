@@ -70,7 +70,6 @@ impl Header {
     /// end`, as every [`Region`](crate::region::Region) guarantees); returns the end in
     /// force (another initialiser's, if it won). The cursor is set before the end, so that
     /// no reader sees an end with a cursor of 0.
-    #[inline(always)]
     pub(crate) fn initialise(&self, data_start: usize, end: usize) -> usize {
         use crate::sync::ordering::{Acquire, Relaxed, Release};
         debug_assert!(data_start <= end);

@@ -47,7 +47,7 @@ impl<R: Region> Heap<R> {
     /// assumes an initialised header (`cursor <= end`). The VM has one thread; host
     /// regions initialise their header before a heap over them can be shared (see the
     /// [`Region`] contract).
-    #[inline(always)]
+    #[cold]
     pub fn init(&self) -> usize {
         let h = self.region.header();
         let end = h.end.load(Acquire);
