@@ -306,7 +306,13 @@ fn profile(path: &std::path::Path, args: &CallArgs) -> Result<u8, Refused> {
     if args.jit {
         eprintln!("note: profile runs the interpreter; --jit is ignored");
     }
-    let profile = crate::profile(&so, &input, &config).map_err(|e| Refused(loading(e, path)))?;
+    let state = args.read_state().map_err(Refused)?;
+    let env = args.env(&so);
+    let profile = crate::profile_call(&so, &input, &env, &state, &config)
+        .map_err(|e| Refused(loading(e, path)))?;
+    if let (Some(state), Some(after)) = (&args.state, &profile.outcome.state) {
+        write_state(state, after).map_err(Refused)?;
+    }
     if args.json {
         let functions: Vec<_> = profile
             .functions

@@ -53,19 +53,33 @@ impl Profile {
 }
 
 /// Runs `so` in the interpreter of its engine ([`Config::engine_for`], whatever
-/// `config.jit` says) with an instruction trace and attributes its CU.
+/// `config.jit` says) with an instruction trace and attributes its CU: one call on an empty
+/// chain, as the contract [`crate::chain::contract_address`] of the program, as
+/// [`crate::run`] makes it.
 pub fn profile(so: &[u8], input: &[u8], config: &Config) -> Result<Profile, VmError> {
+    let env = crate::CallEnv {
+        contract: crate::chain::contract_address(so),
+        ..Default::default()
+    };
+    profile_call(so, input, &env, &crate::ChainState::default(), config)
+}
+
+/// [`profile`] of one call by `env` over `state`, as [`crate::call`] makes it; the state
+/// after the call is the outcome's ([`crate::Outcome::state`]).
+pub fn profile_call(
+    so: &[u8],
+    input: &[u8],
+    env: &crate::CallEnv,
+    state: &crate::ChainState,
+    config: &Config,
+) -> Result<Profile, VmError> {
     let config = Config {
         jit: false,
         ..config.clone()
     };
     config.validate()?;
     crate::call::check_input(input)?;
-    let env = crate::CallEnv {
-        contract: crate::chain::contract_address(so),
-        ..Default::default()
-    };
-    let setup = CallSetup::new(so, input, &env, &Default::default());
+    let setup = CallSetup::new(so, input, env, state);
     let mut run = match config.engine_for(so)? {
         crate::Engine::Sbpf => {
             engine::sbpf::trace(&engine::sbpf::load(so, false)?, &setup, &config)?
@@ -122,6 +136,14 @@ fn attribute(run: &TracedRun, symbols: &Symbols) -> Vec<FunctionCost> {
         }
     };
 
+    if let Ok(path) = std::env::var("TAKO_PCS_TMP") {
+        let mut n: std::collections::BTreeMap<u64, u64> = Default::default();
+        for &pc in trace.iter() {
+            *n.entry(pc).or_default() += 1;
+        }
+        let s: String = n.iter().map(|(a, b)| format!("{a} {b}\n")).collect();
+        std::fs::write(path, s).unwrap();
+    }
     let mut costs: HashMap<u64, FunctionCost> = HashMap::new();
     let mut charges = syscall_charges.iter();
     // The call stack (function starts) and, per function, how often it is on the stack and

@@ -332,6 +332,47 @@ fn state_file_persists_storage_across_runs_and_only_successful_calls_commit() {
     assert_eq!(std::fs::read(&corrupt).unwrap(), b"{ not json");
 }
 
+/// `profile` makes the same call as `run`: it reads `--state` (the counter's third
+/// increment returns 3) and writes the state after a successful call.
+#[test]
+fn profile_reads_and_writes_the_state_file_as_run_does() {
+    let so = contract_path("counter");
+    let so = so.to_str().unwrap();
+    let state = scratch("profile-state.json", b"");
+    std::fs::remove_file(&state).unwrap();
+    let state_arg = state.to_str().unwrap();
+    for _ in 0..2 {
+        assert_eq!(
+            tako_vm(&["run", so, "--state", state_arg]).status.code(),
+            Some(0)
+        );
+    }
+    let out = tako_vm(&["profile", so, "--state", state_arg, "--json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json = json_of(&out);
+    assert_eq!(
+        json["return_data"],
+        hex::encode(3u64.to_le_bytes()),
+        "{json}"
+    );
+    assert!(
+        json["functions"].as_array().is_some_and(|f| !f.is_empty()),
+        "{json}"
+    );
+    let chain: vm_harness::ChainState =
+        serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+    let contract = vm_harness::chain::contract_address(&std::fs::read(so).unwrap());
+    assert_eq!(
+        chain.get(&contract, b"count"),
+        Some(&3u64.to_le_bytes()[..])
+    );
+}
+
 /// `--sender` and `--value`: the value moves from the sender to the contract only when
 /// the call succeeds; a sender who cannot pay is refused before the call.
 #[test]
