@@ -117,7 +117,7 @@ impl<R: Region> Heap<R> {
     /// around it.
     #[inline(always)]
     fn bump_fixed(&self, size: usize) -> Option<NonZeroUsize> {
-        let h = self.region.header();
+        let h = self.region.inline_header();
         let mut cursor = h.cursor.load(Relaxed);
         let end = if cursor == 0 {
             // A fresh header, which no other thread uses (the `Region` contract): plain
@@ -228,7 +228,7 @@ impl<R: Region> Heap<R> {
     /// `ptr` was returned by this heap for `layout` and is not used afterwards.
     #[inline]
     pub unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        let h = self.region.header();
+        let h = self.region.inline_header();
         let block = ptr.addr();
         let top = bump::block_end(block, layout.size());
         if h.cursor.load(Relaxed) == top {

@@ -28,8 +28,9 @@
 /// optimizer cannot see into (on BPF; elsewhere `$x` itself). Applied to a header's address
 /// it makes every header word an offset from one register (one `lddw`, hoisted out of
 /// loops, instead of one per word), and lets alias analysis see the words as distinct
-/// parts of one object. Each header gets its own register (the bump's `r6`, first fit's
-/// `r9`), so that both can be live at once.
+/// parts of one object. Each header gets its own registers (the bump's `r1` where it is
+/// inlined at an allocation or free, `r7` elsewhere; first fit's `r9`), so that both can
+/// be live at once.
 macro_rules! opaque_in {
     ($reg:tt, $x:expr) => {{
         #[allow(unused_mut)]

@@ -9,8 +9,8 @@ use crate::header::Header;
 /// # Safety
 ///
 /// Implementors guarantee, for as long as the region value (or a heap over it) lives:
-/// - [`header`](Region::header) always returns the same header, and that header governs
-///   this memory alone;
+/// - [`header`](Region::header) and [`inline_header`](Region::inline_header) always return
+///   the same header, and that header governs this memory alone;
 /// - every address in `[data_start(), learn_end())` is valid for reads and writes through
 ///   [`pointer`](Region::pointer), and nothing but the heap (and the owners of the blocks
 ///   it hands out) accesses it;
@@ -26,6 +26,14 @@ use crate::header::Header;
 pub unsafe trait Region {
     /// The header of this region's heap.
     fn header(&self) -> &Header;
+    /// The same header as [`header`](Region::header), as the code inlined at every
+    /// allocation (in a region that never grows, see [`MAY_GROW`](Region::MAY_GROW)) and
+    /// every free reaches it. A region may compute its address differently there (the VM
+    /// heap pins it to a register of its own, see `vm.rs`); by default it is `header()`.
+    #[inline(always)]
+    fn inline_header(&self) -> &Header {
+        self.header()
+    }
     /// The first address blocks may occupy.
     fn data_start(&self) -> usize;
     /// One past the last address blocks may occupy, at most

@@ -28,10 +28,23 @@ fn start() -> usize {
     tako_abi::heap_start() as usize
 }
 
-/// The bump header's address through [`opaque_in`] (register `r6`).
+/// The bump header's address through [`opaque_in`], for the code inlined at every
+/// allocation and free ([`Region::inline_header`]): register `r1`. It is live there for
+/// a few instructions; `r1`..`r5` are free between the caller's calls, which clobber
+/// them, while a callee-saved register (`r6`..`r9`) often holds a value the caller keeps
+/// across calls, which the pinned address would move or spill. Measured on every register
+/// (allocator/BENCHMARKS.md): `r1` is the cheapest on the map and collection workloads.
+#[inline(always)]
+fn opaque_inline(x: usize) -> usize {
+    opaque_in!("r1", x)
+}
+
+/// The bump header's address through [`opaque_in`] everywhere else (`realloc`, a
+/// growing heap's allocation, the slow path, the statistics): register `r7`, the one that
+/// keeps a `Vec` push loop at its fewest instructions beside the inlined paths' `r1`.
 #[inline(always)]
 fn opaque(x: usize) -> usize {
-    opaque_in!("r6", x)
+    opaque_in!("r7", x)
 }
 
 /// The VM's heap region, declared `HEAP` bytes long. Zero-sized.
@@ -52,6 +65,12 @@ unsafe impl<const HEAP: usize> Region for VmRegion<HEAP> {
         // is its first `HEADER_SIZE` bytes (no static lives there) and all-zero bytes are a
         // valid `Header`.
         unsafe { &*core::ptr::with_exposed_provenance::<Header>(opaque(BASE)) }
+    }
+
+    #[inline(always)]
+    fn inline_header(&self) -> &Header {
+        // SAFETY: as for `header`: the same address.
+        unsafe { &*core::ptr::with_exposed_provenance::<Header>(opaque_inline(BASE)) }
     }
 
     #[inline(always)]

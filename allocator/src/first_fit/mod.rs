@@ -59,7 +59,7 @@ pub struct FirstFit<R, const L: usize, const B: usize> {
 }
 
 /// The first-fit header's address through [`opaque_in`] (register `r9`, beside the bump
-/// header's `r6`).
+/// header's `r1` and `r7`).
 #[inline(always)]
 fn opaque(x: usize) -> usize {
     opaque_in!("r9", x)

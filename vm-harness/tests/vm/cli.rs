@@ -44,7 +44,7 @@ fn run_json_has_exactly_the_documented_keys() {
     );
     assert_eq!(json["return_value"], 0);
     assert!(json["error"].is_null());
-    // basic's whole run (158 CU as V0 when measured); a bound, so that a code-generation
+    // basic's whole run (132 CU as V0 when measured); a bound, so that a code-generation
     // change of the toolchain moves the CU baseline, not this test.
     let cu = json["cu_consumed"].as_u64().unwrap();
     assert!((100..=250).contains(&cu), "{cu}");
