@@ -1,7 +1,9 @@
 //! The contract rows of the CU report: whole calls of the TOS-style example contracts
-//! (`counter`, `token`, `multisig`) through [`TestChain`], on solana-sbpf and on tos-tbpf.
-//! Each figure is the CU of one call in a fixed scenario (the state before it set up by
-//! the calls listed), so a change to the SDK, the linker or the prices shows here.
+//! (`counter`, `token`, `multisig`, `escrow`) through [`TestChain`], on solana-sbpf and on
+//! tos-tbpf. Each figure is the CU of one call in a fixed scenario (the state before it set
+//! up by the calls listed), so a change to the SDK, the linker or the prices shows here.
+//! Also the whole-contract workloads ([`CONTRACT_WORKLOADS`]): an example contract built
+//! with each in-VM allocator, a sequence of its calls measured whole.
 
 use tako_test_support as testing;
 use vm_harness::{Config, Engine, TestChain};
@@ -22,11 +24,31 @@ pub struct ContractFigure {
     pub tbpf_cu: Measured,
 }
 
+#[path = "../../contracts/escrow/src/abi.rs"]
+#[allow(dead_code)]
+mod escrow;
+
 const ALICE: [u8; 32] = [0xa1; 32];
 const BOB: [u8; 32] = [0xb0; 32];
+const CAROL: [u8; 32] = [0xc0; 32];
 
-/// A call of a scenario: sender and input.
-type Step = ([u8; 32], Vec<u8>);
+/// A call of a scenario: sender, input and the value it moves to the contract (the chain
+/// gives the sender that much first).
+#[derive(Debug, Clone)]
+struct Step {
+    from: [u8; 32],
+    input: Vec<u8>,
+    value: u64,
+}
+
+/// A call by `from` with `input` and no value.
+fn by(from: [u8; 32], input: Vec<u8>) -> Step {
+    Step {
+        from,
+        input,
+        value: 0,
+    }
+}
 
 /// `op` with `params`: the contracts' `[opcode][params]` inputs.
 fn op(code: u8, params: &[&[u8]]) -> Vec<u8> {
@@ -44,53 +66,92 @@ fn multisig_calls() -> [Step; 3] {
     init.extend_from_slice(&ALICE);
     init.extend_from_slice(&BOB);
     [
-        (ALICE, init),
-        (ALICE, op(1, &[&BOB, &1u64.to_le_bytes()])),
-        (BOB, op(2, &[&0u64.to_le_bytes()])),
+        by(ALICE, init),
+        by(ALICE, op(1, &[&BOB, &1u64.to_le_bytes()])),
+        by(BOB, op(2, &[&0u64.to_le_bytes()])),
     ]
 }
 
-/// What the multisig row of the whole workloads runs: a 2-of-2 wallet's three calls.
-pub const MULTISIG_WORKLOAD: &str =
-    "2 of 2: init, propose, the approval that transfers (three whole calls, state in storage)";
+/// The escrow calls of three deals (ALICE buys from BOB, CAROL arbitrates): three `OPEN`s
+/// of 30, 20 and 10, ALICE's `RELEASE` of deal 0 and CAROL's `REFUND` of deal 1.
+fn escrow_calls() -> [Step; 5] {
+    use escrow::*;
+    let open = |value| Step {
+        from: ALICE,
+        input: open_input(&BOB, &CAROL, 100).to_vec(),
+        value,
+    };
+    [
+        open(30),
+        open(20),
+        open(10),
+        by(ALICE, id_input(RELEASE, 0).to_vec()),
+        by(CAROL, id_input(REFUND, 1).to_vec()),
+    ]
+}
+
+/// An example contract built with each in-VM allocator (the feature of the allocator's
+/// name), its calls run whole on a fresh chain: a row of the whole workloads.
+pub struct ContractWorkload {
+    /// The contract (`contracts/NAME`), also the workload's key in figure names.
+    pub contract: &'static str,
+    /// What the calls do, in the report.
+    pub what: &'static str,
+    calls: fn() -> Vec<Step>,
+}
+
+/// The whole-contract workloads.
+pub const CONTRACT_WORKLOADS: [ContractWorkload; 2] = [
+    ContractWorkload {
+        contract: "multisig",
+        what: "2 of 2: init, propose, the approval that transfers (three whole calls, state in storage)",
+        calls: || multisig_calls().to_vec(),
+    },
+    ContractWorkload {
+        contract: "escrow",
+        what: "three deals opened, one released, one refunded (five whole calls, state in storage)",
+        calls: || escrow_calls().to_vec(),
+    },
+];
 
 /// The scenarios: contract, figure name, description, set-up calls, measured call.
 fn scenarios() -> Vec<(&'static str, &'static str, &'static str, Vec<Step>, Step)> {
     let amount = |n: u64| n.to_le_bytes();
     let token_setup = vec![
-        (ALICE, op(0, &[])),
-        (ALICE, op(1, &[&ALICE, &amount(1000)])),
-        (ALICE, op(2, &[&BOB, &amount(1)])),
+        by(ALICE, op(0, &[])),
+        by(ALICE, op(1, &[&ALICE, &amount(1000)])),
+        by(ALICE, op(2, &[&BOB, &amount(1)])),
     ];
     let [init_2_of_2, propose, approve] = multisig_calls();
+    let [open_0, open_1, _, release_0, _] = escrow_calls();
     vec![
         (
             "counter",
             "increment",
             "counter: the second increment (storage read + write)",
-            vec![(ALICE, vec![])],
-            (ALICE, vec![]),
+            vec![by(ALICE, vec![])],
+            by(ALICE, vec![]),
         ),
         (
             "token",
             "mint",
             "token: mint to an account that holds tokens",
             token_setup.clone(),
-            (ALICE, op(1, &[&BOB, &amount(5)])),
+            by(ALICE, op(1, &[&BOB, &amount(5)])),
         ),
         (
             "token",
             "transfer",
             "token: transfer between two accounts that hold tokens (2 balance writes, 1 event)",
             token_setup.clone(),
-            (ALICE, op(2, &[&BOB, &amount(1)])),
+            by(ALICE, op(2, &[&BOB, &amount(1)])),
         ),
         (
             "token",
             "approve",
             "token: approve a spender",
             token_setup,
-            (ALICE, op(3, &[&BOB, &amount(7)])),
+            by(ALICE, op(3, &[&BOB, &amount(7)])),
         ),
         (
             "multisig",
@@ -106,6 +167,20 @@ fn scenarios() -> Vec<(&'static str, &'static str, &'static str, Vec<Step>, Step
             vec![init_2_of_2, propose],
             approve,
         ),
+        (
+            "escrow",
+            "open",
+            "escrow: open a second deal (state decoded into a BTreeMap, re-encoded)",
+            vec![open_0.clone()],
+            open_1.clone(),
+        ),
+        (
+            "escrow",
+            "release",
+            "escrow: the buyer releases one of two deals (a transfer, an event)",
+            vec![open_0, open_1],
+            release_0,
+        ),
     ]
 }
 
@@ -118,9 +193,11 @@ fn run_calls(config: Config, so: &[u8], calls: &[Step]) -> Result<Vec<u64>, Stri
     calls
         .iter()
         .enumerate()
-        .map(|(i, (sender, input))| {
+        .map(|(i, step)| {
+            let funds = chain.balance(&step.from);
+            chain.fund(step.from, funds + step.value);
             let out = chain
-                .call(&contract, sender, input)
+                .call_with_value(&contract, &step.from, &step.input, step.value)
                 .map_err(|e| e.to_string())?;
             if !out.succeeded() {
                 return Err(format!("call {} of {} failed: {out}", i + 1, calls.len()));
@@ -202,23 +279,23 @@ fn features_in(manifest: &str) -> Vec<String> {
     features
 }
 
-/// The CU of [`MULTISIG_WORKLOAD`] with the multisig contract built with `allocator`'s
-/// feature (V0, solana-sbpf, `allocator`'s price for `tako_alloc`): the contract's own
-/// run, calls and storage included. Unmeasured for an allocator the contract declares no
-/// feature for.
-pub fn multisig_workload(allocator: &Allocator) -> Measured {
-    let mut features = declared_features("multisig")?;
+/// The CU of `workload` with its contract built with `allocator`'s feature (V0,
+/// solana-sbpf, `allocator`'s price for `tako_alloc`): the contract's own run, calls and
+/// storage included. Unmeasured for an allocator the contract declares no feature for.
+pub fn contract_workload(workload: &ContractWorkload, allocator: &Allocator) -> Measured {
+    let contract = workload.contract;
+    let mut features = declared_features(contract)?;
     features.retain(|f| f != "default");
     if !features.iter().any(|f| f == allocator.feature) {
         return Err(format!(
-            "the multisig contract is not built with {} (its allocator features: {})",
+            "the {contract} contract is not built with {} (its allocator features: {})",
             allocator.name,
             features.join(", ")
         ));
     }
-    let so_name = format!("multisig_{}", allocator.feature.replace('-', "_"));
+    let so_name = format!("{contract}_{}", allocator.feature.replace('-', "_"));
     let so = build_v0(
-        "multisig",
+        contract,
         &["--features", allocator.feature, "--as", &so_name],
     )?;
     let mut config = Config {
@@ -228,7 +305,7 @@ pub fn multisig_workload(allocator: &Allocator) -> Measured {
     if let Some(cu) = allocator.alloc_price {
         config.prices = config.prices.with_alloc(cu);
     }
-    let cus = run_calls(config, &so, &multisig_calls())?;
+    let cus = run_calls(config, &so, &(workload.calls)())?;
     Ok(cus.iter().sum::<u64>() as f64)
 }
 
@@ -249,7 +326,7 @@ mod tests {
     #[test]
     fn an_allocator_the_multisig_contract_is_not_built_with_is_unmeasured_by_name() {
         let talc = Allocator::named("talc").unwrap();
-        let why = multisig_workload(talc).unwrap_err();
+        let why = contract_workload(&CONTRACT_WORKLOADS[0], talc).unwrap_err();
         assert!(
             why.starts_with(
                 "the multisig contract is not built with talc (its allocator features: tos, "
@@ -270,15 +347,34 @@ mod tests {
     }
 
     #[test]
-    fn the_multisig_contract_is_built_with_each_of_our_allocators() {
-        let declared = declared_features("multisig").unwrap();
-        for a in Allocator::guarded() {
-            assert!(
-                declared.iter().any(|f| f == a.feature),
-                "contracts/multisig/Cargo.toml declares no feature {} for {}",
-                a.feature,
-                a.name
-            );
+    fn each_workload_contract_is_built_with_each_of_our_allocators() {
+        for w in &CONTRACT_WORKLOADS {
+            let declared = declared_features(w.contract).unwrap();
+            for a in Allocator::guarded() {
+                assert!(
+                    declared.iter().any(|f| f == a.feature),
+                    "contracts/{}/Cargo.toml declares no feature {} for {}",
+                    w.contract,
+                    a.feature,
+                    a.name
+                );
+            }
         }
+    }
+
+    #[test]
+    fn every_workload_call_succeeds_and_a_paid_call_moves_its_value() {
+        for w in &CONTRACT_WORKLOADS {
+            let so = build_v0(w.contract, &[]).unwrap();
+            let calls = (w.calls)();
+            let cus = run_calls(Config::default(), &so, &calls).unwrap();
+            assert_eq!(cus.len(), calls.len());
+        }
+        // An escrow OPEN without its value is refused: the value reaches the contract.
+        let so = build_v0("escrow", &[]).unwrap();
+        let mut unpaid = escrow_calls()[0].clone();
+        unpaid.value = 0;
+        let why = run_calls(Config::default(), &so, &[unpaid]).unwrap_err();
+        assert!(why.starts_with("call 1 of 1 failed: "), "{why}");
     }
 }

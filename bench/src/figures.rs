@@ -43,9 +43,9 @@ pub struct AllocatorFigures {
     pub collections_cu: Measured,
     /// Peak heap bytes during it.
     pub collections_peak_heap_bytes: Measured,
-    /// CU of the multisig contract's scenario under this allocator, all its calls whole
-    /// ([`crate::contracts::MULTISIG_WORKLOAD`]).
-    pub multisig_cu: Measured,
+    /// CU of each whole-contract workload under this allocator, all its calls whole, by
+    /// contract ([`crate::contracts::CONTRACT_WORKLOADS`], in its order).
+    pub contract_cu: Vec<(&'static str, Measured)>,
     /// Live bytes at the first failed allocation ÷ heap size.
     pub heap_efficiency: Measured,
 }
@@ -74,9 +74,21 @@ impl AllocatorFigures {
             churn_peak_heap_bytes: no(),
             collections_cu: no(),
             collections_peak_heap_bytes: no(),
-            multisig_cu: no(),
+            contract_cu: crate::contracts::CONTRACT_WORKLOADS
+                .iter()
+                .map(|w| (w.contract, no()))
+                .collect(),
             heap_efficiency: no(),
         }
+    }
+
+    /// The CU of `contract`'s whole-contract workload (unmeasured when the row has none).
+    pub fn contract_cu(&self, contract: &str) -> Measured {
+        self.contract_cu
+            .iter()
+            .find(|(c, _)| *c == contract)
+            .map(|(_, cu)| cu.clone())
+            .unwrap_or_else(|| Err(format!("no {contract} workload in this row")))
     }
 
     /// Net CU per allocation by size.
@@ -171,11 +183,9 @@ impl AllocatorFigures {
             self.collections_peak_heap_bytes.clone(),
             false,
         ));
-        out.push((
-            format!("{name}/multisig/cu"),
-            self.multisig_cu.clone(),
-            false,
-        ));
+        for (contract, cu) in &self.contract_cu {
+            out.push((format!("{name}/{contract}/cu"), cu.clone(), false));
+        }
         out.push((
             format!("{name}/heap_efficiency"),
             self.heap_efficiency.clone(),

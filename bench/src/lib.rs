@@ -203,10 +203,13 @@ pub fn measure(allocators: &[Allocator], counts: Counts, mut progress: impl FnMu
                 let (cu, run) = bench.workload(pattern::COLLECTIONS, counts.collections)?;
                 Ok((cu, bench.heap_peak(&run)))
             });
-            let multisig = contracts::multisig_workload(allocator);
+            let contract_cu = contracts::CONTRACT_WORKLOADS
+                .iter()
+                .map(|w| (w.contract, contracts::contract_workload(w, allocator)))
+                .collect();
             let measured = build(allocator).and_then(|so| {
                 Bench::new(allocator, &so)
-                    .map(|bench| measure_one(&bench, allocator, counts, collections, multisig))
+                    .map(|bench| measure_one(&bench, allocator, counts, collections, contract_cu))
             });
             measured.unwrap_or_else(|reason| AllocatorFigures::unmeasured(allocator.name, &reason))
         })
@@ -241,7 +244,7 @@ fn measure_one(
     allocator: &Allocator,
     counts: Counts,
     collections: Result<(f64, Measured), String>,
-    multisig: Measured,
+    contract_cu: Vec<(&'static str, Measured)>,
 ) -> AllocatorFigures {
     let per_size = |p: u64| -> Vec<(u64, Measured)> {
         SIZES
@@ -307,7 +310,7 @@ fn measure_one(
             .map(|(cu, _)| *cu)
             .map_err(Clone::clone),
         collections_peak_heap_bytes: collections.and_then(|(_, peak)| peak),
-        multisig_cu: multisig,
+        contract_cu,
         heap_efficiency: bench.heap_efficiency(counts.mix_max_size),
     }
 }

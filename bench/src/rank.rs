@@ -51,15 +51,18 @@ pub fn workloads(report: &Report) -> Vec<Workload> {
             key: "collections_100",
             total: Box::new(|a| a.collections_cu.clone()),
         },
-        Workload {
-            name: format!(
-                "the multisig contract: {}",
-                crate::contracts::MULTISIG_WORKLOAD
-            ),
-            key: "multisig",
-            total: Box::new(|a| a.multisig_cu.clone()),
-        },
     ]
+    .into_iter()
+    .chain(
+        crate::contracts::CONTRACT_WORKLOADS
+            .iter()
+            .map(|w| Workload {
+                name: format!("the {} contract: {}", w.contract, w.what),
+                key: w.contract,
+                total: Box::new(move |a: &AllocatorFigures| a.contract_cu(w.contract)),
+            }),
+    )
+    .collect()
 }
 
 /// Where [`SUBJECT`] stands on one workload.

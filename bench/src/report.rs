@@ -155,9 +155,11 @@ impl Report {
                 );
                 collections.insert("n".into(), json!(c.collections));
                 m.insert("collections_100".into(), Value::Object(collections));
-                let mut multisig = Map::new();
-                put(&mut multisig, "cu", &a.multisig_cu, true);
-                m.insert("multisig".into(), Value::Object(multisig));
+                for (contract, cu) in &a.contract_cu {
+                    let mut row = Map::new();
+                    put(&mut row, "cu", cu, true);
+                    m.insert((*contract).into(), Value::Object(row));
+                }
                 match &a.heap_efficiency {
                     Ok(e) => {
                         m.insert("heap_efficiency".into(), json!((e * 1e4).round() / 1e4));

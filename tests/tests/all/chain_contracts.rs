@@ -1,4 +1,4 @@
-//! The contracts that look like TOS's (`counter`, `token`, `multisig`), run through
+//! The contracts that look like TOS's (`counter`, `token`, `multisig`, `escrow`), run through
 //! `vm_harness::TestChain`, built as SBPF V0 (on both engines) and V3 (on tos-tbpf): every
 //! success path and every error code, and that a failed call commits nothing.
 
@@ -13,6 +13,7 @@ mod token;
 const ALICE: [u8; 32] = [0xa1; 32];
 const BOB: [u8; 32] = [0xb0; 32];
 const CAROL: [u8; 32] = [0xc0; 32];
+const DAVE: [u8; 32] = [0xd0; 32];
 
 fn chain(engine: Engine) -> TestChain {
     TestChain::with_config(Config {
@@ -353,8 +354,6 @@ mod wallet {
     use super::multisig::*;
     use super::*;
 
-    const DAVE: [u8; 32] = [0xd0; 32];
-
     #[test]
     fn proposals_transfer_at_the_threshold_and_every_error() {
         for (arch, engine) in BUILDS {
@@ -507,6 +506,140 @@ mod wallet {
             );
             expect(&mut chain, &w, &ALICE, &[9], ERR_INVALID_INPUT);
             expect(&mut chain, &w, &ALICE, &[APPROVE, 1], ERR_INVALID_INPUT);
+        }
+    }
+}
+
+#[path = "../../../contracts/escrow/src/abi.rs"]
+#[allow(dead_code)]
+mod escrow;
+
+mod deals {
+    use super::escrow::*;
+    use super::*;
+
+    /// `escrow` calls `from` `input` with `value`, expecting `code`; a failed call commits
+    /// nothing, the value included.
+    fn expect_paid(
+        chain: &mut TestChain,
+        contract: &[u8; 32],
+        from: &[u8; 32],
+        input: &[u8],
+        value: u64,
+        code: u64,
+    ) -> Outcome {
+        let before = chain.state().clone();
+        let out = chain
+            .call_with_value(contract, from, input, value)
+            .expect("the call starts");
+        assert!(out.error.is_none(), "{out}");
+        assert_eq!(out.return_value, Some(code), "{out}");
+        if code != SUCCESS {
+            assert_eq!(chain.state(), &before, "a failed call commits nothing");
+        }
+        out
+    }
+
+    #[test]
+    fn deals_release_refund_after_the_deadline_and_every_error() {
+        for (arch, engine) in BUILDS {
+            let mut chain = chain(engine);
+            let e = chain.deploy(so("escrow", arch)).unwrap();
+            chain.fund(ALICE, 100);
+            let open = open_input(&BOB, &CAROL, 10);
+            // Nothing open yet; deals that cannot exist.
+            expect(
+                &mut chain,
+                &e,
+                &ALICE,
+                &id_input(RELEASE, 0),
+                ERR_UNKNOWN_DEAL,
+            );
+            expect(&mut chain, &e, &ALICE, &open, ERR_INVALID_INPUT); // no value
+            for bad in [open_input(&ALICE, &CAROL, 10), open_input(&BOB, &BOB, 10)] {
+                expect_paid(&mut chain, &e, &ALICE, &bad, 5, ERR_INVALID_INPUT);
+            }
+            expect_paid(&mut chain, &e, &ALICE, &open[..72], 5, ERR_INVALID_INPUT);
+            expect(
+                &mut chain,
+                &e,
+                &ALICE,
+                &[9, 0, 0, 0, 0, 0, 0, 0, 0],
+                ERR_INVALID_INPUT,
+            );
+            expect(&mut chain, &e, &ALICE, &[], ERR_INVALID_INPUT);
+
+            // Alice buys from Bob for 30, Carol arbitrates.
+            let out = expect_paid(&mut chain, &e, &ALICE, &open, 30, SUCCESS);
+            assert_eq!(word(&out), 0, "the first id");
+            assert_eq!((chain.balance(&e), chain.balance(&ALICE)), (30, 70));
+            let out = expect(&mut chain, &e, &DAVE, &id_input(DEAL, 0), SUCCESS);
+            assert_eq!(&out.return_data[..32], &ALICE);
+            assert_eq!(&out.return_data[32..64], &BOB);
+            assert_eq!(&out.return_data[64..96], &CAROL);
+            assert_eq!(out.return_data[96..104], 30u64.to_le_bytes());
+            assert_eq!(out.return_data[104..], 10u64.to_le_bytes());
+            expect(&mut chain, &e, &BOB, &id_input(RELEASE, 0), ERR_NOT_ALLOWED);
+            expect(
+                &mut chain,
+                &e,
+                &ALICE,
+                &id_input(REFUND, 0),
+                ERR_NOT_ALLOWED,
+            );
+            expect(&mut chain, &e, &DAVE, &id_input(REFUND, 0), ERR_NOT_ALLOWED);
+            let out = expect(&mut chain, &e, &ALICE, &id_input(RELEASE, 0), SUCCESS);
+            assert_eq!(out.events.len(), 1, "{out}");
+            assert_eq!(out.events[0].topics, vec![RELEASED_EVENT, BOB]);
+            assert_eq!((chain.balance(&e), chain.balance(&BOB)), (0, 30));
+            expect(&mut chain, &e, &ALICE, &id_input(DEAL, 0), ERR_UNKNOWN_DEAL);
+            expect(
+                &mut chain,
+                &e,
+                &CAROL,
+                &id_input(RELEASE, 0),
+                ERR_UNKNOWN_DEAL,
+            );
+
+            // The arbiter refunds; the buyer alone only after the deadline.
+            let out = expect_paid(&mut chain, &e, &ALICE, &open, 20, SUCCESS);
+            assert_eq!(word(&out), 1);
+            let out = expect(&mut chain, &e, &CAROL, &id_input(REFUND, 1), SUCCESS);
+            assert_eq!(out.events[0].topics, vec![REFUNDED_EVENT, ALICE]);
+            assert_eq!(chain.balance(&ALICE), 70);
+            expect_paid(&mut chain, &e, &ALICE, &open, 5, SUCCESS);
+            chain.set_block(10, 0);
+            expect(
+                &mut chain,
+                &e,
+                &ALICE,
+                &id_input(REFUND, 2),
+                ERR_NOT_ALLOWED,
+            );
+            chain.set_block(11, 0);
+            expect(&mut chain, &e, &ALICE, &id_input(REFUND, 2), SUCCESS);
+            assert_eq!((chain.balance(&e), chain.balance(&ALICE)), (0, 70));
+
+            // Many open deals: the map grows on the heap and survives the round trip.
+            for i in 0..40u64 {
+                let out = expect_paid(&mut chain, &e, &ALICE, &open, 1, SUCCESS);
+                assert_eq!(word(&out), 3 + i);
+            }
+            expect(&mut chain, &e, &CAROL, &id_input(RELEASE, 20), SUCCESS);
+            expect(
+                &mut chain,
+                &e,
+                &ALICE,
+                &id_input(DEAL, 20),
+                ERR_UNKNOWN_DEAL,
+            );
+            let out = expect(&mut chain, &e, &ALICE, &id_input(DEAL, 42), SUCCESS);
+            assert_eq!(&out.return_data[..32], &ALICE);
+            assert!(
+                out.allocator.is_some(),
+                "TosAllocator's header is in the heap"
+            );
+            assert_eq!((chain.balance(&e), chain.balance(&ALICE)), (39, 30));
         }
     }
 }
