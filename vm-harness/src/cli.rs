@@ -324,7 +324,11 @@ fn profile(path: &std::path::Path, args: &CallArgs) -> Result<u8, Refused> {
                 })
             })
             .collect();
-        let mut value = profile.outcome.to_json();
+        let mut value = if args.allocator_stats {
+            profile.outcome.to_json_with_allocator()
+        } else {
+            profile.outcome.to_json()
+        };
         value["functions"] = serde_json::Value::Array(functions);
         outln!("{value}");
     } else {

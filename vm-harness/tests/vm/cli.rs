@@ -333,7 +333,8 @@ fn state_file_persists_storage_across_runs_and_only_successful_calls_commit() {
 }
 
 /// `profile` makes the same call as `run`: it reads `--state` (the counter's third
-/// increment returns 3) and writes the state after a successful call.
+/// increment returns 3), writes the state after a successful call and adds the allocator
+/// figures with `--allocator-stats`.
 #[test]
 fn profile_reads_and_writes_the_state_file_as_run_does() {
     let so = contract_path("counter");
@@ -364,6 +365,7 @@ fn profile_reads_and_writes_the_state_file_as_run_does() {
         json["functions"].as_array().is_some_and(|f| !f.is_empty()),
         "{json}"
     );
+    assert!(json.get("allocator").is_none(), "{json}");
     let chain: vm_harness::ChainState =
         serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
     let contract = vm_harness::chain::contract_address(&std::fs::read(so).unwrap());
@@ -371,6 +373,16 @@ fn profile_reads_and_writes_the_state_file_as_run_does() {
         chain.get(&contract, b"count"),
         Some(&3u64.to_le_bytes()[..])
     );
+    // `--allocator-stats` adds the `allocator` key, as with `run`: basic's TosAllocator.
+    let basic = contract_path("basic");
+    let out = tako_vm(&[
+        "profile",
+        basic.to_str().unwrap(),
+        "--json",
+        "--allocator-stats",
+    ]);
+    let json = json_of(&out);
+    assert!(json["allocator"].is_object(), "{json}");
 }
 
 /// `--sender` and `--value`: the value moves from the sender to the contract only when
