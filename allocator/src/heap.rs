@@ -210,7 +210,13 @@ impl<R: Region> Heap<R> {
         // Read after the cursor's acquiring compare-and-swap: a rewind raises the mark
         // before its releasing compare-and-swap, so a rewound block is seen as used. The
         // cursor before this block is at or below it, so the mark alone decides.
-        let watermark = self.region.header().high_water.load(Relaxed);
+        let h = if R::MAY_GROW {
+            self.region.header()
+        } else {
+            // The header as `bump_fixed` just reached it: the same register.
+            self.region.inline_header()
+        };
+        let watermark = h.high_water.load(Relaxed);
         let dirty = bump::dirty_len(block, layout.size(), watermark);
         let p = self.region.pointer(block);
         if dirty > 0 {
