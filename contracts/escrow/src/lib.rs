@@ -36,8 +36,8 @@ mod contract {
 
     use super::abi::*;
     use tako_sdk::{
-        emit_event, get_block_height, get_call_value, get_caller, get_input_data,
-        report_panic, set_return_data, storage_read, storage_write, transfer, SUCCESS,
+        emit_event, get_block_height, get_call_value, get_caller, set_return_data,
+        storage_read, storage_write, transfer, SUCCESS,
     };
 
     /// An open deal.
@@ -180,21 +180,16 @@ mod contract {
         }
     }
 
-    #[unsafe(no_mangle)]
-    pub extern "C" fn entrypoint() -> u64 {
-        let mut input = [0u8; 73];
-        let len = get_input_data(&mut input) as usize;
-        if len == 0 || len > input.len() {
+    tako_sdk::entrypoint!(process);
+    tako_sdk::panic_handler!();
+
+    fn process(input: &[u8]) -> u64 {
+        let Some((&op, params)) = input.split_first() else {
             return ERR_INVALID_INPUT;
-        }
-        match run(input[0], &input[1..len]) {
+        };
+        match run(op, params) {
             Ok(()) => SUCCESS,
             Err(code) => code,
         }
-    }
-
-    #[panic_handler]
-    fn panic(info: &core::panic::PanicInfo) -> ! {
-        report_panic(info)
     }
 }
