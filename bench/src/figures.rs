@@ -293,3 +293,18 @@ impl Report {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_contract_workload_is_found_by_name_and_a_missing_one_is_named() {
+        let row = AllocatorFigures::unmeasured("X", "not built");
+        assert_eq!(row.contract_cu("multisig"), Err("not built".to_string()));
+        assert_eq!(
+            row.contract_cu("lottery"),
+            Err("no lottery workload in this row".to_string())
+        );
+    }
+}

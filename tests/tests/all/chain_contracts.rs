@@ -642,6 +642,37 @@ mod deals {
             assert_eq!((chain.balance(&e), chain.balance(&ALICE)), (39, 30));
         }
     }
+
+    /// A stored state that is not the escrow's encoding (a length that is not 8 plus
+    /// whole deal records) is refused with `ERR_STORAGE`, whatever the call.
+    #[test]
+    fn a_corrupt_stored_state_is_refused() {
+        for (arch, engine) in BUILDS {
+            let so = so("escrow", arch);
+            let contract = vm_harness::chain::contract_address(&so);
+            let mut state = vm_harness::ChainState::default();
+            state
+                .storage
+                .entry(contract)
+                .or_default()
+                .insert(STATE_KEY.to_vec(), vec![1, 2, 3, 4, 5]);
+            let env = vm_harness::CallEnv {
+                contract,
+                sender: ALICE,
+                caller: ALICE,
+                ..Default::default()
+            };
+            let config = Config {
+                engine: Some(engine),
+                ..Config::default()
+            };
+            for input in [&id_input(DEAL, 0)[..], &id_input(RELEASE, 0)] {
+                let out = vm_harness::call(&so, input, &env, &state, &config).unwrap();
+                assert_eq!(out.return_value, Some(ERR_STORAGE), "{out}");
+                assert!(out.state.is_none(), "a failed call commits nothing");
+            }
+        }
+    }
 }
 
 /// Syscalls given bad pointers, lengths past a region, keys and values over the limits and

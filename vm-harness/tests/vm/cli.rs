@@ -322,14 +322,17 @@ fn state_file_persists_storage_across_runs_and_only_successful_calls_commit() {
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(std::fs::read(&state).unwrap(), before);
 
-    // A corrupt state file: exit 2, a message naming the file, the file untouched.
+    // A corrupt state file, for `run` and `profile` alike: exit 2, a message naming the
+    // file, the file untouched.
     let corrupt = scratch("corrupt-state.json", b"{ not json");
-    let out = tako_vm(&["run", so, "--state", corrupt.to_str().unwrap()]);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("is not a tako-vm chain state"), "{stderr}");
-    assert!(stderr.contains("left untouched"), "{stderr}");
-    assert_eq!(std::fs::read(&corrupt).unwrap(), b"{ not json");
+    for command in ["run", "profile"] {
+        let out = tako_vm(&[command, so, "--state", corrupt.to_str().unwrap()]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{command}: {stderr}");
+        assert!(stderr.contains("is not a tako-vm chain state"), "{stderr}");
+        assert!(stderr.contains("left untouched"), "{stderr}");
+        assert_eq!(std::fs::read(&corrupt).unwrap(), b"{ not json");
+    }
 }
 
 /// `profile` makes the same call as `run`: it reads `--state` (the counter's third
