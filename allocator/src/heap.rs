@@ -78,7 +78,7 @@ impl<R: Region> Heap<R> {
     /// every caller the fast path is inlined into).
     #[inline(always)]
     fn bump(&self, layout: Layout) -> Option<NonZeroUsize> {
-        let h = self.region.header();
+        let h = self.alloc_header();
         if layout.align() <= GRANULE {
             if !R::MAY_GROW {
                 return self.bump_fixed(layout.size());
@@ -109,6 +109,19 @@ impl<R: Region> Heap<R> {
         self.bump_slow(layout)
     }
 
+    /// The header as the inlined allocation path reaches it: [`Region::inline_header`] in a
+    /// region that never grows (the path [`bump_fixed`](Self::bump_fixed) takes),
+    /// [`Region::header`] in one that may grow. `alloc_zeroed` reads it the same way, so
+    /// that one register holds the header's address across the allocation and the read.
+    #[inline(always)]
+    fn alloc_header(&self) -> &Header {
+        if R::MAY_GROW {
+            self.region.header()
+        } else {
+            self.region.inline_header()
+        }
+    }
+
     /// [`bump`](Self::bump) for a block of at most the granule's alignment in a region
     /// that never grows. Its end is [`Region::settled_end`] (in the VM a constant: no load),
     /// and a fresh header (cursor 0) is set up inline. Nothing here calls out, so the
@@ -117,7 +130,7 @@ impl<R: Region> Heap<R> {
     /// around it.
     #[inline(always)]
     fn bump_fixed(&self, size: usize) -> Option<NonZeroUsize> {
-        let h = self.region.inline_header();
+        let h = self.alloc_header();
         let mut cursor = h.cursor.load(Relaxed);
         let end = if cursor == 0 {
             // A fresh header, which no other thread uses (the `Region` contract): plain
@@ -210,13 +223,7 @@ impl<R: Region> Heap<R> {
         // Read after the cursor's acquiring compare-and-swap: a rewind raises the mark
         // before its releasing compare-and-swap, so a rewound block is seen as used. The
         // cursor before this block is at or below it, so the mark alone decides.
-        let h = if R::MAY_GROW {
-            self.region.header()
-        } else {
-            // The header as `bump_fixed` just reached it: the same register.
-            self.region.inline_header()
-        };
-        let watermark = h.high_water.load(Relaxed);
+        let watermark = self.alloc_header().high_water.load(Relaxed);
         let dirty = bump::dirty_len(block, layout.size(), watermark);
         let p = self.region.pointer(block);
         if dirty > 0 {
