@@ -259,24 +259,19 @@ fn declared_features(contract: &str) -> Result<Vec<String>, String> {
         .join("Cargo.toml");
     let text = std::fs::read_to_string(&path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    Ok(features_in(&text))
+    features_in(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-/// The keys of a manifest's `[features]` table: its lines `name = [...]` (comments and the
-/// continuation lines of a multi-line array have no key of their own).
-fn features_in(manifest: &str) -> Vec<String> {
-    let mut in_features = false;
-    let mut features = Vec::new();
-    for line in manifest.lines().map(str::trim) {
-        if line.starts_with('[') && !line.starts_with("[\"") {
-            in_features = line == "[features]";
-        } else if in_features && !line.starts_with('#') {
-            if let Some((name, _)) = line.split_once('=') {
-                features.push(name.trim().trim_matches('"').to_string());
-            }
-        }
-    }
-    features
+/// The keys of a manifest's `[features]` table (none when it has no such table).
+fn features_in(manifest: &str) -> Result<Vec<String>, String> {
+    let doc: toml_edit::DocumentMut = manifest
+        .parse()
+        .map_err(|e| format!("not a valid manifest: {e}"))?;
+    Ok(doc
+        .get("features")
+        .and_then(|item| item.as_table_like())
+        .map(|table| table.iter().map(|(key, _)| key.to_string()).collect())
+        .unwrap_or_default())
 }
 
 /// The CU of `workload` with its contract built with `allocator`'s feature (V0,
@@ -318,9 +313,15 @@ mod tests {
         let manifest = "[package]\nname = \"x\"\n\n[features]\n# a = comment\ndefault = [\"tos\"]\n\
                         tos = []\npool = [\n  \"dep:y\",\n]\n\"first-fit\" = []\n\n[dependencies]\ny = \"1\"\n";
         assert_eq!(
-            features_in(manifest),
+            features_in(manifest).unwrap(),
             ["default", "tos", "pool", "first-fit"]
         );
+        assert_eq!(
+            features_in("[package]\nname = \"x\"\n").unwrap(),
+            Vec::<String>::new()
+        );
+        let why = features_in("[features\n").unwrap_err();
+        assert!(why.starts_with("not a valid manifest: "), "{why}");
     }
 
     #[test]
