@@ -147,6 +147,11 @@ pub struct CallArgs {
     /// The chain id the call sees.
     #[arg(long, default_value_t = 0)]
     chain_id: u64,
+    /// `profile` only: also list the N most executed instructions (count, address,
+    /// function + offset), to read against `llvm-objdump -d`; with --json, an
+    /// `instructions` key.
+    #[arg(long, value_name = "N")]
+    hot: Option<usize>,
 }
 
 fn parse_address(text: &str) -> Result<crate::Address, String> {
@@ -275,6 +280,11 @@ fn exit_code(outcome: &Outcome) -> u8 {
 }
 
 fn run(path: &std::path::Path, args: &CallArgs) -> Result<u8, Refused> {
+    if args.hot.is_some() {
+        return Err(Refused(anyhow::anyhow!(
+            "--hot lists instructions from profile's trace; use `tako-vm profile --hot N`"
+        )));
+    }
     let (so, input, config) = args.prepare(path).map_err(Refused)?;
     let state = args.read_state().map_err(Refused)?;
     let env = args.env(&so);
@@ -330,11 +340,29 @@ fn profile(path: &std::path::Path, args: &CallArgs) -> Result<u8, Refused> {
             profile.outcome.to_json()
         };
         value["functions"] = serde_json::Value::Array(functions);
+        if let Some(n) = args.hot {
+            let hot: Vec<_> = profile
+                .instructions
+                .iter()
+                .take(n)
+                .map(|i| {
+                    serde_json::json!({
+                        "address": i.address, "count": i.count,
+                        "function": i.function, "offset": i.offset,
+                    })
+                })
+                .collect();
+            value["instructions"] = serde_json::Value::Array(hot);
+        }
         outln!("{value}");
     } else {
         out!("{}", profile.outcome);
         outln!();
         out!("{}", crate::render_profile(&profile));
+        if let Some(n) = args.hot {
+            outln!();
+            out!("{}", crate::render_hot_instructions(&profile, n));
+        }
     }
     Ok(exit_code(&profile.outcome))
 }

@@ -48,6 +48,9 @@ pub use engine::tbpf::tbpf_config;
 pub use engine::Engine;
 pub use error::{FaultKind, RuntimeError, VmError};
 pub use outcome::{allocator_json, Outcome};
-pub use profile::{profile, profile_call, render as render_profile, FunctionCost, Profile};
+pub use profile::{
+    profile, profile_call, render as render_profile, render_hot_instructions, FunctionCost,
+    InstructionCount, Profile,
+};
 pub use syscalls::Host;
 pub use test_chain::TestChain;

@@ -32,6 +32,20 @@ pub struct FunctionCost {
     pub calls: u64,
 }
 
+/// How often one instruction executed: where the CU of a hot function go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstructionCount {
+    /// Address of the instruction, as [`FunctionCost::address`] counts them (the byte
+    /// offset `llvm-objdump -d` prints divided by 8 is its instruction index).
+    pub address: u64,
+    /// The function it belongs to, as named in [`Profile::functions`].
+    pub function: String,
+    /// Bytes from the start of that function.
+    pub offset: u64,
+    /// Times it executed (1 CU each; a syscall's own charge is its function's `syscall_cu`).
+    pub count: u64,
+}
+
 /// A profiled run: its outcome and the CU per function, most expensive first.
 #[derive(Debug, Clone)]
 pub struct Profile {
@@ -39,6 +53,8 @@ pub struct Profile {
     pub outcome: Outcome,
     /// One entry per function that executed, sorted by `cu` (descending), then name.
     pub functions: Vec<FunctionCost>,
+    /// Every instruction that executed, most executed first (then by address).
+    pub instructions: Vec<InstructionCount>,
     /// Whether the names came from the file's symbol tables (`false`: no function symbols,
     /// functions are named by address).
     pub symbolized: bool,
@@ -93,57 +109,95 @@ pub fn profile_call(
     if run.trace.len() as u64 + charged > run.execution.outcome.cu_consumed {
         run.trace.pop();
     }
-    let functions = attribute(&run, &symbols);
+    let starts = function_starts(&run, &symbols);
+    let functions = attribute(&run, symbols.text_start, &starts);
+    let instructions = count_instructions(&run, symbols.text_start, &starts);
     Ok(Profile {
         outcome: run.execution.outcome,
         functions,
+        instructions,
         symbolized: !symbols.by_address.is_empty(),
     })
 }
 
-fn attribute(run: &TracedRun, symbols: &Symbols) -> Vec<FunctionCost> {
-    let (text, trace, syscall_charges) = (&run.text, &run.trace, &run.execution.syscall_charges);
-    let is_syscall = |pc: u64| run.syscall_at.get(pc as usize).copied().unwrap_or(false);
-    let address = |pc: u64| symbols.text_start + pc * ebpf::INSN_SIZE as u64;
-    let opcode = |pc: u64| {
-        let at = pc as usize * ebpf::INSN_SIZE;
-        text.get(at).copied().unwrap_or(0)
-    };
+/// The address of an instruction (`pc` counts instructions from the start of `.text`).
+fn address(text_start: u64, pc: u64) -> u64 {
+    text_start + pc * ebpf::INSN_SIZE as u64
+}
 
-    // Function starts: the symbols; without symbols, the entry point and every call target.
+fn is_syscall(run: &TracedRun, pc: u64) -> bool {
+    run.syscall_at.get(pc as usize).copied().unwrap_or(false)
+}
+
+fn opcode(run: &TracedRun, pc: u64) -> u8 {
+    let at = pc as usize * ebpf::INSN_SIZE;
+    run.text.get(at).copied().unwrap_or(0)
+}
+
+/// Function starts and names: the symbols; without symbols, the entry point and every call
+/// target the run took.
+fn function_starts(run: &TracedRun, symbols: &Symbols) -> BTreeMap<u64, String> {
     let mut starts: BTreeMap<u64, String> = symbols
         .by_address
         .iter()
         .map(|(addr, (name, _))| (*addr, name.clone()))
         .collect();
     if starts.is_empty() {
-        let entry = address(run.entry);
-        starts.insert(entry, "entrypoint".into());
-        for pair in trace.windows(2) {
-            let op = opcode(pair[0]);
-            if (op == ebpf::CALL_IMM || op == ebpf::CALL_REG) && !is_syscall(pair[0]) {
-                let target = address(pair[1]);
+        starts.insert(address(symbols.text_start, run.entry), "entrypoint".into());
+        for pair in run.trace.windows(2) {
+            let op = opcode(run, pair[0]);
+            if (op == ebpf::CALL_IMM || op == ebpf::CALL_REG) && !is_syscall(run, pair[0]) {
+                let target = address(symbols.text_start, pair[1]);
                 starts
                     .entry(target)
                     .or_insert_with(|| format!("fn_{target:#x}"));
             }
         }
     }
-    let function_of = |addr: u64| -> (u64, String) {
-        match starts.range(..=addr).next_back() {
-            Some((start, name)) => (*start, name.clone()),
-            None => (addr, format!("<before first function> {addr:#x}")),
-        }
-    };
+    starts
+}
 
-    if let Ok(path) = std::env::var("TAKO_PCS_TMP") {
-        let mut n: std::collections::BTreeMap<u64, u64> = Default::default();
-        for &pc in trace.iter() {
-            *n.entry(pc).or_default() += 1;
-        }
-        let s: String = n.iter().map(|(a, b)| format!("{a} {b}\n")).collect();
-        std::fs::write(path, s).unwrap();
+/// The function holding `addr`: its start and name.
+fn function_of(starts: &BTreeMap<u64, String>, addr: u64) -> (u64, String) {
+    match starts.range(..=addr).next_back() {
+        Some((start, name)) => (*start, name.clone()),
+        None => (addr, format!("<before first function> {addr:#x}")),
     }
+}
+
+/// Executions per instruction, most executed first.
+fn count_instructions(
+    run: &TracedRun,
+    text_start: u64,
+    starts: &BTreeMap<u64, String>,
+) -> Vec<InstructionCount> {
+    let mut counts: HashMap<u64, u64> = HashMap::new();
+    for &pc in &run.trace {
+        *counts.entry(pc).or_default() += 1;
+    }
+    let mut out: Vec<InstructionCount> = counts
+        .into_iter()
+        .map(|(pc, count)| {
+            let at = address(text_start, pc);
+            let (start, function) = function_of(starts, at);
+            InstructionCount {
+                address: at,
+                function,
+                offset: at - start,
+                count,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| b.count.cmp(&a.count).then(a.address.cmp(&b.address)));
+    out
+}
+
+fn attribute(
+    run: &TracedRun,
+    text_start: u64,
+    starts: &BTreeMap<u64, String>,
+) -> Vec<FunctionCost> {
+    let (trace, syscall_charges) = (&run.trace, &run.execution.syscall_charges);
     let mut costs: HashMap<u64, FunctionCost> = HashMap::new();
     let mut charges = syscall_charges.iter();
     // The call stack (function starts) and, per function, how often it is on the stack and
@@ -154,8 +208,8 @@ fn attribute(run: &TracedRun, symbols: &Symbols) -> Vec<FunctionCost> {
     let mut total = 0u64;
     let mut previous_was_call = true; // the entry point counts as one call
     for &pc in trace.iter() {
-        let addr = address(pc);
-        let (start, name) = function_of(addr);
+        let addr = address(text_start, pc);
+        let (start, name) = function_of(starts, addr);
         if previous_was_call {
             stack.push(start);
             let entry = active.entry(start).or_insert((0, total));
@@ -178,13 +232,13 @@ fn attribute(run: &TracedRun, symbols: &Symbols) -> Vec<FunctionCost> {
         if previous_was_call && addr == start {
             cost.calls += 1;
         }
-        let syscall = is_syscall(pc);
+        let syscall = is_syscall(run, pc);
         if syscall {
             let charge = charges.next().copied().unwrap_or(0);
             cost.syscall_cu += charge;
             total += charge;
         }
-        let op = opcode(pc);
+        let op = opcode(run, pc);
         previous_was_call = !syscall && (op == ebpf::CALL_IMM || op == ebpf::CALL_REG);
         if op == ebpf::EXIT && stack.len() > 1 {
             leave(&mut stack, &mut active, &mut costs, total);
@@ -254,6 +308,29 @@ pub fn render(profile: &Profile) -> String {
         } else {
             "; no function symbols in the file: functions named by address"
         }
+    ));
+    out
+}
+
+/// Renders the `n` most executed instructions as the CLI's second table.
+pub fn render_hot_instructions(profile: &Profile, n: usize) -> String {
+    let total = profile.outcome.cu_consumed.max(1);
+    let mut out = format!("{:>9} {:>6} {:>10}  instruction\n", "count", "%", "address");
+    for i in profile.instructions.iter().take(n) {
+        out.push_str(&format!(
+            "{:>9} {:>5.1}% {:>#10x}  {} + {:#x}\n",
+            i.count,
+            i.count as f64 * 100.0 / total as f64,
+            i.address,
+            i.function,
+            i.offset
+        ));
+    }
+    let shown = n.min(profile.instructions.len());
+    out.push_str(&format!(
+        "{:>9} of {} distinct instructions executed shown\n",
+        shown,
+        profile.instructions.len()
     ));
     out
 }

@@ -189,6 +189,66 @@ fn profile_attributes_every_cu_to_a_named_function() {
     assert_eq!(entry.calls, 1);
 }
 
+/// `profile --hot N`: every executed instruction counted once per execution, the counts
+/// adding up to each function's instructions; the CLI lists the N most executed, and `run`
+/// refuses the option.
+#[test]
+fn profile_counts_every_instruction_and_lists_the_hottest() {
+    let so = contract_path("collections");
+    let bytes = std::fs::read(&so).unwrap();
+    let profile = vm_harness::profile(&bytes, b"", &vm_harness::Config::default()).unwrap();
+    let counted: u64 = profile.instructions.iter().map(|i| i.count).sum();
+    let executed: u64 = profile.functions.iter().map(|f| f.instructions).sum();
+    assert_eq!(counted, executed);
+    assert!(profile
+        .instructions
+        .windows(2)
+        .all(|w| w[0].count >= w[1].count));
+    for f in &profile.functions {
+        let own: u64 = profile
+            .instructions
+            .iter()
+            .filter(|i| i.function == f.name)
+            .map(|i| i.count)
+            .sum();
+        assert_eq!(own, f.instructions, "{}", f.name);
+    }
+    let hottest = &profile.instructions[0];
+    assert!(hottest.count > 1, "collections loops");
+    let function = profile
+        .functions
+        .iter()
+        .find(|f| f.name == hottest.function)
+        .unwrap();
+    assert_eq!(hottest.address, function.address + hottest.offset);
+
+    let path = so.to_str().unwrap();
+    let out = tako_vm(&["profile", path, "--hot", "3"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let line = format!(
+        "{:#x}  {} + {:#x}",
+        hottest.address, hottest.function, hottest.offset
+    );
+    assert!(text.contains(&line), "{line:?} missing in\n{text}");
+    let shown = format!(
+        "3 of {} distinct instructions executed shown",
+        profile.instructions.len()
+    );
+    assert!(text.contains(&shown), "{text}");
+
+    let json = json_of(&tako_vm(&["profile", path, "--json", "--hot", "2"]));
+    let listed = json["instructions"].as_array().unwrap();
+    assert_eq!(listed.len(), 2);
+    assert_eq!(listed[0]["count"], hottest.count);
+    assert_eq!(listed[0]["address"], hottest.address);
+
+    let out = tako_vm(&["run", path, "--hot", "1"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("tako-vm profile --hot"), "{stderr}");
+}
+
 #[test]
 fn profile_of_a_faulting_run_still_adds_up() {
     let so = std::fs::read(contract_path("vm-faults")).unwrap();
