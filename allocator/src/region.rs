@@ -16,6 +16,7 @@ use crate::header::Header;
 ///   it hands out) accesses it;
 /// - the memory above the highest cursor the header ever held is zero (the heap's
 ///   `alloc_zeroed` relies on it), which a zero-filled region gives;
+/// - [`pointer`](Region::pointer)`(addr)` has the address `addr`;
 /// - `data_start()` is not 0 (it is a real address), and it and `learn_end()` are multiples of
 ///   [`GRANULE`](crate::bump::GRANULE) and `data_start() <= learn_end()`;
 /// - no two threads allocate from a heap over the region while its header is fresh (all
@@ -63,6 +64,7 @@ pub unsafe trait Region {
         self.header().end.load(crate::sync::ordering::Relaxed)
     }
     /// A pointer to `addr`, an address in `[data_start(), learn_end()]`, that may be used
-    /// to access the region's memory.
+    /// to access the region's memory. Its address is `addr` (the heap tells the optimizer
+    /// that blocks are granule-aligned from the addresses it computes).
     fn pointer(&self, addr: usize) -> *mut u8;
 }
