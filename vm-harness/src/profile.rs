@@ -278,6 +278,11 @@ fn leave(
     }
 }
 
+/// `part` as a percentage of `total` (at least 1), for the tables' share column.
+fn share(part: u64, total: u64) -> f64 {
+    part as f64 * 100.0 / total as f64
+}
+
 /// Renders a profile as the CLI's table.
 pub fn render(profile: &Profile) -> String {
     let total = profile.outcome.cu_consumed.max(1);
@@ -290,7 +295,7 @@ pub fn render(profile: &Profile) -> String {
         out.push_str(&format!(
             "{:>9} {:>5.1}% {:>9} {:>9} {:>9} {:>6}  {} @ {:#x}\n",
             f.cu,
-            f.cu as f64 * 100.0 / total as f64,
+            share(f.cu, total),
             f.inclusive_cu,
             f.instructions,
             f.syscall_cu,
@@ -320,7 +325,7 @@ pub fn render_hot_instructions(profile: &Profile, n: usize) -> String {
         out.push_str(&format!(
             "{:>9} {:>5.1}% {:>#10x}  {} + {:#x}\n",
             i.count,
-            i.count as f64 * 100.0 / total as f64,
+            share(i.count, total),
             i.address,
             i.function,
             i.offset
