@@ -147,9 +147,8 @@ pub struct CallArgs {
     /// The chain id the call sees.
     #[arg(long, default_value_t = 0)]
     chain_id: u64,
-    /// `profile` only: also list the N most executed instructions (count, address,
-    /// function + offset), to read against `llvm-objdump -d`; with --json, an
-    /// `instructions` key.
+    /// `profile` only: also list the N most executed instructions (count, address, the
+    /// engine's disassembly, function + offset); with --json, an `instructions` key.
     #[arg(long, value_name = "N")]
     hot: Option<usize>,
 }
@@ -347,7 +346,7 @@ fn profile(path: &std::path::Path, args: &CallArgs) -> Result<u8, Refused> {
                 .take(n)
                 .map(|i| {
                     serde_json::json!({
-                        "address": i.address, "count": i.count,
+                        "address": i.address, "count": i.count, "text": i.text,
                         "function": i.function, "offset": i.offset,
                     })
                 })

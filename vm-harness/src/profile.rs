@@ -35,8 +35,8 @@ pub struct FunctionCost {
 /// How often one instruction executed: where the CU of a hot function go.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InstructionCount {
-    /// Address of the instruction, as [`FunctionCost::address`] counts them (the byte
-    /// offset `llvm-objdump -d` prints divided by 8 is its instruction index).
+    /// Address of the instruction, as [`FunctionCost::address`] counts them; divided by 8,
+    /// the instruction index `llvm-objdump -d` prints.
     pub address: u64,
     /// The function it belongs to, as named in [`Profile::functions`].
     pub function: String,
@@ -44,6 +44,8 @@ pub struct InstructionCount {
     pub offset: u64,
     /// Times it executed (1 CU each; a syscall's own charge is its function's `syscall_cu`).
     pub count: u64,
+    /// The engine's disassembly of it (empty if the engine could not analyse the program).
+    pub text: String,
 }
 
 /// A profiled run: its outcome and the CU per function, most expensive first.
@@ -185,6 +187,7 @@ fn count_instructions(
                 function,
                 offset: at - start,
                 count,
+                text: run.disassembly.get(&pc).cloned().unwrap_or_default(),
             }
         })
         .collect();
@@ -320,13 +323,17 @@ pub fn render(profile: &Profile) -> String {
 /// Renders the `n` most executed instructions as the CLI's second table.
 pub fn render_hot_instructions(profile: &Profile, n: usize) -> String {
     let total = profile.outcome.cu_consumed.max(1);
-    let mut out = format!("{:>9} {:>6} {:>10}  instruction\n", "count", "%", "address");
+    let mut out = format!(
+        "{:>9} {:>6} {:>10}  {:<28}  function + offset\n",
+        "count", "%", "address", "instruction"
+    );
     for i in profile.instructions.iter().take(n) {
         out.push_str(&format!(
-            "{:>9} {:>5.1}% {:>#10x}  {} + {:#x}\n",
+            "{:>9} {:>5.1}% {:>#10x}  {:<28}  {} + {:#x}\n",
             i.count,
             share(i.count, total),
             i.address,
+            i.text,
             i.function,
             i.offset
         ));

@@ -174,6 +174,14 @@ pub(crate) struct TracedRun {
     pub entry: u64,
     /// For each instruction index: whether it calls a syscall.
     pub syscall_at: Vec<bool>,
+    /// The engine's disassembly of every instruction the run executed, by index (empty
+    /// when the engine's static analysis refuses the program).
+    pub disassembly: std::collections::HashMap<u64, String>,
+}
+
+/// The indices the trace holds, once each.
+pub(crate) fn executed(trace: &[u64]) -> std::collections::HashSet<u64> {
+    trace.iter().copied().collect()
 }
 
 /// The host state a call starts with: the call's value moved from the sender to the

@@ -215,6 +215,15 @@ fn profile_counts_every_instruction_and_lists_the_hottest() {
     }
     let hottest = &profile.instructions[0];
     assert!(hottest.count > 1, "collections loops");
+    // The engine's disassembly, syscalls by name.
+    assert!(profile.instructions.iter().all(|i| !i.text.is_empty()));
+    assert!(
+        profile
+            .instructions
+            .iter()
+            .any(|i| i.text == "syscall tos_memset"),
+        "collections fills memory with tos_memset"
+    );
     let function = profile
         .functions
         .iter()
@@ -226,11 +235,14 @@ fn profile_counts_every_instruction_and_lists_the_hottest() {
     let out = tako_vm(&["profile", path, "--hot", "3"]);
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8(out.stdout).unwrap();
-    let line = format!(
-        "{:#x}  {} + {:#x}",
-        hottest.address, hottest.function, hottest.offset
+    let address = format!("{:#x}", hottest.address);
+    let place = format!("{} + {:#x}", hottest.function, hottest.offset);
+    assert!(
+        text.lines()
+            .any(|l| l.contains(&address) && l.contains(&hottest.text) && l.ends_with(&place)),
+        "{address} {} {place} missing in\n{text}",
+        hottest.text
     );
-    assert!(text.contains(&line), "{line:?} missing in\n{text}");
     let shown = format!(
         "3 of {} distinct instructions executed shown",
         profile.instructions.len()
@@ -242,6 +254,7 @@ fn profile_counts_every_instruction_and_lists_the_hottest() {
     assert_eq!(listed.len(), 2);
     assert_eq!(listed[0]["count"], hottest.count);
     assert_eq!(listed[0]["address"], hottest.address);
+    assert_eq!(listed[0]["text"], hottest.text);
 
     let out = tako_vm(&["run", path, "--hot", "1"]);
     assert_eq!(out.status.code(), Some(2));
