@@ -259,3 +259,23 @@ pub fn build(request: &Request<'_>) -> Result<Built> {
         .and_then(|bytes| serde_json::from_slice(&bytes).ok());
     Ok(Built { so, report })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::TARGET_SPEC;
+
+    /// rustc hands the spec's `features` to the linker, which refuses any it does not
+    /// generate code with: every feature the spec asks for is one the linker accepts.
+    #[test]
+    fn the_target_specs_features_are_the_linkers() {
+        let spec: serde_json::Value = serde_json::from_str(TARGET_SPEC).unwrap();
+        let features = spec["features"].as_str().unwrap_or_default();
+        for feature in features.split(',').filter(|f| !f.is_empty()) {
+            assert!(
+                tako_linker::codegen::CPU_FEATURES.contains(&feature),
+                "{feature} is in the target spec but the linker refuses it"
+            );
+        }
+        assert!(features.contains("+allows-misaligned-mem-access"));
+    }
+}

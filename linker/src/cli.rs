@@ -37,7 +37,9 @@ struct Args {
     /// BPF CPU: v1 or v2 (v3+ emit code SBPF V0 runs wrongly).
     #[arg(long, default_value = "v2")]
     cpu: String,
-    /// CPU features (accepted for rustc; must be empty).
+    /// CPU features, as rustc passes the target spec's: empty or
+    /// `+allows-misaligned-mem-access` (both VMs load and store at any address; without it
+    /// LLVM splits every access it cannot prove aligned into byte accesses).
     #[arg(long, default_value = "")]
     cpu_features: String,
     /// Optimisation level: 0, 1, 2, 3, s or z.
@@ -72,6 +74,25 @@ enum Arch {
     V3,
 }
 
+/// Checks a comma-separated feature list (rustc's `--cpu-features`) against
+/// [`codegen::CPU_FEATURES`] and returns it as LLVM takes it.
+fn cpu_features(list: &str) -> Result<String> {
+    let mut kept = Vec::new();
+    for feature in list.split(',').map(str::trim).filter(|f| !f.is_empty()) {
+        if !codegen::CPU_FEATURES.contains(&feature) {
+            bail!(
+                "--cpu-features {feature} is not supported: the linker generates code with {} \
+                 or nothing",
+                codegen::CPU_FEATURES.join(", ")
+            );
+        }
+        if !kept.contains(&feature) {
+            kept.push(feature);
+        }
+    }
+    Ok(kept.join(","))
+}
+
 fn pipeline(opt: &str) -> Result<&'static str> {
     Ok(match opt {
         // Nothing links at O0 (no inlining of core's generics), so O0 means O1.
@@ -92,6 +113,7 @@ fn run(args: Args) -> Result<()> {
             args.cpu
         );
     }
+    let features = cpu_features(&args.cpu_features)?;
     let mut exports = args.export.clone();
     if let Some(file) = &args.export_symbols {
         let text = std::fs::read_to_string(file)
@@ -119,6 +141,7 @@ fn run(args: Args) -> Result<()> {
         } else {
             args.cpu.clone()
         },
+        features,
         pipeline: pipeline(&args.opt)?.to_string(),
         entry: ENTRY.to_string(),
         exports,
@@ -218,4 +241,23 @@ pub fn main_from(args: impl IntoIterator<Item = OsString>) -> ExitCode {
 /// The `tako-linker` binary: [`main_from`] the process's arguments.
 pub fn main() -> ExitCode {
     main_from(std::env::args_os())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpu_features_take_the_known_one_and_refuse_others_by_name() {
+        assert_eq!(cpu_features("").unwrap(), "");
+        let misaligned = "+allows-misaligned-mem-access";
+        assert_eq!(cpu_features(misaligned).unwrap(), misaligned);
+        let twice = format!("{misaligned}, {misaligned}");
+        assert_eq!(cpu_features(&twice).unwrap(), misaligned);
+        let refused = cpu_features("+alu32").unwrap_err().to_string();
+        assert!(
+            refused.contains("+alu32") && refused.contains(misaligned),
+            "{refused}"
+        );
+    }
 }

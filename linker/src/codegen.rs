@@ -51,11 +51,20 @@ pub enum LlvmError {
 
 pub use crate::inputs::BitcodeInput;
 
+/// The BPF subtarget features the linker generates code with: none, or
+/// `+allows-misaligned-mem-access` (loads and stores at any address, which solana-sbpf and
+/// tos-tbpf both execute; LLVM otherwise splits an access it cannot prove aligned into byte
+/// accesses). Others (`+alu32` among them: SBPF sign-extends 32-bit results where LLVM's
+/// ALU32 code assumes zero-extension) are refused by name.
+pub const CPU_FEATURES: &[&str] = &["+allows-misaligned-mem-access"];
+
 /// How to generate code.
 #[derive(Debug, Clone)]
 pub struct CodegenOptions {
     /// BPF CPU (`v2`: see the crate README for why not v3).
     pub cpu: String,
+    /// LLVM subtarget features: comma-separated, each one of [`CPU_FEATURES`].
+    pub features: String,
     /// Optimisation pipeline, e.g. `default<O3>`.
     pub pipeline: String,
     /// The entry function (`entrypoint`).
@@ -97,7 +106,7 @@ pub fn compile(inputs: &[BitcodeInput], options: &CodegenOptions) -> Result<Code
     })?;
     internalize(&module, &options.exports);
 
-    let machine = TargetMachine::bpf(&options.cpu).map_err(LlvmError::Target)?;
+    let machine = TargetMachine::bpf(&options.cpu, &options.features).map_err(LlvmError::Target)?;
     let run = |passes: &str| {
         machine
             .run_passes(&module, passes)

@@ -72,9 +72,10 @@ impl Drop for TargetMachine {
 }
 
 impl TargetMachine {
-    /// The little-endian BPF machine for `cpu` (`v1`..`v4`), optimising aggressively.
+    /// The little-endian BPF machine for `cpu` (`v1`..`v4`) with the subtarget `features`
+    /// (comma-separated, e.g. `+allows-misaligned-mem-access`), optimising aggressively.
     /// [`init`] must have run.
-    pub(crate) fn bpf(cpu: &str) -> Result<TargetMachine, String> {
+    pub(crate) fn bpf(cpu: &str, features: &str) -> Result<TargetMachine, String> {
         let triple = c"bpfel";
         let mut target = ptr::null_mut();
         let mut error = ptr::null_mut();
@@ -83,13 +84,14 @@ impl TargetMachine {
             return Err(take_message(error));
         }
         let cpu = CString::new(cpu).map_err(|e| e.to_string())?;
+        let features = CString::new(features).map_err(|e| e.to_string())?;
         // SAFETY: `target` came from the registry; strings are valid for the call.
         let raw = unsafe {
             LLVMCreateTargetMachine(
                 target,
                 triple.as_ptr(),
                 cpu.as_ptr(),
-                c"".as_ptr(),
+                features.as_ptr(),
                 LLVMCodeGenOptLevel::LLVMCodeGenLevelAggressive,
                 LLVMRelocMode::LLVMRelocDefault,
                 LLVMCodeModel::LLVMCodeModelDefault,

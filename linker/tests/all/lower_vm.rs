@@ -85,6 +85,7 @@ fn assemble(ir: &str) -> Vec<u8> {
 fn options() -> CodegenOptions {
     CodegenOptions {
         cpu: "v2".into(),
+        features: String::new(),
         pipeline: "default<O3>".into(),
         entry: "entrypoint".into(),
         exports: vec!["entrypoint".into()],

@@ -419,17 +419,18 @@ fn cu_per_operation() {
     }
 }
 
-// Measured (interpreter, default prices, 32 KiB heap, 2026-12-01, rustc 1.97.0-nightly),
+// Measured (interpreter, default prices, 32 KiB heap, 2026-12-06, rustc 1.97.0-nightly),
 // with the slab's word-based table and per-class search hints, the input read into the
-// heap with `get_input_data` (TOS maps no input region; the parse loop got 10 CU dearer
-// per operation than over the old input region, a register-allocation effect of the
-// inlined loop):
-const PUSH_32: f64 = 305.07;
-const DROP_32: f64 = 226.04;
-const POP_32: f64 = 493.04;
-const NOP: f64 = 32.03;
-const PAIR_64: f64 = 631.39;
-const PUSH_64_LONG: f64 = 398.35;
+// heap with `get_input_data` (TOS maps no input region), misaligned accesses allowed (the
+// target spec's `+allows-misaligned-mem-access`). The parse loop's figure is mostly how
+// the register allocator treats the inlined loop: 22 over the old input region, 32 after
+// the move to the heap, 35 now.
+const PUSH_32: f64 = 296.1;
+const DROP_32: f64 = 213.04;
+const POP_32: f64 = 478.04;
+const NOP: f64 = 35.03;
+const PAIR_64: f64 = 609.39;
+const PUSH_64_LONG: f64 = 389.38;
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
