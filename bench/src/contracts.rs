@@ -1,6 +1,6 @@
 //! The contract rows of the CU report: whole calls of the TOS-style example contracts
-//! (`counter`, `token`, `multisig`, `escrow`) through [`TestChain`], on solana-sbpf and on
-//! tos-tbpf. Each figure is the CU of one call in a fixed scenario (the state before it set
+//! (`counter`, `token`, `multisig`, `escrow`) through [`TestChain`]: built as SBPF V0 on
+//! solana-sbpf and on tos-tbpf, and built as V3 (TOS's default) on tos-tbpf. Each figure is the CU of one call in a fixed scenario (the state before it set
 //! up by the calls listed), so a change to the SDK, the linker or the prices shows here.
 //! Also the whole-contract workloads ([`CONTRACT_WORKLOADS`]): an example contract built
 //! with each in-VM allocator, a sequence of its calls measured whole.
@@ -11,7 +11,7 @@ use vm_harness::{Config, Engine, TestChain};
 use super::workloads::Measured;
 use super::Allocator;
 
-/// One call of one contract, measured on both engines.
+/// One call of one contract: the V0 build on both engines, the V3 build on tos-tbpf.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ContractFigure {
     /// `contract/call` (`token/transfer`).
@@ -22,6 +22,9 @@ pub struct ContractFigure {
     pub cu: Measured,
     /// CU on tos-tbpf.
     pub tbpf_cu: Measured,
+    /// CU of the V3 build (what TOS's toolchain and ours write by default) on tos-tbpf, the
+    /// only engine that loads V3.
+    pub v3_cu: Measured,
 }
 
 #[path = "../../contracts/escrow/src/abi.rs"]
@@ -216,6 +219,13 @@ pub(crate) fn build_v0(contract: &str, args: &[&str]) -> Result<Vec<u8>, String>
     std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))
 }
 
+/// The `.so` of `contract` as `./build-example.sh` builds it by default: SBPF V3.
+fn build_v3(contract: &str) -> Result<Vec<u8>, String> {
+    let path = testing::try_build_contract_with(contract, &[])
+        .map_err(|e| format!("build failed: {e}"))?;
+    std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
 /// CU of the measured call of a scenario on `engine`.
 fn measure_on(engine: Engine, so: &[u8], setup: &[Step], call: &Step) -> Measured {
     let config = Config {
@@ -241,11 +251,14 @@ pub fn measure() -> Vec<ContractFigure> {
                 ),
                 Err(e) => (Err(e.clone()), Err(e.clone())),
             };
+            let v3_cu =
+                build_v3(contract).and_then(|so| measure_on(Engine::Tbpf, &so, &setup, &measured));
             ContractFigure {
                 name: format!("{contract}/{call}"),
                 what,
                 cu,
                 tbpf_cu,
+                v3_cu,
             }
         })
         .collect()

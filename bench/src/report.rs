@@ -199,6 +199,7 @@ impl Report {
                 m.insert("what".into(), json!(c.what));
                 put(&mut m, "cu", &c.cu, true);
                 put(&mut m, "tbpf_cu", &c.tbpf_cu, true);
+                put(&mut m, "v3_cu", &c.v3_cu, true);
                 Value::Object(m)
             }).collect::<Vec<_>>(),
             "peers_not_working": PEERS_NOT_WORKING
@@ -309,16 +310,17 @@ impl Report {
                 .map(|w| w.price.charge([0, 0, 0, 8, 0], 0))
                 .unwrap_or(0);
             s.push_str(&format!(
-                "\nContract calls: the whole call's CU (TestChain, default prices, 32 KiB heap), on solana-sbpf and tos-tbpf. One storage_write of 8 bytes is priced {write} CU.\n\n"
+                "\nContract calls: the whole call's CU (TestChain, default prices, 32 KiB heap): the SBPF V0 build on solana-sbpf and on tos-tbpf, and the V3 build (TOS's default) on tos-tbpf. One storage_write of 8 bytes is priced {write} CU.\n\n"
             ));
-            s.push_str("| Call | what | CU (solana-sbpf) | CU (tos-tbpf) |\n|---|---|---:|---:|\n");
+            s.push_str("| Call | what | V0, solana-sbpf | V0, tos-tbpf | V3, tos-tbpf |\n|---|---|---:|---:|---:|\n");
             for c in &self.contracts {
                 s.push_str(&format!(
-                    "| {} | {} | {} | {} |\n",
+                    "| {} | {} | {} | {} | {} |\n",
                     c.name,
                     c.what,
                     cell(&c.cu),
-                    cell(&c.tbpf_cu)
+                    cell(&c.tbpf_cu),
+                    cell(&c.v3_cu)
                 ));
             }
         }
