@@ -213,8 +213,8 @@ impl<R: Region> Heap<R> {
 
     /// The pointer to a block just handed out, its alignment stated to the optimizer: every
     /// block starts on a [`GRANULE`] whatever its layout asks, so where the allocation is
-    /// inlined, code that reads or writes a `u64` in a `Vec<u8>` from this heap may use one
-    /// aligned access instead of eight byte accesses (BPF has no unaligned ones).
+    /// inlined, the optimizer may treat accesses near it as aligned (code generated without
+    /// misaligned accesses then uses one access where it would use eight byte accesses).
     #[inline(always)]
     fn block_pointer(&self, block: usize) -> *mut u8 {
         debug_assert!(block.is_multiple_of(GRANULE));

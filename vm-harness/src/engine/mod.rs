@@ -53,6 +53,30 @@ macro_rules! engine_fault_from {
     };
 }
 
+/// `fn disassemble`: an engine crate's disassembly of every instruction of a loaded
+/// program, by index, through its `static_analysis::Analysis` (solana-sbpf and tos-tbpf
+/// share that API, not its types); empty when the analysis refuses the program (the
+/// profile then lists addresses without text).
+macro_rules! disassemble_with {
+    ($analysis:path) => {
+        fn disassemble(program: &Program) -> std::collections::HashMap<u64, String> {
+            let Ok(analysis) = <$analysis>::from_executable(program) else {
+                return Default::default();
+            };
+            analysis
+                .instructions
+                .iter()
+                .map(|insn| {
+                    (
+                        insn.ptr as u64,
+                        analysis.disassemble_instruction(insn, insn.ptr),
+                    )
+                })
+                .collect()
+        }
+    };
+}
+
 pub(crate) mod sbpf;
 pub(crate) mod sbpf_context;
 pub(crate) mod tbpf;
@@ -174,14 +198,9 @@ pub(crate) struct TracedRun {
     pub entry: u64,
     /// For each instruction index: whether it calls a syscall.
     pub syscall_at: Vec<bool>,
-    /// The engine's disassembly of every instruction the run executed, by index (empty
-    /// when the engine's static analysis refuses the program).
+    /// The engine's disassembly of every instruction of the program, by index (empty when
+    /// the engine's static analysis refuses the program).
     pub disassembly: std::collections::HashMap<u64, String>,
-}
-
-/// The indices the trace holds, once each.
-pub(crate) fn executed(trace: &[u64]) -> std::collections::HashSet<u64> {
-    trace.iter().copied().collect()
 }
 
 /// The host state a call starts with: the call's value moved from the sender to the

@@ -163,7 +163,6 @@ pub(crate) fn trace(
 ) -> Result<TracedRun, VmError> {
     let mut trace = Vec::new();
     let execution = execute(program, call, config, Some(&mut trace))?;
-    let disassembly = disassemble(program, &super::executed(&trace));
     let (_, text) = program.get_text_bytes();
     let registry = program.get_loader().get_function_registry();
     let syscall_at = (0..text.len() / solana_sbpf::ebpf::INSN_SIZE)
@@ -179,31 +178,11 @@ pub(crate) fn trace(
         text: text.to_vec(),
         entry: program.get_entrypoint_instruction_offset() as u64,
         syscall_at,
-        disassembly,
+        disassembly: disassemble(program),
     })
 }
 
-/// The engine's disassembly of the instructions at `pcs`; empty when its static analysis
-/// refuses the program (the profile then lists addresses without text).
-fn disassemble(
-    program: &Program,
-    pcs: &std::collections::HashSet<u64>,
-) -> std::collections::HashMap<u64, String> {
-    let Ok(analysis) = solana_sbpf::static_analysis::Analysis::from_executable(program) else {
-        return Default::default();
-    };
-    analysis
-        .instructions
-        .iter()
-        .filter(|insn| pcs.contains(&(insn.ptr as u64)))
-        .map(|insn| {
-            (
-                insn.ptr as u64,
-                analysis.disassemble_instruction(insn, insn.ptr),
-            )
-        })
-        .collect()
-}
+disassemble_with!(solana_sbpf::static_analysis::Analysis);
 
 /// `EbpfVm::execute_program` in interpreter mode, one `step` at a time, recording the
 /// instruction index before each step. Returns (CU consumed, result, final pc).
