@@ -2,6 +2,16 @@
 
 use crate::common::{contract_path, scratch, tako_vm};
 
+/// The command ran to completion (exit 0); otherwise its stderr is the failure message.
+fn assert_ran(out: &std::process::Output) {
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 fn json_of(out: &std::process::Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
@@ -11,12 +21,7 @@ fn json_of(out: &std::process::Output) -> serde_json::Value {
 fn run_json_has_exactly_the_documented_keys() {
     let so = contract_path("basic");
     let out = tako_vm(&["run", so.to_str().unwrap(), "--json"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ran(&out);
     let json = json_of(&out);
     let mut keys: Vec<&str> = json
         .as_object()
@@ -156,12 +161,7 @@ fn the_summary_names_every_figure() {
 fn profile_attributes_every_cu_to_a_named_function() {
     let so = contract_path("collections");
     let out = tako_vm(&["profile", so.to_str().unwrap()]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ran(&out);
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("entrypoint @ 0x"), "{text}");
     assert!(text.contains("finish_grow"), "{text}");
@@ -360,12 +360,7 @@ fn state_file_persists_storage_across_runs_and_only_successful_calls_commit() {
     let state_arg = state.to_str().unwrap();
     for i in 1..=5u64 {
         let out = tako_vm(&["run", so, "--state", state_arg, "--json"]);
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_ran(&out);
         let json = json_of(&out);
         assert_eq!(json["return_data"], hex::encode(i.to_le_bytes()), "{json}");
         assert_eq!(json["storage_writes"][0]["key"], hex::encode(b"count"));
@@ -425,12 +420,7 @@ fn profile_reads_and_writes_the_state_file_as_run_does() {
         );
     }
     let out = tako_vm(&["profile", so, "--state", state_arg, "--json"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ran(&out);
     let json = json_of(&out);
     assert_eq!(
         json["return_data"],
@@ -474,12 +464,7 @@ fn call_value_moves_with_a_successful_call_only() {
     let out = tako_vm(&[
         "run", so, "--state", state_arg, "--sender", &sender, "--value", "30", "--json",
     ]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ran(&out);
     let json = json_of(&out);
     let changes = json["balance_changes"].as_array().unwrap();
     assert_eq!(changes.len(), 2, "{json}");
@@ -540,12 +525,7 @@ fn v3_runs_and_profiles_on_tbpf_and_an_input_past_the_entry_buffer_is_refused() 
     assert_eq!(run["return_value"], tako_abi::code::SUCCESS);
     let out = tako_vm(&["profile", v3]);
     let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ran(&out);
     assert!(text.contains("entrypoint @ 0x"), "{text}");
     assert!(text.contains("finish_grow"), "{text}");
     let bytes = std::fs::read(v3).unwrap();
