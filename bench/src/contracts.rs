@@ -214,14 +214,13 @@ fn run_calls(config: Config, so: &[u8], calls: &[Step]) -> Result<Vec<u64>, Stri
 /// `./build-example.sh` with `args` added.
 pub(crate) fn build_v0(contract: &str, args: &[&str]) -> Result<Vec<u8>, String> {
     let args: Vec<&str> = args.iter().copied().chain(["--arch", "v0"]).collect();
-    let path = testing::try_build_contract_with(contract, &args)
-        .map_err(|e| format!("build failed: {e}"))?;
-    std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+    build(contract, &args)
 }
 
-/// The `.so` of `contract` as `./build-example.sh` builds it by default: SBPF V3.
-fn build_v3(contract: &str) -> Result<Vec<u8>, String> {
-    let path = testing::try_build_contract_with(contract, &[])
+/// The `.so` of `contract` as `./build-example.sh` builds it with `args` (by default SBPF
+/// V3, what TOS's toolchain writes too).
+fn build(contract: &str, args: &[&str]) -> Result<Vec<u8>, String> {
+    let path = testing::try_build_contract_with(contract, args)
         .map_err(|e| format!("build failed: {e}"))?;
     std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))
 }
@@ -251,8 +250,8 @@ pub fn measure() -> Vec<ContractFigure> {
                 ),
                 Err(e) => (Err(e.clone()), Err(e.clone())),
             };
-            let v3_cu =
-                build_v3(contract).and_then(|so| measure_on(Engine::Tbpf, &so, &setup, &measured));
+            let v3_cu = build(contract, &[])
+                .and_then(|so| measure_on(Engine::Tbpf, &so, &setup, &measured));
             ContractFigure {
                 name: format!("{contract}/{call}"),
                 what,
