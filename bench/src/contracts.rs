@@ -8,7 +8,7 @@
 use tako_test_support as testing;
 use vm_harness::{Config, Engine, TestChain};
 
-use super::workloads::Measured;
+use super::workloads::{Measured, MEASURED_ARCH, MEASURED_ENGINE};
 use super::Allocator;
 
 /// One call of one contract: the V0 build on both engines, the V3 build on tos-tbpf.
@@ -217,6 +217,17 @@ pub(crate) fn build_v0(contract: &str, args: &[&str]) -> Result<Vec<u8>, String>
     build(contract, &args)
 }
 
+/// The `.so` of `contract` built as every allocator figure is measured ([`MEASURED_ARCH`])
+/// by `./build-example.sh` with `args` added.
+pub(crate) fn build_measured(contract: &str, args: &[&str]) -> Result<Vec<u8>, String> {
+    let args: Vec<&str> = args
+        .iter()
+        .copied()
+        .chain(["--arch", MEASURED_ARCH])
+        .collect();
+    build(contract, &args)
+}
+
 /// The `.so` of `contract` as `./build-example.sh` builds it with `args` (by default SBPF
 /// V3, what TOS's toolchain writes too).
 fn build(contract: &str, args: &[&str]) -> Result<Vec<u8>, String> {
@@ -286,8 +297,8 @@ fn features_in(manifest: &str) -> Result<Vec<String>, String> {
         .unwrap_or_default())
 }
 
-/// The CU of `workload` with its contract built with `allocator`'s feature (V0,
-/// solana-sbpf, `allocator`'s price for `tako_alloc`): the contract's own run, calls and
+/// The CU of `workload` with its contract built with `allocator`'s feature
+/// ([`MEASURED_ARCH`] on [`MEASURED_ENGINE`], `allocator`'s price for `tako_alloc`): the contract's own run, calls and
 /// storage included. Unmeasured for an allocator the contract declares no feature for.
 pub fn contract_workload(workload: &ContractWorkload, allocator: &Allocator) -> Measured {
     let contract = workload.contract;
@@ -301,12 +312,12 @@ pub fn contract_workload(workload: &ContractWorkload, allocator: &Allocator) -> 
         ));
     }
     let so_name = format!("{contract}_{}", allocator.feature.replace('-', "_"));
-    let so = build_v0(
+    let so = build_measured(
         contract,
         &["--features", allocator.feature, "--as", &so_name],
     )?;
     let mut config = Config {
-        engine: Some(Engine::Sbpf),
+        engine: Some(MEASURED_ENGINE),
         ..Config::default()
     };
     if let Some(cu) = allocator.alloc_price {
@@ -378,13 +389,13 @@ mod tests {
     #[test]
     fn every_workload_call_succeeds_and_a_paid_call_moves_its_value() {
         for w in &CONTRACT_WORKLOADS {
-            let so = build_v0(w.contract, &[]).unwrap();
+            let so = build_measured(w.contract, &[]).unwrap();
             let calls = (w.calls)();
             let cus = run_calls(Config::default(), &so, &calls).unwrap();
             assert_eq!(cus.len(), calls.len());
         }
         // An escrow OPEN without its value is refused: the value reaches the contract.
-        let so = build_v0("escrow", &[]).unwrap();
+        let so = build_measured("escrow", &[]).unwrap();
         let mut unpaid = escrow_calls()[0].clone();
         unpaid.value = 0;
         let why = run_calls(Config::default(), &so, &[unpaid]).unwrap_err();

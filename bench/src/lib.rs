@@ -167,8 +167,8 @@ pub fn select(names: Option<&[String]>) -> Result<Vec<Allocator>, String> {
         .collect()
 }
 
-/// The `.so` of `allocator`, built as SBPF V0 through `./build-example.sh` (once per build
-/// per process): the version both engines and the JIT run.
+/// The `.so` of `allocator`, built as [`workloads::MEASURED_ARCH`] through
+/// `./build-example.sh` (once per build per process).
 pub fn build(allocator: &Allocator) -> Result<Vec<u8>, String> {
     build_with(allocator, &[])
 }
@@ -182,7 +182,7 @@ pub fn build_with(allocator: &Allocator, extra: &[&str]) -> Result<Vec<u8>, Stri
         .chain(extra.iter().map(|f| f.replace('-', "_")))
         .collect::<Vec<_>>()
         .join("_");
-    contracts::build_v0(
+    contracts::build_measured(
         "alloc-bench",
         &["--features", &features.join(","), "--as", &so_name],
     )

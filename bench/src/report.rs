@@ -4,11 +4,11 @@
 use serde_json::{json, Map, Value};
 
 pub use super::figures::{AllocatorFigures, Report};
-use super::workloads::{Measured, SIZES};
+use super::workloads::{Measured, MEASURED_ARCH, MEASURED_ENGINE, SIZES};
 
 /// What the report says about its method (also the JSON's `method`).
-pub const METHOD: &str = "alloc-bench built once per allocator as SBPF V0 (./build-example.sh alloc-bench --features F --arch v0), run in \
-the TAKO VM's interpreter with the default prices (syscall base 100 CU; SyscallAllocator1CU: the same .so with \
+pub const METHOD: &str = "alloc-bench built once per allocator as SBPF V3, what TOS's toolchain writes and its node runs by default \
+(./build-example.sh alloc-bench --features F --arch v3), run in the TAKO VM on tos-tbpf (TOS's VM), interpreted, with the default prices (syscall base 100 CU; SyscallAllocator1CU: the same .so with \
 tako_alloc/tako_free at 1 CU) and a 32 KiB heap. Layouts are hidden from the compiler (black_box). \
 marginal_cu = (CU(N2) - CU(N1)) / (N2 - N1) of N allocations of the size, kept live, same .so, N1 and N2 on the \
 same side of every one-time cost (the first allocation's set-up; the strategies' pools and chunks); \
@@ -219,7 +219,9 @@ impl Report {
         ));
         if let Some(t) = &self.toolchain {
             s.push_str(&format!(
-                "Contracts built with `{t}`; interpreter, default prices, 32 KiB heap.\n\n"
+                "Contracts built with `{t}`; allocator figures: SBPF {} on {}, interpreted, default prices, 32 KiB heap.\n\n",
+                MEASURED_ARCH.to_uppercase(),
+                MEASURED_ENGINE.name()
             ));
         }
         // The notes come before the tables, so that a log ends with the last table.
@@ -407,6 +409,19 @@ mod tests {
             assert_eq!(peer["reason"], *reason);
             assert!(!reason.is_empty(), "{name}: a reason is required");
         }
+    }
+
+    #[test]
+    fn the_method_names_the_version_and_the_vm_the_figures_are_measured_on() {
+        assert!(
+            METHOD.contains(&format!("--arch {MEASURED_ARCH}")),
+            "{METHOD}"
+        );
+        assert!(
+            METHOD.contains(&format!("SBPF {}", MEASURED_ARCH.to_uppercase())),
+            "{METHOD}"
+        );
+        assert!(METHOD.contains(MEASURED_ENGINE.name()), "{METHOD}");
     }
 
     #[test]

@@ -7,7 +7,7 @@
 use tako_abi::code::{OUT_OF_MEMORY, SUCCESS};
 
 use super::Allocator;
-use vm_harness::{Config, Loaded};
+use vm_harness::{Config, Engine, Loaded};
 
 /// A figure, or why it could not be measured.
 pub type Measured = Result<f64, String>;
@@ -20,6 +20,14 @@ pub const SIZES: [u64; 4] = [8, 64, 512, 4096];
 
 /// CU limit of every bench run (the BTreeMap workload needs far more than the default).
 pub const CU_LIMIT: u64 = 20_000_000;
+
+/// The SBPF version every allocator figure is measured on (`./build-example.sh --arch`):
+/// V3, what TOS's toolchain writes and its node runs by default.
+pub const MEASURED_ARCH: &str = "v3";
+
+/// The VM every allocator figure is measured on: tos-tbpf, the VM of TOS's node (the only
+/// engine that loads V3), interpreted.
+pub const MEASURED_ENGINE: Engine = Engine::Tbpf;
 
 /// How many operations each workload runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,6 +139,7 @@ impl<'a> Bench<'a> {
     pub fn new(allocator: &'a Allocator, so: &'a [u8]) -> Result<Self, String> {
         let mut config = Config {
             cu_limit: CU_LIMIT,
+            engine: Some(MEASURED_ENGINE),
             ..Config::default()
         };
         if let Some(cu) = allocator.alloc_price {
