@@ -56,7 +56,11 @@ pub use crate::inputs::BitcodeInput;
 /// tos-tbpf both execute; LLVM otherwise splits an access it cannot prove aligned into byte
 /// accesses). Others (`+alu32` among them: SBPF sign-extends 32-bit results where LLVM's
 /// ALU32 code assumes zero-extension) are refused by name.
-pub const CPU_FEATURES: &[&str] = &["+allows-misaligned-mem-access"];
+pub const CPU_FEATURES: &[&str] = &[MISALIGNED_ACCESS];
+
+/// The feature that lets LLVM load and store at any address (see [`CPU_FEATURES`]); with
+/// it, a copy of unknown alignment is still expanded word by word.
+pub const MISALIGNED_ACCESS: &str = "+allows-misaligned-mem-access";
 
 /// How to generate code.
 #[derive(Debug, Clone)]
@@ -78,6 +82,15 @@ pub struct CodegenOptions {
     /// `tako_abi::STACK_FRAME_SIZE` for SBPF V0, `tako_abi::MAX_V3_FRAME` for V3. LLVM's
     /// options are set once per process: the first compile's value holds.
     pub stack_size: u64,
+}
+
+impl CodegenOptions {
+    /// Whether [`features`](Self::features) name [`MISALIGNED_ACCESS`].
+    pub fn allows_misaligned_access(&self) -> bool {
+        self.features
+            .split(',')
+            .any(|f| f.trim() == MISALIGNED_ACCESS)
+    }
 }
 
 /// The object LLVM emitted plus what its diagnostics said.
@@ -124,6 +137,7 @@ pub fn compile(inputs: &[BitcodeInput], options: &CodegenOptions) -> Result<Code
         &module,
         &options.entry,
         options.builtins.as_deref(),
+        options.allows_misaligned_access(),
         &mut |passes| run(passes).map_err(|e| e.to_string()),
     )
     .map_err(LlvmError::Refused)?;

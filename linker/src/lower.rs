@@ -9,7 +9,7 @@
 //! | `overflow` | `umul.with.overflow.i64` | widened to `i128` otherwise |
 //! | `sdiv` | `sdiv`/`srem` up to 64 bits | no signed division below cpu v4 |
 //! | `args` | functions and calls with more than five argument registers | BPF passes five |
-//! | `memops` | constant-length `memcpy`/`memmove`/`memset` | inline copies cost 2 CU per word; the syscall `max(10, n/250)` |
+//! | `memops` | constant-length `memcpy`/`memmove`/`memset` | inline copies cost 2 CU per word (8 bytes, or the alignment without misaligned accesses); the syscall `max(10, n/250)` |
 //! | `statics` | an entry that copies `.data` into the heap first | writable statics live in the heap, which starts zero-filled |
 //!
 //! Order matters: 128-bit divisions become calls to one helper first; float helpers are
@@ -82,13 +82,15 @@ extern "C" fn on_fatal_error(reason: *const std::ffi::c_char) {
     std::process::exit(1);
 }
 
-/// Runs every rewrite on `module`, whose entry function is `entry`. `run_passes` runs an
-/// LLVM pass pipeline on it.
+/// Runs every rewrite on `module`, whose entry function is `entry`; `misaligned_access`
+/// says whether code is generated with loads and stores at any address (the memory
+/// intrinsics' cost depends on it). `run_passes` runs an LLVM pass pipeline on it.
 /// Returns the refusals (one line per function) when something cannot be made correct.
 pub(crate) fn lower(
     module: &Module<'_>,
     entry: &str,
     builtins_rlib: Option<&Path>,
+    misaligned_access: bool,
     run_passes: &mut dyn FnMut(&str) -> Result<(), String>,
 ) -> Result<LowerReport, Vec<String>> {
     crate::llvm::install_fatal_error_handler(on_fatal_error);
@@ -126,7 +128,7 @@ pub(crate) fn lower(
     report.wide_multiplications = wide::lower_mul(module);
     report.wide_shifts = wide::lower_shifts(module);
     report.signed_divisions = sdiv::lower(module);
-    report.mem_syscalls = memops::lower(module);
+    report.mem_syscalls = memops::lower(module, misaligned_access);
     report.data_start = statics::add_start(module, entry);
     let (functions, indirect) = args::lower(module)?;
     report.packed_functions = functions;

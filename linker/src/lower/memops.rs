@@ -4,9 +4,11 @@
 //! LLVM's BPF backend expands a memory intrinsic of known length into loads and stores
 //! (up to 128 stores) because the kernel's BPF has no `memcpy`. In the TAKO VM every
 //! instruction costs 1 CU while `tos_memcpy` & co. cost `max(10, n / 250)`: copying a
-//! 1 KiB buffer inline costs 256 CU (more when the alignment is below 8), the syscall 10.
-//! This rewrite compares the two with the VM's prices and calls the syscall when the
-//! inline sequence would cost more. Variable lengths already become syscalls (the
+//! 1 KiB buffer inline costs 256 CU, the syscall 10. Words are 8 bytes when code is
+//! generated with misaligned accesses allowed (`codegen::MISALIGNED_ACCESS`, the target
+//! spec's default); without it, as wide as the alignment the intrinsic states, so a copy
+//! between byte buffers goes byte by byte. This rewrite compares the two with the VM's
+//! prices and calls the syscall when the inline sequence would cost more. Variable lengths already become syscalls (the
 //! relinker resolves `memcpy` & co.); volatile and `.inline` intrinsics are left alone.
 
 use crate::llvm::{attribute_kind, Call, Function, Module, Type};
@@ -28,15 +30,26 @@ fn syscall_cost(kind: Kind, n: u64) -> u64 {
 }
 
 /// CU of LLVM's inline expansion: one load and one store per word for copies, one store
-/// per word for `memset` (plus building the pattern), words as wide as the alignment
-/// allows (at most 8 bytes).
-fn inline_cost(kind: Kind, n: u64, align: u64) -> u64 {
-    let word = align.clamp(1, 8);
+/// per word for `memset` (plus building the pattern). Words are 8 bytes where misaligned
+/// accesses are allowed, else as wide as the alignment allows (at most 8 bytes).
+fn inline_cost(kind: Kind, n: u64, access: Access) -> u64 {
+    let word = match access {
+        Access::Misaligned => 8,
+        Access::Aligned(align) => align.clamp(1, 8),
+    };
     let words = n.div_ceil(word);
     match kind {
         Kind::Copy | Kind::Move => 2 * words,
         Kind::Set => words + 2,
     }
+}
+
+/// How the expansion may access memory: at any address, or only as aligned as the
+/// intrinsic's operands are (in bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Access {
+    Misaligned,
+    Aligned(u64),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,8 +60,8 @@ enum Kind {
 }
 
 /// Whether the syscall is cheaper than the inline expansion (pure, for tests).
-fn prefer_syscall(kind: Kind, n: u64, align: u64) -> bool {
-    n > 0 && inline_cost(kind, n, align) > syscall_cost(kind, n)
+fn prefer_syscall(kind: Kind, n: u64, access: Access) -> bool {
+    n > 0 && inline_cost(kind, n, access) > syscall_cost(kind, n)
 }
 
 fn kind_of(callee: &str) -> Option<Kind> {
@@ -79,9 +92,9 @@ pub(super) fn syscall_decl<'m>(module: &'m Module<'_>, name: &str) -> (Function<
     (module.declare(name, fn_ty), fn_ty)
 }
 
-/// Rewrites the constant-length memory intrinsics that are cheaper as syscalls; returns
-/// how many.
-pub(super) fn lower(module: &Module<'_>) -> usize {
+/// Rewrites the constant-length memory intrinsics that are cheaper as syscalls, for code
+/// generated with (`misaligned_access`) or without misaligned accesses; returns how many.
+pub(super) fn lower(module: &Module<'_>, misaligned_access: bool) -> usize {
     let mut sites = Vec::new();
     for call in module.calls() {
         let Some(kind) = call.callee_name().as_deref().and_then(kind_of) else {
@@ -92,11 +105,15 @@ pub(super) fn lower(module: &Module<'_>) -> usize {
         let (Some(n), Some(0)) = (len.const_u64(), volatile.const_u64()) else {
             continue;
         };
-        let align = match kind {
-            Kind::Set => param_align(call, 0),
-            Kind::Copy | Kind::Move => param_align(call, 0).min(param_align(call, 1)),
+        let access = if misaligned_access {
+            Access::Misaligned
+        } else {
+            Access::Aligned(match kind {
+                Kind::Set => param_align(call, 0),
+                Kind::Copy | Kind::Move => param_align(call, 0).min(param_align(call, 1)),
+            })
         };
-        if prefer_syscall(kind, n, align) {
+        if prefer_syscall(kind, n, access) {
             sites.push((call, kind));
         }
     }
@@ -127,25 +144,39 @@ mod tests {
 
     #[test]
     fn small_aligned_copies_stay_inline() {
-        assert!(!prefer_syscall(Kind::Copy, 8, 8));
-        assert!(!prefer_syscall(Kind::Copy, 48, 8));
-        assert!(!prefer_syscall(Kind::Set, 64, 8));
+        assert!(!prefer_syscall(Kind::Copy, 8, Access::Aligned(8)));
+        assert!(!prefer_syscall(Kind::Copy, 48, Access::Aligned(8)));
+        assert!(!prefer_syscall(Kind::Set, 64, Access::Aligned(8)));
     }
 
     #[test]
-    fn large_or_unaligned_copies_become_syscalls() {
-        assert!(prefer_syscall(Kind::Copy, 1024, 8));
+    fn large_or_byte_wise_copies_become_syscalls() {
+        assert!(prefer_syscall(Kind::Copy, 1024, Access::Aligned(8)));
+        assert!(prefer_syscall(Kind::Copy, 1024, Access::Misaligned));
         assert!(
-            prefer_syscall(Kind::Copy, 16, 1),
+            prefer_syscall(Kind::Copy, 16, Access::Aligned(1)),
             "byte-wise copies are 2 CU per byte"
         );
-        assert!(prefer_syscall(Kind::Move, 4096, 8));
-        assert!(prefer_syscall(Kind::Set, 1024, 8));
+        assert!(prefer_syscall(Kind::Move, 4096, Access::Aligned(8)));
+        assert!(prefer_syscall(Kind::Set, 1024, Access::Misaligned));
+    }
+
+    #[test]
+    fn with_misaligned_accesses_a_byte_buffer_copies_word_by_word() {
+        // A 32-byte address copied between byte arrays: 8 instructions inline, where the
+        // syscall takes 10 CU and 4 to set up.
+        assert_eq!(inline_cost(Kind::Copy, 32, Access::Misaligned), 8);
+        assert!(!prefer_syscall(Kind::Copy, 32, Access::Misaligned));
+        assert!(!prefer_syscall(Kind::Set, 73, Access::Misaligned));
+        // Up to the break-even point: 7 words copied (14 CU), 8 words no longer.
+        assert!(!prefer_syscall(Kind::Copy, 56, Access::Misaligned));
+        assert!(prefer_syscall(Kind::Copy, 57, Access::Misaligned));
     }
 
     #[test]
     fn zero_length_is_left_alone() {
-        assert!(!prefer_syscall(Kind::Copy, 0, 1));
+        assert!(!prefer_syscall(Kind::Copy, 0, Access::Aligned(1)));
+        assert!(!prefer_syscall(Kind::Copy, 0, Access::Misaligned));
     }
 
     #[test]
