@@ -12,7 +12,8 @@
 //! - The call: [`get_input_data`] (and [`read_input`]), [`set_return_data`],
 //!   [`get_return_data`], [`get_heap_region`], [`remaining_compute_units`].
 //! - Storage: [`storage_read`], [`storage_write`], [`storage_delete`]; transient storage
-//!   [`tload`], [`tstore`].
+//!   [`tload`], [`tstore`]. With the `alloc` feature, `storage_read_vec`: a value of
+//!   any length in a `Vec`, in one read when it is no longer than expected.
 //! - The chain: [`get_tx_sender`], [`get_caller`] (also `syscalls::get_caller`),
 //!   [`get_contract_hash`], [`get_block_hash`], [`get_coinbase`], [`get_block_height`],
 //!   [`get_timestamp`], [`get_chain_id`], [`get_call_value`], [`get_balance`],
@@ -41,6 +42,9 @@
     feature(alloc_error_handler)
 )]
 
+#[cfg(any(feature = "alloc", test))]
+extern crate alloc;
+
 mod allocator;
 mod call;
 mod chain;
@@ -66,6 +70,8 @@ pub use entry::{__private, ENTRY_INPUT_CAPACITY};
 pub use log::{log, log_pubkey, log_u64};
 pub use mem::{compare, copy, copy_within, fill, MemError};
 pub use panic::{abort, alloc_error, report_panic};
+#[cfg(feature = "alloc")]
+pub use storage::storage_read_vec;
 pub use storage::{storage_delete, storage_read, storage_write, tload, tstore};
 pub use tako_abi::code::*;
 pub use tako_abi::{

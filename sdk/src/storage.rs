@@ -6,15 +6,80 @@ use crate::raw;
 /// value's whole length; 0 when the key is absent. Costs 200 CU + 1 per byte copied.
 #[inline]
 pub fn storage_read(key: &[u8], buf: &mut [u8]) -> u64 {
-    // SAFETY: `key` is readable and `buf` writable for their lengths during the call.
+    // SAFETY: `buf` is writable for its length.
+    unsafe { read_to(key, buf.as_mut_ptr(), buf.len()) }
+}
+
+/// The `storage_read` syscall into the `len` bytes at `buf`.
+///
+/// # Safety
+/// `buf` is writable for `len` bytes (which need not be initialised).
+#[inline(always)]
+unsafe fn read_to(key: &[u8], buf: *mut u8, len: usize) -> u64 {
+    // SAFETY: `key` is readable for its length, `buf` writable for `len` bytes (the
+    // caller's promise) during the call.
     unsafe {
         raw::storage_read(
             key.as_ptr() as u64,
             key.len() as u64,
-            buf.as_mut_ptr() as u64,
-            buf.len() as u64,
+            buf as u64,
+            len as u64,
         )
     }
+}
+
+/// The value stored under `key` in a `Vec` (empty when absent): one `storage_read` when it
+/// is at most `expected` bytes long, two when longer (the first then learns its length).
+/// Asking for the length first (`storage_read(key, &mut [])`) and then reading always
+/// takes two: 200 CU more for a value that fits. The buffer is not zeroed before the read;
+/// a value shorter than `expected` leaves the rest of the capacity unused.
+///
+/// # Errors
+/// The heap cannot hold the value. An `expected` it cannot hold is no error: the first
+/// read then only learns the length.
+#[cfg(feature = "alloc")]
+pub fn storage_read_vec(
+    key: &[u8],
+    expected: usize,
+) -> Result<alloc::vec::Vec<u8>, alloc::collections::TryReserveError> {
+    let read = |buf: &mut [core::mem::MaybeUninit<u8>]| {
+        // SAFETY: `buf` is writable for its length (a zero-length one is not accessed).
+        unsafe { read_to(key, buf.as_mut_ptr().cast(), buf.len()) as usize }
+    };
+    // SAFETY: `storage_read` copies the value's first `min(length, buf.len())` bytes to the
+    // start of `buf` and returns the value's whole length.
+    unsafe { read_vec(expected, read) }
+}
+
+/// [`storage_read_vec`] over `read`, which copies as much of a value as fits into the
+/// buffer it is given and returns the value's whole length.
+///
+/// # Safety
+/// `read` initialises the first `min(returned length, buf.len())` bytes of `buf`.
+#[cfg(any(feature = "alloc", test))]
+unsafe fn read_vec(
+    expected: usize,
+    mut read: impl FnMut(&mut [core::mem::MaybeUninit<u8>]) -> usize,
+) -> Result<alloc::vec::Vec<u8>, alloc::collections::TryReserveError> {
+    let mut value = alloc::vec::Vec::new();
+    // A hint the heap cannot hold is no hint: the first read then only learns the length.
+    let _ = value.try_reserve_exact(expected.min(crate::MAX_VALUE_SIZE));
+    let mut read_into = |value: &mut alloc::vec::Vec<u8>| {
+        value.clear();
+        let len = read(value.spare_capacity_mut());
+        // SAFETY: `read` initialised the first `min(len, capacity)` bytes of the spare
+        // capacity, which starts at the vector's start (it is empty), and that many is at
+        // most the capacity.
+        unsafe { value.set_len(len.min(value.capacity())) };
+        len
+    };
+    let len = read_into(&mut value);
+    if len > value.len() {
+        value.clear();
+        value.try_reserve_exact(len)?;
+        read_into(&mut value);
+    }
+    Ok(value)
 }
 
 /// Stores `value` under `key`. Costs 500 CU + 2 per value byte.
@@ -89,5 +154,73 @@ pub(crate) fn status_result(status: u64) -> Result<(), u64> {
         Ok(())
     } else {
         Err(status)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::read_vec;
+    use core::mem::MaybeUninit;
+    use std::vec::Vec;
+
+    /// `read_vec` over a stored `value` (`None`: absent), as the VM reads it; returns the
+    /// result and the buffer sizes it read into.
+    fn read_stored(value: Option<&[u8]>, expected: usize) -> (Vec<u8>, Vec<usize>) {
+        let mut reads = Vec::new();
+        let read = |buf: &mut [MaybeUninit<u8>]| {
+            reads.push(buf.len());
+            let stored = value.unwrap_or_default();
+            for (slot, &b) in buf.iter_mut().zip(stored) {
+                slot.write(b);
+            }
+            stored.len()
+        };
+        // SAFETY: `read` writes the first `min(stored.len(), buf.len())` bytes.
+        let got = unsafe { read_vec(expected, read) }.unwrap();
+        (got, reads)
+    }
+
+    #[test]
+    fn a_value_that_fits_takes_one_read_a_longer_one_two() {
+        let stored: Vec<u8> = (0..100u8).collect();
+        let (got, reads) = read_stored(Some(&stored), 128);
+        assert_eq!(
+            (got.as_slice(), reads.as_slice()),
+            (&stored[..], &[128][..])
+        );
+        let (got, reads) = read_stored(Some(&stored), 100);
+        assert_eq!(
+            (got.as_slice(), reads.as_slice()),
+            (&stored[..], &[100][..])
+        );
+        let (got, reads) = read_stored(Some(&stored), 99);
+        assert_eq!(
+            (got.as_slice(), reads.as_slice()),
+            (&stored[..], &[99, 100][..])
+        );
+        let (got, reads) = read_stored(Some(&stored), 0);
+        assert_eq!(
+            (got.as_slice(), reads.as_slice()),
+            (&stored[..], &[0, 100][..])
+        );
+    }
+
+    #[test]
+    fn an_absent_or_empty_value_is_empty_after_one_read() {
+        for value in [None, Some(&[][..])] {
+            for expected in [0, 8] {
+                let (got, reads) = read_stored(value, expected);
+                assert!(got.is_empty());
+                assert_eq!(reads, [expected]);
+            }
+        }
+    }
+
+    #[test]
+    fn an_expected_length_past_the_largest_value_is_capped() {
+        let (got, reads) = read_stored(Some(b"abc"), usize::MAX);
+        assert_eq!(got, b"abc");
+        assert_eq!(reads, [crate::MAX_VALUE_SIZE]);
     }
 }

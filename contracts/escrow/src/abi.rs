@@ -23,7 +23,8 @@ pub const ERR_UNKNOWN_DEAL: u64 = 1002;
 pub const ERR_NOT_ALLOWED: u64 = 1003;
 /// The transfer out of the escrow failed.
 pub const ERR_TRANSFER_FAILED: u64 = 1004;
-/// The VM refused a storage write, an event or the return data.
+/// The VM refused a storage write, an event or the return data, or the stored state does
+/// not fit the heap.
 pub const ERR_STORAGE: u64 = 1005;
 
 /// The storage key of the whole state.

@@ -37,7 +37,7 @@ mod contract {
     use super::abi::*;
     use tako_sdk::{
         emit_event, get_block_height, get_call_value, get_caller, set_return_data,
-        storage_read, storage_write, transfer, SUCCESS,
+        storage_read_vec, storage_write, transfer, SUCCESS,
     };
 
     /// An open deal.
@@ -51,6 +51,10 @@ mod contract {
 
     /// Bytes of a deal in the stored state: its id, then the fields in order.
     const RECORD: usize = 8 + 3 * 32 + 8 + 8;
+
+    /// The stored state's size up to which [`Escrow::load`] reads it in one
+    /// `storage_read`: eight open deals.
+    const EXPECTED_STATE: usize = 8 + 8 * RECORD;
 
     fn u64_at(bytes: &[u8], at: usize) -> u64 {
         let mut word = [0u8; 8];
@@ -105,12 +109,10 @@ mod contract {
         }
 
         fn load() -> Result<Escrow, u64> {
-            let len = storage_read(STATE_KEY, &mut []) as usize;
-            if len == 0 {
+            let bytes = storage_read_vec(STATE_KEY, EXPECTED_STATE).map_err(|_| ERR_STORAGE)?;
+            if bytes.is_empty() {
                 return Ok(Escrow { next_id: 0, deals: BTreeMap::new() });
             }
-            let mut bytes = alloc::vec![0u8; len];
-            storage_read(STATE_KEY, &mut bytes);
             Escrow::decode(&bytes)
         }
 

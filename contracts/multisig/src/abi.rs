@@ -27,7 +27,8 @@ pub const ERR_UNKNOWN_PROPOSAL: u64 = 1005;
 pub const ERR_ALREADY_APPROVED: u64 = 1006;
 /// The approved transfer failed: the wallet holds less than the amount.
 pub const ERR_TRANSFER_FAILED: u64 = 1007;
-/// The VM refused a storage write, an event or the return data.
+/// The VM refused a storage write, an event or the return data, or the stored state does
+/// not fit the heap.
 pub const ERR_STORAGE: u64 = 1008;
 
 /// Most owners a wallet has.

@@ -38,7 +38,7 @@ mod contract {
 
     use super::abi::*;
     use tako_sdk::{
-        emit_event, get_caller, set_return_data, storage_read, storage_write, transfer, SUCCESS,
+        emit_event, get_caller, set_return_data, storage_read_vec, storage_write, transfer, SUCCESS,
     };
 
     /// An open proposal.
@@ -55,6 +55,10 @@ mod contract {
         next_id: u64,
         proposals: BTreeMap<u64, Proposal>,
     }
+
+    /// The stored state's size up to which [`Wallet::load`] reads it in one `storage_read`:
+    /// e.g. ten owners and five proposals with two approvals each.
+    const EXPECTED_STATE: usize = 1024;
 
     /// Reads bytes off the front of a slice.
     struct Reader<'a>(&'a [u8]);
@@ -121,12 +125,10 @@ mod contract {
         }
 
         fn load() -> Result<Option<Wallet>, u64> {
-            let len = storage_read(STATE_KEY, &mut []) as usize;
-            if len == 0 {
+            let bytes = storage_read_vec(STATE_KEY, EXPECTED_STATE).map_err(|_| ERR_STORAGE)?;
+            if bytes.is_empty() {
                 return Ok(None);
             }
-            let mut bytes = alloc::vec![0u8; len];
-            storage_read(STATE_KEY, &mut bytes);
             Wallet::decode(&bytes).map(Some)
         }
 

@@ -12,6 +12,7 @@
 //! | `v` | `remaining_compute_units()` as 8-byte LE return data | `SUCCESS` |
 //! | `b` | tries 1025 bytes of return data (refused by the SDK), then sets 1024 | `SUCCESS` if refused with `Err(1025)` |
 //! | `m` | `copy`, `copy_within`, `fill`, `compare` over the argument (at most 256 bytes), return data = the 64-byte result described at `mem_calls` | `SUCCESS`, `CHECK_FAILED` if a refusal or comparison is wrong |
+//! | `c` | `[off_a][off_b][n]` then bytes: `memcmp` and `bcmp` of the `n` bytes at `off_a` and at `off_b` of those bytes (any alignment), return data `[sign of memcmp + 1, bcmp != 0]` | `SUCCESS`, `INVALID_INPUT` if a range is past the bytes |
 //! | `a` | `abort()` | the VM's abort error |
 //! | `f` | logs `ln` with the `log` syscall, then return data = libm's `log` (natural logarithm) of the argument (an `f64`, 8 bytes LE), 8 bytes LE: the syscall and the math function of the same name must not bind to each other | `SUCCESS`, `INVALID_INPUT` if the argument is not 8 bytes |
 //!
@@ -62,9 +63,35 @@ pub extern "C" fn entrypoint() -> u64 {
             }
         }
         b'm' => mem_calls(arg),
+        b'c' => compare_at(arg),
         b'a' => tako_sdk::abort(),
         b'f' => natural_log(arg),
         _ => tako_sdk::INVALID_INPUT,
+    }
+}
+
+/// The `c` command: `memcmp` and `bcmp` (the SDK's, called by name) of two ranges of the
+/// argument's bytes.
+fn compare_at(arg: &[u8]) -> u64 {
+    let [off_a, off_b, n, ref bytes @ ..] = *arg else {
+        return tako_sdk::INVALID_INPUT;
+    };
+    let (a, b, n) = (off_a as usize, off_b as usize, n as usize);
+    if a + n > bytes.len() || b + n > bytes.len() {
+        return tako_sdk::INVALID_INPUT;
+    }
+    let (pa, pb) = (bytes[a..].as_ptr(), bytes[b..].as_ptr());
+    // SAFETY: both ranges hold `n` readable bytes (checked above).
+    let (order, differs) = unsafe {
+        (
+            tako_sdk::runtime::memcmp(pa, pb, n),
+            tako_sdk::runtime::bcmp(pa, pb, n),
+        )
+    };
+    let data = [(order.signum() + 1) as u8, u8::from(differs != 0)];
+    match tako_sdk::set_return_data(&data) {
+        Ok(()) => tako_sdk::SUCCESS,
+        Err(_) => tako_sdk::CHECK_FAILED,
     }
 }
 

@@ -572,8 +572,13 @@ mod deals {
             // Alice buys from Bob for 30, Carol arbitrates.
             let out = expect_paid(&mut chain, &e, &ALICE, &open, 30, SUCCESS);
             assert_eq!(word(&out), 0, "the first id");
+            assert_eq!(out.syscalls["storage_read"], 1, "an absent state: one read");
             assert_eq!((chain.balance(&e), chain.balance(&ALICE)), (30, 70));
             let out = expect(&mut chain, &e, &DAVE, &id_input(DEAL, 0), SUCCESS);
+            assert_eq!(
+                out.syscalls["storage_read"], 1,
+                "a state of one deal: one read"
+            );
             assert_eq!(&out.return_data[..32], &ALICE);
             assert_eq!(&out.return_data[32..64], &BOB);
             assert_eq!(&out.return_data[64..96], &CAROL);
@@ -620,10 +625,13 @@ mod deals {
             expect(&mut chain, &e, &ALICE, &id_input(REFUND, 2), SUCCESS);
             assert_eq!((chain.balance(&e), chain.balance(&ALICE)), (0, 70));
 
-            // Many open deals: the map grows on the heap and survives the round trip.
+            // Many open deals: the map grows on the heap and survives the round trip. Past
+            // eight deals the state is longer than the contract expects: two reads.
             for i in 0..40u64 {
                 let out = expect_paid(&mut chain, &e, &ALICE, &open, 1, SUCCESS);
                 assert_eq!(word(&out), 3 + i);
+                let reads = if i <= 8 { 1 } else { 2 };
+                assert_eq!(out.syscalls["storage_read"], reads, "{i} deals open before");
             }
             expect(&mut chain, &e, &CAROL, &id_input(RELEASE, 20), SUCCESS);
             expect(
