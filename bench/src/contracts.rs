@@ -1,7 +1,8 @@
 //! The contract rows of the CU report: whole calls of the TOS-style example contracts
 //! (`counter`, `token`, `multisig`, `escrow`) through [`TestChain`]: built as SBPF V0 on
-//! solana-sbpf and on tos-tbpf, and built as V3 (TOS's default) on tos-tbpf. Each figure is the CU of one call in a fixed scenario (the state before it set
-//! up by the calls listed), so a change to the SDK, the linker or the prices shows here.
+//! solana-sbpf and on tos-tbpf, and built as V3 (TOS's default) on tos-tbpf. Each figure
+//! is the CU of one call in a fixed scenario (the state before it set up by the calls
+//! listed), so a change to the SDK, the linker or the prices shows here.
 //! Also the whole-contract workloads ([`CONTRACT_WORKLOADS`]): an example contract built
 //! with each in-VM allocator, a sequence of its calls measured whole.
 
@@ -298,8 +299,9 @@ fn features_in(manifest: &str) -> Result<Vec<String>, String> {
 }
 
 /// The CU of `workload` with its contract built with `allocator`'s feature
-/// ([`MEASURED_ARCH`] on [`MEASURED_ENGINE`], `allocator`'s price for `tako_alloc`): the contract's own run, calls and
-/// storage included. Unmeasured for an allocator the contract declares no feature for.
+/// ([`MEASURED_ARCH`] on [`MEASURED_ENGINE`], `allocator`'s price for `tako_alloc`): the
+/// contract's own run, calls and storage included. Unmeasured for an allocator the contract
+/// declares no feature for.
 pub fn contract_workload(workload: &ContractWorkload, allocator: &Allocator) -> Measured {
     let contract = workload.contract;
     let mut features = declared_features(contract)?;

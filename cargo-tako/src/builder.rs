@@ -276,6 +276,6 @@ mod tests {
                 "{feature} is in the target spec but the linker refuses it"
             );
         }
-        assert!(features.contains("+allows-misaligned-mem-access"));
+        assert!(features.contains(tako_linker::codegen::MISALIGNED_ACCESS));
     }
 }

@@ -250,7 +250,7 @@ mod tests {
     #[test]
     fn cpu_features_take_the_known_one_and_refuse_others_by_name() {
         assert_eq!(cpu_features("").unwrap(), "");
-        let misaligned = "+allows-misaligned-mem-access";
+        let misaligned = codegen::MISALIGNED_ACCESS;
         assert_eq!(cpu_features(misaligned).unwrap(), misaligned);
         let twice = format!("{misaligned}, {misaligned}");
         assert_eq!(cpu_features(&twice).unwrap(), misaligned);

@@ -423,9 +423,8 @@ fn cu_per_operation() {
 // with the slab's word-based table and per-class search hints, the input read into the
 // heap with `get_input_data` (TOS maps no input region), misaligned accesses allowed (the
 // target spec's `+allows-misaligned-mem-access`, so short constant copies stay inline
-// word by word). The parse loop's figure is mostly how
-// the register allocator treats the loop inlined into `entrypoint` (its state in stack
-// slots).
+// word by word). The parse loop's figure is mostly how the register allocator treats the
+// loop inlined into `entrypoint` (its state in stack slots).
 const PUSH_32: f64 = 294.09;
 const DROP_32: f64 = 213.04;
 const POP_32: f64 = 478.04;
