@@ -652,32 +652,43 @@ mod deals {
     }
 
     /// A stored state that is not the escrow's encoding (a length that is not 8 plus
-    /// whole deal records) is refused with `ERR_STORAGE`, whatever the call.
+    /// whole deal records), or one longer than the 32 KiB heap can hold, is refused with
+    /// `ERR_STORAGE`, whatever the call.
     #[test]
     fn a_corrupt_stored_state_is_refused() {
+        let too_long = vec![0u8; 8 + 300 * 120];
         for (arch, engine) in BUILDS {
-            let so = so("escrow", arch);
-            let contract = vm_harness::chain::contract_address(&so);
-            let mut state = vm_harness::ChainState::default();
-            state
-                .storage
-                .entry(contract)
-                .or_default()
-                .insert(STATE_KEY.to_vec(), vec![1, 2, 3, 4, 5]);
-            let env = vm_harness::CallEnv {
-                contract,
-                sender: ALICE,
-                caller: ALICE,
-                ..Default::default()
-            };
-            let config = Config {
-                engine: Some(engine),
-                ..Config::default()
-            };
-            for input in [&id_input(DEAL, 0)[..], &id_input(RELEASE, 0)] {
-                let out = vm_harness::call(&so, input, &env, &state, &config).unwrap();
-                assert_eq!(out.return_value, Some(ERR_STORAGE), "{out}");
-                assert!(out.state.is_none(), "a failed call commits nothing");
+            for stored in [vec![1, 2, 3, 4, 5], too_long.clone()] {
+                let so = so("escrow", arch);
+                let contract = vm_harness::chain::contract_address(&so);
+                let mut state = vm_harness::ChainState::default();
+                state
+                    .storage
+                    .entry(contract)
+                    .or_default()
+                    .insert(STATE_KEY.to_vec(), stored.clone());
+                let env = vm_harness::CallEnv {
+                    contract,
+                    sender: ALICE,
+                    caller: ALICE,
+                    ..Default::default()
+                };
+                let config = Config {
+                    engine: Some(engine),
+                    ..Config::default()
+                };
+                for input in [&id_input(DEAL, 0)[..], &id_input(RELEASE, 0)] {
+                    let out = vm_harness::call(&so, input, &env, &state, &config).unwrap();
+                    assert_eq!(out.return_value, Some(ERR_STORAGE), "{out}");
+                    assert!(out.state.is_none(), "a failed call commits nothing");
+                    // The long state is a valid encoding of 300 deals: it is refused because
+                    // the heap cannot hold it, which the first read's length tells (one
+                    // failed allocation, no second read).
+                    let failed = out.allocator.map(|a| a.bump.failed);
+                    let too_long = stored.len() > 5;
+                    assert_eq!(failed, Some(usize::from(too_long)), "{out}");
+                    assert_eq!(out.syscalls["storage_read"], 1, "{out}");
+                }
             }
         }
     }

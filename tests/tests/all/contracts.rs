@@ -716,11 +716,12 @@ mod sdk_calls {
                 Ok(())
             })
             .unwrap();
-        // A range past the bytes is refused.
+        // A range past the bytes, or no room for the offsets and the length, is refused.
         expect_code(
             run(SDK_CALLS, &command(b'c', &[0, 4, 8, 1, 2, 3])),
             INVALID_INPUT,
         );
+        expect_code(run(SDK_CALLS, &command(b'c', &[0, 0])), INVALID_INPUT);
     }
 
     #[test]
