@@ -103,8 +103,16 @@ mod contract {
             Ok(Wallet { threshold, owners, next_id, proposals })
         }
 
+        /// Bytes of [`Wallet::encode`]'s output, so that it allocates once.
+        fn encoded_len(&self) -> usize {
+            let owners = 2 + 32 * self.owners.len();
+            let proposals: usize =
+                self.proposals.values().map(|p| 8 + 32 + 8 + 1 + 32 * p.approvals.len()).sum();
+            owners + 8 + 8 + proposals
+        }
+
         fn encode(&self) -> Vec<u8> {
-            let mut out = Vec::new();
+            let mut out = Vec::with_capacity(self.encoded_len());
             out.push(self.threshold);
             out.push(self.owners.len() as u8);
             for o in &self.owners {
