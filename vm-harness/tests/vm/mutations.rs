@@ -1,9 +1,27 @@
 //! Corrupted contracts never crash or hang the VM: every single-byte mutation and every
-//! truncation of a real `.so` either is refused with a `VmError` or runs to an `Outcome`.
+//! truncation of a real `.so` either is refused with a `VmError` or runs to an `Outcome`,
+//! on both engines: solana-sbpf (V0, interpreter and JIT) and tos-tbpf, TOS's VM (the V3
+//! build TOS's toolchain writes, and V0).
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use vm_harness::Config;
+use vm_harness::{Config, Engine};
+
+#[test]
+fn corrupted_files_are_errors_not_panics_on_tos_tbpf() {
+    let v3 = std::fs::read(crate::common::contract_v3_path("vm-faults")).unwrap();
+    let v0 = crate::common::contract("vm-faults");
+    for so in [v3, v0] {
+        mutate_all(
+            &so,
+            &Config {
+                cu_limit: 20_000,
+                engine: Some(Engine::Tbpf),
+                ..Config::default()
+            },
+        );
+    }
+}
 
 #[test]
 fn corrupted_files_are_errors_not_panics() {
@@ -31,7 +49,10 @@ fn mutate_all(so: &[u8], config: &Config) {
             assert!(!e.to_string().is_empty());
             refused += 1
         }
-        Err(_) => panic!("the VM panicked on {what} (jit: {})", config.jit),
+        Err(_) => panic!(
+            "the VM panicked on {what} (engine: {:?}, jit: {})",
+            config.engine, config.jit
+        ),
     };
     for at in 0..so.len() {
         for value in [0x00, 0xff, so[at] ^ 0x01, so[at].wrapping_add(0x80)] {
