@@ -2,10 +2,12 @@
 //! every engine (the one its version picks, solana-sbpf's interpreter and JIT, tos-tbpf)
 //! and profiled. Whatever the bytes, each step returns a value (a `VmError`, or an
 //! `Outcome` whose fault is a `RuntimeError`); a panic is the bug this target looks for.
-//! A run stays within its CU limit, the interpreter and the JIT agree on every program both
-//! run, and a profile's CU add up to the run's. The corpus starts from the example
-//! contracts' builds (`scripts/fuzz.sh` copies them), so most inputs are real programs with
-//! a few bytes changed.
+//! A run stays within its CU limit; the interpreter and the JIT agree on every program both
+//! run; solana-sbpf and tos-tbpf agree on every program both run (SBPF V0: the same
+//! outcome and fault kind, whatever each engine's wording of the fault); a profile's CU add
+//! up to the run's. The corpus starts from the example contracts' builds
+//! (`scripts/fuzz.sh` copies them), so most inputs are real programs with a few bytes
+//! changed.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -28,6 +30,21 @@ fn result(o: &Outcome) -> impl PartialEq + std::fmt::Debug + '_ {
         &o.return_data,
         o.heap_used,
         &o.error,
+        &o.events,
+        &o.storage_writes,
+        &o.balance_changes,
+    )
+}
+
+/// [`result`] with only the fault's kind: each engine words its faults its own way.
+fn engine_result(o: &Outcome) -> impl PartialEq + std::fmt::Debug + '_ {
+    (
+        o.return_value,
+        o.cu_consumed,
+        &o.logs,
+        &o.return_data,
+        o.heap_used,
+        o.error.as_ref().map(|e| e.kind),
         &o.events,
         &o.storage_writes,
         &o.balance_changes,
@@ -68,6 +85,13 @@ fuzz_target!(|so: &[u8]| {
             result(interpreted),
             result(compiled),
             "interpreter and JIT differ"
+        );
+    }
+    if let (Some(sbpf), Some(tbpf)) = (&outcomes[1], &outcomes[3]) {
+        assert_eq!(
+            engine_result(sbpf),
+            engine_result(tbpf),
+            "solana-sbpf and tos-tbpf differ"
         );
     }
     if let Ok(profile) = vm_harness::profile(so, &INPUT, &base) {

@@ -109,3 +109,45 @@ fn corrupted_programs_that_run_agree_between_interpreter_and_jit() {
     eprintln!("{compared} corrupted programs compared");
     assert!(compared > 0);
 }
+
+/// SBPF V0 runs on both engines: a corrupted program that both run gives the same outcome
+/// and fault kind on solana-sbpf as on tos-tbpf, TOS's VM (each engine words its faults its
+/// own way).
+#[test]
+fn corrupted_programs_that_run_agree_between_solana_sbpf_and_tos_tbpf() {
+    let so = crate::common::contract("vm-faults");
+    let input = crate::common::word(crate::common::faults::SYSCALL_TOUR);
+    let on = |engine| Config {
+        cu_limit: 20_000,
+        engine: Some(engine),
+        ..Config::default()
+    };
+    let (sbpf, tbpf) = (on(Engine::Sbpf), on(Engine::Tbpf));
+    let mut compared = 0;
+    for at in 0..so.len() {
+        let mut bytes = so.clone();
+        bytes[at] ^= 0x01;
+        let (Ok(a), Ok(b)) = (
+            vm_harness::run(&bytes, &input, &sbpf),
+            vm_harness::run(&bytes, &input, &tbpf),
+        ) else {
+            continue;
+        };
+        let strip = |o: vm_harness::Outcome| {
+            (
+                o.return_value,
+                o.cu_consumed,
+                o.logs,
+                o.return_data,
+                o.heap_used,
+                o.error.map(|e| e.kind),
+                o.events,
+                o.storage_writes,
+            )
+        };
+        assert_eq!(strip(a), strip(b), "byte {at} flipped");
+        compared += 1;
+    }
+    eprintln!("{compared} corrupted programs compared");
+    assert!(compared > 0);
+}
