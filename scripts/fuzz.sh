@@ -8,7 +8,7 @@
 # Installs cargo-fuzz on first use into target/tools/cargo-fuzz (idempotent: later runs
 # only check), so nothing depends on a tool installed by hand. cargo-fuzz needs nightly
 # (-Zsanitizer=address); each fuzz crate is its own workspace with its own Cargo.lock.
-# vm-harness's target starts from the example contracts' builds found under
+# vm-harness's targets start from the example contracts' builds found under
 # contracts/target (build them first, e.g. `./build-example.sh escrow`, for a useful run).
 # Exits non-zero as soon as a target fails (a crash is saved under
 # CRATE/fuzz/artifacts/TARGET/; reproduce with `cargo +nightly fuzz run TARGET FILE` there).
@@ -50,8 +50,9 @@ for crate in allocator vm-harness; do
     echo "fuzz.sh: $crate $t for ${seconds}s" >&2
     mkdir -p "$corpus_root/$t"
     dirs=("$corpus_root/$t")
-    if [ "$t" = load_and_run ]; then
-      # Seeds (read only): every contract build there is, V3 and V0.
+    if [ "$crate" = vm-harness ]; then
+      # vm-harness's targets take a .so. Seeds (read only): every contract build there
+      # is, V3 and V0.
       rm -rf "$seeds_root/$t" && mkdir -p "$seeds_root/$t"
       find "$root/contracts/target" -maxdepth 4 -path '*/release/*.so' -not -path '*/deps/*' -type f -size -64k \
         -exec cp {} "$seeds_root/$t/" \; 2>/dev/null || true

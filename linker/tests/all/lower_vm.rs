@@ -973,9 +973,10 @@ declare void @llvm.memcpy.p0.p0.i64(ptr, ptr, i64, i1)
     assert!(outcome.cu_consumed < 300, "{} CU", outcome.cu_consumed);
 }
 
-/// A 32-byte copy between byte buffers (an address from the input's second byte on): with misaligned
-/// accesses, the target spec's feature, LLVM copies it in four words, cheaper than the
-/// syscall, so it stays inline; without, it would go byte by byte and becomes `tos_memcpy`.
+/// A 32-byte copy between byte buffers (an address from the input's second byte on): with
+/// misaligned accesses, the target spec's feature, LLVM copies it in four words, cheaper
+/// than the syscall, so it stays inline; without, it would go byte by byte and becomes
+/// `tos_memcpy`.
 #[test]
 fn a_32_byte_copy_between_byte_buffers_stays_inline_with_misaligned_accesses() {
     let ir = r#"

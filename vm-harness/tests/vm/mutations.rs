@@ -5,7 +5,7 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use vm_harness::{Config, Engine};
+use vm_harness::{Config, Engine, Outcome};
 
 #[test]
 fn corrupted_files_are_errors_not_panics_on_tos_tbpf() {
@@ -73,8 +73,6 @@ fn mutate_all(so: &[u8], config: &Config) {
 
 #[test]
 fn corrupted_programs_that_run_agree_between_interpreter_and_jit() {
-    let so = crate::common::contract("vm-faults");
-    let input = crate::common::word(crate::common::faults::SYSCALL_TOUR);
     let interpreted = Config {
         cu_limit: 20_000,
         ..Config::default()
@@ -83,31 +81,16 @@ fn corrupted_programs_that_run_agree_between_interpreter_and_jit() {
         jit: true,
         ..interpreted.clone()
     };
-    let mut compared = 0;
-    for at in 0..so.len() {
-        let mut bytes = so.clone();
-        bytes[at] ^= 0x01;
-        let (Ok(a), Ok(b)) = (
-            vm_harness::run(&bytes, &input, &interpreted),
-            vm_harness::run(&bytes, &input, &jit),
-        ) else {
-            continue;
-        };
-        let strip = |o: vm_harness::Outcome| {
-            (
-                o.return_value,
-                o.cu_consumed,
-                o.logs,
-                o.return_data,
-                o.heap_used,
-                o.error,
-            )
-        };
-        assert_eq!(strip(a), strip(b), "byte {at} flipped");
-        compared += 1;
-    }
-    eprintln!("{compared} corrupted programs compared");
-    assert!(compared > 0);
+    compare_flips(&interpreted, &jit, |o| {
+        (
+            o.return_value,
+            o.cu_consumed,
+            o.logs,
+            o.return_data,
+            o.heap_used,
+            o.error,
+        )
+    });
 }
 
 /// SBPF V0 runs on both engines: a corrupted program that both run gives the same outcome
@@ -115,37 +98,46 @@ fn corrupted_programs_that_run_agree_between_interpreter_and_jit() {
 /// own way).
 #[test]
 fn corrupted_programs_that_run_agree_between_solana_sbpf_and_tos_tbpf() {
-    let so = crate::common::contract("vm-faults");
-    let input = crate::common::word(crate::common::faults::SYSCALL_TOUR);
     let on = |engine| Config {
         cu_limit: 20_000,
         engine: Some(engine),
         ..Config::default()
     };
-    let (sbpf, tbpf) = (on(Engine::Sbpf), on(Engine::Tbpf));
+    compare_flips(&on(Engine::Sbpf), &on(Engine::Tbpf), |o| {
+        (
+            o.return_value,
+            o.cu_consumed,
+            o.logs,
+            o.return_data,
+            o.heap_used,
+            o.error.map(|e| e.kind),
+            o.events,
+            o.storage_writes,
+        )
+    });
+}
+
+/// Flips the lowest bit of each byte of the V0 `vm-faults` build in turn and runs every
+/// corrupted program that loads under both `a` and `b`: the two outcomes must agree on
+/// what `strip` keeps of them.
+fn compare_flips<T: PartialEq + std::fmt::Debug>(
+    a: &Config,
+    b: &Config,
+    strip: impl Fn(Outcome) -> T,
+) {
+    let so = crate::common::contract("vm-faults");
+    let input = crate::common::word(crate::common::faults::SYSCALL_TOUR);
     let mut compared = 0;
     for at in 0..so.len() {
         let mut bytes = so.clone();
         bytes[at] ^= 0x01;
-        let (Ok(a), Ok(b)) = (
-            vm_harness::run(&bytes, &input, &sbpf),
-            vm_harness::run(&bytes, &input, &tbpf),
+        let (Ok(x), Ok(y)) = (
+            vm_harness::run(&bytes, &input, a),
+            vm_harness::run(&bytes, &input, b),
         ) else {
             continue;
         };
-        let strip = |o: vm_harness::Outcome| {
-            (
-                o.return_value,
-                o.cu_consumed,
-                o.logs,
-                o.return_data,
-                o.heap_used,
-                o.error.map(|e| e.kind),
-                o.events,
-                o.storage_writes,
-            )
-        };
-        assert_eq!(strip(a), strip(b), "byte {at} flipped");
+        assert_eq!(strip(x), strip(y), "byte {at} flipped");
         compared += 1;
     }
     eprintln!("{compared} corrupted programs compared");
