@@ -235,15 +235,9 @@ impl Report {
             .collect()
     }
 
-    /// Whether these are the full counts of the report (not the reduced test counts).
+    /// The name of the report's counts (`full`, `quick`, `custom`).
     pub fn counts_name(&self) -> &'static str {
-        if self.counts == Counts::FULL {
-            "full"
-        } else if self.counts == Counts::QUICK {
-            "quick"
-        } else {
-            "custom"
-        }
+        self.counts.name()
     }
 
     /// The row named `name`.

@@ -16,6 +16,7 @@
 pub mod baseline;
 pub mod chart;
 pub mod contracts;
+pub mod docs;
 pub mod figures;
 pub mod rank;
 pub mod report;
@@ -30,6 +31,8 @@ use workloads::{pattern, Bench, Counts, Measured, SIZES};
 pub struct Allocator {
     /// Row name (`TosAllocator`, ..., a peer's crate name).
     pub name: &'static str,
+    /// What the row is, as the READMEs' tables name it.
+    pub label: &'static str,
     /// `alloc-bench` cargo feature that selects it.
     pub feature: &'static str,
     /// Price of `tako_alloc`/`tako_free` when not the syscall base.
@@ -80,66 +83,77 @@ impl Allocator {
 pub const ALLOCATORS: [Allocator; 11] = [
     Allocator {
         name: tos_alloc::strategy::BUMP.name,
+        label: "`TosAllocator`",
         feature: "tos",
         alloc_price: None,
         heap_in_vm: false,
     },
     Allocator {
         name: "SyscallAllocator",
+        label: "`SyscallAllocator` (the syscall at its ABI price)",
         feature: "syscall",
         alloc_price: None,
         heap_in_vm: true,
     },
     Allocator {
         name: "SyscallAllocator1CU",
+        label: "`SyscallAllocator` with a 1-CU syscall (a reference, not ranked)",
         feature: "syscall",
         alloc_price: Some(1),
         heap_in_vm: true,
     },
     Allocator {
         name: "SolanaBump",
+        label: "Solana-style downward bump",
         feature: "solana-bump",
         alloc_price: None,
         heap_in_vm: false,
     },
     Allocator {
         name: "PinocchioBump",
+        label: "pinocchio-style upward bump",
         feature: "pinocchio-bump",
         alloc_price: None,
         heap_in_vm: false,
     },
     Allocator {
         name: "talc",
+        label: "`talc` (crates.io)",
         feature: "talc",
         alloc_price: None,
         heap_in_vm: false,
     },
     Allocator {
         name: "linked_list_allocator",
+        label: "`linked_list_allocator` (crates.io)",
         feature: "linked-list-allocator",
         alloc_price: None,
         heap_in_vm: false,
     },
     Allocator {
         name: "rlsf",
+        label: "`rlsf` (crates.io; no clz/ctz in BPF)",
         feature: "rlsf",
         alloc_price: None,
         heap_in_vm: false,
     },
     Allocator {
         name: "embedded-alloc",
+        label: "`embedded-alloc` `LlffHeap` (crates.io)",
         feature: "embedded-alloc",
         alloc_price: None,
         heap_in_vm: false,
     },
     Allocator {
         name: tos_alloc::strategy::POOL.name,
+        label: "`PoolAllocator`",
         feature: "pool",
         alloc_price: None,
         heap_in_vm: false,
     },
     Allocator {
         name: tos_alloc::strategy::FIRST_FIT.name,
+        label: "`FirstFitAllocator`",
         feature: "first-fit",
         alloc_price: None,
         heap_in_vm: false,

@@ -31,8 +31,12 @@ struct Args {
     /// Rewrite the baseline file with this run's figures (deltas against its old version).
     #[arg(long, conflicts_with = "check")]
     update_baseline: bool,
+    /// Rewrite the READMEs' measured tables from the baseline file and exit, measuring
+    /// nothing (`--update-baseline` rewrites them too).
+    #[arg(long, conflicts_with_all = ["check", "update_baseline", "quick", "only"])]
+    docs: bool,
     /// The baseline file.
-    #[arg(long, default_value_os_t = repo_root().join("bench/cu-baseline.md"))]
+    #[arg(long, default_value_os_t = repo_root().join(tako_bench::docs::BASELINE))]
     baseline: PathBuf,
     /// Directory of the report files.
     #[arg(long, default_value_os_t = repo_root().join("target/cu-report"))]
@@ -55,17 +59,56 @@ fn main() -> ExitCode {
     }
 }
 
+/// Whether `a` and `b` name the same file (both missing: whether the paths are equal).
+fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
+}
+
+/// Rewrites the READMEs' measured tables with `baseline`'s figures.
+fn write_docs(baseline: &Baseline) -> Result<()> {
+    let changed = tako_bench::docs::write(repo_root(), baseline)?;
+    for path in &changed {
+        eprintln!(
+            "tako-bench: wrote the measured tables of {}",
+            path.display()
+        );
+    }
+    if changed.is_empty() {
+        eprintln!("tako-bench: the READMEs' measured tables are the baseline's already");
+    }
+    Ok(())
+}
+
 fn bench(args: &Args) -> Result<u8> {
+    let read_baseline = || -> Result<Baseline> {
+        let text = std::fs::read_to_string(&args.baseline)
+            .with_context(|| format!("cannot read the baseline {}", args.baseline.display()))?;
+        Baseline::parse(&text).with_context(|| format!("{}", args.baseline.display()))
+    };
+    // The READMEs' tables show the committed baseline, not another file's figures.
+    let committed = same_file(
+        &args.baseline,
+        &repo_root().join(tako_bench::docs::BASELINE),
+    );
+    if args.docs {
+        if !committed {
+            anyhow::bail!(
+                "--docs renders the committed baseline {} into the READMEs, not {}",
+                tako_bench::docs::BASELINE,
+                args.baseline.display()
+            );
+        }
+        write_docs(&read_baseline()?)?;
+        return Ok(EXIT_OK);
+    }
     let allocators = tako_bench::select(args.only.as_deref()).map_err(anyhow::Error::msg)?;
     let counts = if args.quick {
         Counts::QUICK
     } else {
         Counts::FULL
-    };
-    let read_baseline = || -> Result<Baseline> {
-        let text = std::fs::read_to_string(&args.baseline)
-            .with_context(|| format!("cannot read the baseline {}", args.baseline.display()))?;
-        Baseline::parse(&text).with_context(|| format!("{}", args.baseline.display()))
     };
     // Read the baseline before measuring: a missing file fails fast.
     let previous = if args.check {
@@ -90,9 +133,12 @@ fn bench(args: &Args) -> Result<u8> {
     file("cu-report.md", markdown.clone())?;
     if args.update_baseline {
         let text = Baseline::render(&report, previous.as_ref());
-        std::fs::write(&args.baseline, text)
+        std::fs::write(&args.baseline, &text)
             .with_context(|| format!("cannot write {}", args.baseline.display()))?;
         eprintln!("tako-bench: wrote {}", args.baseline.display());
+        if committed {
+            write_docs(&Baseline::parse(&text).context("the baseline just written")?)?;
+        }
     }
     let mut code = EXIT_OK;
     if let (true, Some(baseline)) = (args.check, &previous) {

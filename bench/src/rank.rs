@@ -2,65 +2,75 @@
 //! `TosAllocator` stands among the ranked rows ([`super::Allocator::ranked`]). A contract
 //! pays for its whole run, not for one allocation.
 
-use super::figures::{AllocatorFigures, Report};
-use super::workloads::Measured;
+use std::collections::BTreeMap;
+
+use super::baseline::Baseline;
+use super::figures::Report;
+use super::workloads::{Counts, Measured};
 use super::Allocator;
 
 /// The allocator whose rank the table shows.
 pub const SUBJECT: &str = tos_alloc::strategy::BUMP.name;
 
-/// One workload: its name and its total CU in a row of figures.
+/// One workload: its name and the figure that holds its total.
 pub struct Workload {
     /// What runs.
     pub name: String,
     /// Its key in figure names (`TosAllocator/KEY/place`), as the allocators' own figures
     /// name the workload.
     pub key: &'static str,
-    /// The total CU of one allocator's run.
-    pub total: Box<dyn Fn(&AllocatorFigures) -> Measured>,
+    /// The figure of the total, `ALLOCATOR/KEY/FIGURE`, as
+    /// [`AllocatorFigures::figures`](crate::figures::AllocatorFigures::figures) and the
+    /// baseline name it.
+    pub figure: &'static str,
+    /// What the figure is multiplied by to give the total (operations, for a figure per
+    /// operation).
+    pub scale: f64,
 }
 
-/// The whole workloads of the report, with its counts.
-pub fn workloads(report: &Report) -> Vec<Workload> {
-    let c = report.counts;
-    let churn_ops = c.churn.0 as f64;
+impl Workload {
+    /// The name of `allocator`'s figure of the total.
+    pub fn figure_name(&self, allocator: &str) -> String {
+        format!("{allocator}/{}/{}", self.key, self.figure)
+    }
+}
+
+/// The whole workloads measured with `counts`.
+pub fn workloads(counts: &Counts) -> Vec<Workload> {
+    let whole = |name: String, key| Workload {
+        name,
+        key,
+        figure: "cu",
+        scale: 1.0,
+    };
     vec![
-        Workload {
-            name: format!("Vec<u64> push ×{}", c.vec_push),
-            key: "vec_push_1000",
-            total: Box::new(|a| a.vec_push_cu.clone()),
-        },
-        Workload {
-            name: format!("BTreeMap<u64, u64> {0} inserts, {0} removes", c.btreemap),
-            key: "btreemap_1000",
-            total: Box::new(|a| a.btreemap_cu.clone()),
-        },
+        whole(format!("`Vec<u64>` push ×{}", counts.vec_push), "vec_push_1000"),
+        whole(
+            format!("`BTreeMap<u64, u64>` {0} inserts, {0} removes", counts.btreemap),
+            "btreemap_1000",
+        ),
         Workload {
             name: format!(
-                "BTreeMap churn: {} operations, at most {} keys live",
-                c.churn.0, c.churn.1
+                "`BTreeMap` churn: {} operations, at most {} keys live",
+                counts.churn.0, counts.churn.1
             ),
             key: "churn",
-            total: Box::new(move |a| a.churn_cu_per_op.clone().map(|x| x * churn_ops)),
+            figure: "cu_per_op",
+            scale: counts.churn.0 as f64,
         },
-        Workload {
-            name: format!(
-                "the collections contract's workload, n = {} (Vec, BTreeMap, String, Box<dyn>, Rc)",
-                c.collections
+        whole(
+            format!(
+                "the collections contract's workload, n = {} (`Vec`, `BTreeMap`, `String`, `Box<dyn>`, `Rc`)",
+                counts.collections
             ),
-            key: "collections_100",
-            total: Box::new(|a| a.collections_cu.clone()),
-        },
+            "collections_100",
+        ),
     ]
     .into_iter()
     .chain(
         crate::contracts::CONTRACT_WORKLOADS
             .iter()
-            .map(|w| Workload {
-                name: format!("the {} contract: {}", w.contract, w.what),
-                key: w.contract,
-                total: Box::new(move |a: &AllocatorFigures| a.contract_cu(w.contract)),
-            }),
+            .map(|w| whole(format!("the {} contract: {}", w.contract, w.what), w.contract)),
     )
     .collect()
 }
@@ -82,21 +92,53 @@ pub struct Rank {
 
 /// [`SUBJECT`]'s rank on every whole workload of `report`.
 pub fn ranks(report: &Report) -> Vec<Rank> {
-    workloads(report)
+    let figures: BTreeMap<String, Measured> = report
+        .allocators
+        .iter()
+        .flat_map(|a| a.figures())
+        .map(|(name, m, _)| (name, m))
+        .collect();
+    let rows: Vec<&str> = report.allocators.iter().map(|a| a.name.as_str()).collect();
+    ranks_by(&report.counts, &rows, |name| {
+        figures
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| Err(format!("no figure {name}")))
+    })
+}
+
+/// [`SUBJECT`]'s rank on every whole workload of a baseline, from its figures (those of
+/// the report it was written from). Unknown counts (neither `full` nor `quick`) rank
+/// nothing.
+pub fn ranks_in(baseline: &Baseline) -> Vec<Rank> {
+    let Some(counts) = Counts::named(&baseline.counts) else {
+        return Vec::new();
+    };
+    let rows: Vec<&str> = crate::ALLOCATORS.iter().map(|a| a.name).collect();
+    ranks_by(&counts, &rows, |name| match baseline.figures.get(name) {
+        Some(Some(v)) => Ok(*v),
+        Some(None) => Err("n/a".into()),
+        None => Err(format!("no figure {name} in the baseline")),
+    })
+}
+
+/// The ranks of `rows` on the workloads of `counts`, each total read by figure name.
+fn ranks_by(counts: &Counts, rows: &[&str], figure: impl Fn(&str) -> Measured) -> Vec<Rank> {
+    workloads(counts)
         .into_iter()
         .map(|w| {
-            let mut totals: Vec<(&str, f64)> = report
-                .allocators
+            let total = |row: &str| figure(&w.figure_name(row)).map(|x| x * w.scale);
+            let mut totals: Vec<(&str, f64)> = rows
                 .iter()
-                .filter(|a| Allocator::named(&a.name).is_none_or(Allocator::ranked))
-                .filter_map(|a| (w.total)(a).ok().map(|t| (a.name.as_str(), t)))
+                .filter(|row| Allocator::named(row).is_none_or(Allocator::ranked))
+                .filter_map(|row| total(row).ok().map(|t| (*row, t)))
                 .collect();
             totals.sort_by(|a, b| a.1.total_cmp(&b.1));
-            let subject = report
-                .allocators
-                .iter()
-                .find(|a| a.name == SUBJECT)
-                .map_or_else(|| Err(format!("no {SUBJECT} row")), |a| (w.total)(a));
+            let subject = if rows.contains(&SUBJECT) {
+                total(SUBJECT)
+            } else {
+                Err(format!("no {SUBJECT} row"))
+            };
             let place = subject.as_ref().ok().map(|&t| {
                 let lower = totals.iter().filter(|(_, x)| *x < t).count();
                 (lower + 1, totals.len())
@@ -133,17 +175,22 @@ pub fn place_figures(report: &Report) -> Vec<(String, Measured)> {
         .collect()
 }
 
-/// The markdown table of [`ranks`].
+/// The whole-workloads section of the report: what it ranks, then [`table`].
 pub fn markdown(report: &Report) -> String {
-    let mut s = format!(
+    format!(
         "\nWhole workloads: total CU per workload; {SUBJECT}'s place among the allocators priced \
-         as the ABI prices them (the 1-CU syscall row is a reference, not ranked).\n\n"
-    );
-    s.push_str(&format!(
+         as the ABI prices them (the 1-CU syscall row is a reference, not ranked).\n\n{}",
+        table(&ranks(report))
+    )
+}
+
+/// The markdown table of `ranks`.
+pub fn table(ranks: &[Rank]) -> String {
+    let mut s = format!(
         "| Workload | lowest CU | by | {SUBJECT} CU | {SUBJECT} place | {SUBJECT} ÷ lowest |\n"
-    ));
+    );
     s.push_str("|---|---:|---|---:|---:|---:|\n");
-    for r in ranks(report) {
+    for r in ranks {
         let (best, by) = match &r.best {
             Some((name, cu)) => (format!("{cu:.0}"), name.clone()),
             None => ("n/a".into(), "n/a".into()),
@@ -170,6 +217,7 @@ pub fn markdown(report: &Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::figures::AllocatorFigures;
     use crate::workloads::Counts;
 
     fn row(name: &str, btreemap: Measured) -> AllocatorFigures {
@@ -192,7 +240,7 @@ mod tests {
             ],
         );
         let map = &ranks(&report)[1];
-        assert!(map.workload.starts_with("BTreeMap<u64, u64>"), "{map:?}");
+        assert!(map.workload.starts_with("`BTreeMap<u64, u64>`"), "{map:?}");
         assert_eq!(map.best, Some(("PinocchioBump".into(), 749_504.0)));
         assert_eq!(map.place, Some((3, 3)));
         let table = markdown(&report);
@@ -208,6 +256,33 @@ mod tests {
             ("TosAllocator/btreemap_1000/place".into(), Ok(3.0))
         );
         assert!(places[0].1.is_err(), "{places:?}");
+    }
+
+    #[test]
+    fn a_baseline_ranks_as_the_report_it_was_written_from() {
+        let report = Report::new(
+            Counts::FULL,
+            vec![
+                row(SUBJECT, Ok(773_629.0)),
+                row("SyscallAllocator1CU", Ok(732_746.0)),
+                row("PinocchioBump", Ok(749_504.0)),
+                row("talc", Err("out of heap".into())),
+            ],
+        );
+        let baseline = Baseline::parse(&Baseline::render(&report, None)).unwrap();
+        let (from_report, from_baseline) = (ranks(&report), ranks_in(&baseline));
+        assert_eq!(from_report.len(), from_baseline.len());
+        for (r, b) in from_report.iter().zip(&from_baseline) {
+            assert_eq!((r.key, &r.best, r.place), (b.key, &b.best, b.place));
+            assert_eq!(
+                r.subject.as_ref().ok(),
+                b.subject.as_ref().ok(),
+                "{}",
+                r.key
+            );
+        }
+        assert_eq!(from_baseline[1].place, Some((2, 2)));
+        assert_eq!(table(&from_report), table(&from_baseline));
     }
 
     #[test]

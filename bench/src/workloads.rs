@@ -76,6 +76,25 @@ impl Counts {
         churn: (500, 50),
         collections: 20,
     };
+
+    /// The named counts, as the report and the baseline name them.
+    const NAMED: [(&'static str, Counts); 2] = [("full", Counts::FULL), ("quick", Counts::QUICK)];
+
+    /// The counts named `name` (`full`, `quick`).
+    pub fn named(name: &str) -> Option<Counts> {
+        Self::NAMED
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, c)| *c)
+    }
+
+    /// The name of these counts (`custom` for unnamed ones).
+    pub fn name(&self) -> &'static str {
+        Self::NAMED
+            .iter()
+            .find(|(_, c)| c == self)
+            .map_or("custom", |(n, _)| n)
+    }
 }
 
 /// `(CU(n2) − CU(n1)) / (n2 − n1)`: CU per operation between two runs of the same program.

@@ -163,3 +163,18 @@ fn bench_refuses_unknown_allocators_and_a_missing_baseline() {
     check(&out, 2);
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read the baseline"));
 }
+
+#[test]
+fn docs_render_only_the_committed_baseline() {
+    // Another file's figures (a test's quick run) never reach the READMEs.
+    let other = scratch_dir().join("other-baseline.md");
+    std::fs::write(&other, "# CU baseline (counts: quick)\n").unwrap();
+    let out = tako_bench(&["--docs", "--baseline", other.to_str().unwrap()]);
+    check(&out, 2);
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("--docs renders the committed baseline bench/cu-baseline.md"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

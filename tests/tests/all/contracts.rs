@@ -562,7 +562,7 @@ mod alloc_bench {
         // The target: at most 9,700 CU for the 1000 pushes (the run without them
         // subtracted). Measured 9,675 (the run's 9,935 less the empty run's 260); of the
         // run, 9,258 in the contract's function (the push loop and the inlined allocator)
-        // and 616 in RawVec's growth code (allocator/README.md).
+        // and 616 in RawVec's growth code (allocator/BENCHMARKS.md).
         let (empty, _) = bench(BENCH_TOS, VEC_PUSH, 0, 0, &config);
         let pushes = tos.cu_consumed - empty.cu_consumed;
         assert!(pushes <= 9_700, "Vec<u64> push x1000: {pushes} CU");
