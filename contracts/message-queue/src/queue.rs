@@ -125,7 +125,7 @@ pub fn run_with_input_in(
 
 /// Runs `input`'s operations through a [`ByteBufferDeque`] in a [`Slab`] over `region`.
 pub fn run(input: &[u8], region: &mut [u8]) -> Result<Report, Failure> {
-    let mut slab = match Slab::<SLOT>::new(region) {
+    let slab = match Slab::<SLOT>::new(region) {
         Ok(slab) => slab,
         Err(error) => {
             return Err(Failure::Slab {
@@ -136,11 +136,17 @@ pub fn run(input: &[u8], region: &mut [u8]) -> Result<Report, Failure> {
             })
         }
     };
-    let mut queue = ByteBufferDeque::new();
-    let mut log = ByteBuffer::new();
-    let mut hash = FNV_OFFSET;
-    let mut popped = 0u64;
-    let mut max_queue_len = 0usize;
+    let mut state = State {
+        slab,
+        queue: ByteBufferDeque::new(),
+        log: ByteBuffer::new(),
+        hash: FNV_OFFSET,
+        popped: 0,
+        max_queue_len: 0,
+    };
+    // The parse loop keeps only the input, its position and the operation count in
+    // registers; the queue's state stays in `state`, which the operations update out of
+    // line (inlined, the whole state competes for the registers and the loop spills).
     let mut pos = 0usize;
     let mut op_index = 0usize;
     while let Some(&op) = input.get(pos) {
@@ -158,28 +164,11 @@ pub fn run(input: &[u8], region: &mut [u8]) -> Result<Report, Failure> {
                     return Err(Failure::Input { offset: pos });
                 };
                 pos += 3 + len;
-                let pushed = queue.push_back(&mut slab, message);
-                max_queue_len = max_queue_len.max(queue.len());
-                pushed
+                state.push(message)
             }
             OP_POP | OP_DROP => {
                 pos += 1;
-                match queue.pop_front(&mut slab) {
-                    None => Ok(()),
-                    Some(message) => {
-                        if op == OP_POP {
-                            hash = hash_message(hash, message.as_slice(&slab));
-                        }
-                        let logged = if popped < LOG_MESSAGES {
-                            append(&mut log, &mut slab, &message)
-                        } else {
-                            Ok(())
-                        };
-                        popped += 1;
-                        message.free(&mut slab);
-                        logged
-                    }
-                }
+                state.pop(op == OP_POP)
             }
             _ => return Err(Failure::Input { offset: pos }),
         };
@@ -187,12 +176,20 @@ pub fn run(input: &[u8], region: &mut [u8]) -> Result<Report, Failure> {
             return Err(Failure::Slab {
                 op_index,
                 error,
-                queue_len: queue.len(),
-                live_bytes: slab.usage().live_bytes as u64,
+                queue_len: state.queue.len(),
+                live_bytes: state.slab.usage().live_bytes as u64,
             });
         }
         op_index += 1;
     }
+    let State {
+        mut slab,
+        log,
+        hash,
+        popped,
+        max_queue_len,
+        ..
+    } = state;
     let log_bytes = log.as_slice(&slab);
     let (log_len, log_hash) = (log_bytes.len() as u64, fnv1a(FNV_OFFSET, log_bytes));
     log.free(&mut slab);
@@ -204,6 +201,46 @@ pub fn run(input: &[u8], region: &mut [u8]) -> Result<Report, Failure> {
         log_len,
         log_hash,
     })
+}
+
+/// The queue, its log and the running results, in the slab.
+struct State<'a> {
+    slab: Slab<'a, SLOT>,
+    queue: ByteBufferDeque,
+    log: ByteBuffer,
+    hash: u64,
+    popped: u64,
+    max_queue_len: usize,
+}
+
+impl State<'_> {
+    /// Pushes `message` to the back of the queue.
+    #[inline(never)]
+    fn push(&mut self, message: &[u8]) -> Result<(), SlabError> {
+        let pushed = self.queue.push_back(&mut self.slab, message);
+        self.max_queue_len = self.max_queue_len.max(self.queue.len());
+        pushed
+    }
+
+    /// Pops the front message, if any: folds it into the hash when `hashed`, copies it to
+    /// the log while the log holds fewer than [`LOG_MESSAGES`], frees it.
+    #[inline(never)]
+    fn pop(&mut self, hashed: bool) -> Result<(), SlabError> {
+        let Some(message) = self.queue.pop_front(&mut self.slab) else {
+            return Ok(());
+        };
+        if hashed {
+            self.hash = hash_message(self.hash, message.as_slice(&self.slab));
+        }
+        let logged = if self.popped < LOG_MESSAGES {
+            append(&mut self.log, &mut self.slab, &message)
+        } else {
+            Ok(())
+        };
+        self.popped += 1;
+        message.free(&mut self.slab);
+        logged
+    }
 }
 
 /// Appends `message`'s bytes to `log` (both in `slab`), through a stack buffer: the slab
