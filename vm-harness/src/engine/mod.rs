@@ -53,24 +53,84 @@ macro_rules! engine_fault_from {
     };
 }
 
-/// `fn disassemble`: an engine crate's disassembly of every instruction of a loaded
-/// program, by index, through its `static_analysis::Analysis` (solana-sbpf and tos-tbpf
-/// share that API, not its types); empty when the analysis refuses the program (the
-/// profile then lists addresses without text).
+/// `fn disassemble`: an engine crate's disassembly of the instructions at `pcs` (the ones a
+/// run executed) of a loaded program, by index, in the text of its static analysis
+/// (`static_analysis::Analysis::disassemble_instruction`: jump targets as `lbb_N` or the
+/// function that starts there, calls by name). Only the labels those instructions name are
+/// made: the analysis itself builds the whole control- and data-flow graph of the program
+/// first, which takes most of a second on a large program. solana-sbpf and tos-tbpf share
+/// the API, not its types; `$version` is the executable's version getter.
 macro_rules! disassemble_with {
-    ($analysis:path) => {
-        fn disassemble(program: &Program) -> std::collections::HashMap<u64, String> {
-            let Ok(analysis) = <$analysis>::from_executable(program) else {
-                return Default::default();
-            };
-            analysis
-                .instructions
+    ($krate:ident, $version:ident) => {
+        fn disassemble(
+            program: &Program,
+            pcs: &std::collections::HashSet<u64>,
+        ) -> std::collections::HashMap<u64, String> {
+            use $krate::ebpf;
+            use $krate::static_analysis::CfgNode;
+            let (_, text) = program.get_text_bytes();
+            let slots = text.len() / ebpf::INSN_SIZE;
+            let version = program.$version();
+            let functions: std::collections::HashMap<usize, String> = program
+                .get_function_registry()
+                .iter()
+                .map(|(_, (name, pc))| {
+                    let name = String::from_utf8_lossy(name);
+                    (pc, rustc_demangle::demangle(&name).to_string())
+                })
+                .collect();
+            // Decoded as the analysis decodes the text: an `lddw` takes two slots.
+            let insns: Vec<ebpf::Insn> = pcs
+                .iter()
+                .filter_map(|&pc| {
+                    let pc = usize::try_from(pc).ok().filter(|&pc| pc < slots)?;
+                    let mut insn = ebpf::get_insn_unchecked(text, pc);
+                    if insn.opc == ebpf::LD_DW_IMM {
+                        if pc + 1 >= slots {
+                            return None;
+                        }
+                        ebpf::augment_lddw_unchecked(text, &mut insn);
+                    }
+                    Some(insn)
+                })
+                .collect();
+            // A block's label, as the analysis names it: the function that starts there,
+            // else `lbb_N`. Made for every slot an executed instruction could name: its
+            // jump target and its call target (a label no instruction reads is harmless).
+            let mut cfg_nodes = std::collections::BTreeMap::new();
+            for insn in &insns {
+                let jump = insn.ptr as i64 + insn.off as i64 + 1;
+                let call = i64::from(version.calculate_call_imm_target_pc(insn.ptr, insn.imm));
+                for target in [jump, call] {
+                    let Some(target) = usize::try_from(target).ok().filter(|&t| t < slots) else {
+                        continue;
+                    };
+                    cfg_nodes.entry(target).or_insert_with(|| CfgNode {
+                        label: functions
+                            .get(&target)
+                            .cloned()
+                            .unwrap_or_else(|| format!("lbb_{target}")),
+                        sources: Vec::new(),
+                        destinations: Vec::new(),
+                        instructions: target..target,
+                        topo_index: Default::default(),
+                        dominator_parent: usize::MAX,
+                        dominated_children: Vec::new(),
+                    });
+                }
+            }
+            insns
                 .iter()
                 .map(|insn| {
-                    (
-                        insn.ptr as u64,
-                        analysis.disassemble_instruction(insn, insn.ptr),
-                    )
+                    let text = $krate::disassembler::disassemble_instruction(
+                        insn,
+                        insn.ptr,
+                        &cfg_nodes,
+                        program.get_function_registry(),
+                        program.get_loader(),
+                        version,
+                    );
+                    (insn.ptr as u64, text)
                 })
                 .collect()
         }
@@ -198,8 +258,7 @@ pub(crate) struct TracedRun {
     pub entry: u64,
     /// For each instruction index: whether it calls a syscall.
     pub syscall_at: Vec<bool>,
-    /// The engine's disassembly of every instruction of the program, by index (empty when
-    /// the engine's static analysis refuses the program).
+    /// The engine's disassembly of every instruction the run executed, by index.
     pub disassembly: std::collections::HashMap<u64, String>,
 }
 

@@ -172,17 +172,18 @@ pub(crate) fn trace(
                 && registry.lookup_by_key(insn.imm as u32).is_some()
         })
         .collect();
+    let disassembly = disassemble(program, &trace.iter().copied().collect());
     Ok(TracedRun {
         execution,
         trace,
         text: text.to_vec(),
         entry: program.get_entrypoint_instruction_offset() as u64,
         syscall_at,
-        disassembly: disassemble(program),
+        disassembly,
     })
 }
 
-disassemble_with!(solana_sbpf::static_analysis::Analysis);
+disassemble_with!(solana_sbpf, get_sbpf_version);
 
 /// `EbpfVm::execute_program` in interpreter mode, one `step` at a time, recording the
 /// instruction index before each step. Returns (CU consumed, result, final pc).
@@ -215,3 +216,30 @@ fn interpret_traced(
 }
 
 engine_fault_from!(solana_sbpf::error::EbpfError, "solana-sbpf");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The disassembly of a run's instructions is the static analysis's, text for text.
+    #[test]
+    fn the_disassembly_is_the_static_analysis_text() {
+        let path = tako_test_support::build_contract_with("full-rust", &["--arch", "v0"]);
+        let so = std::fs::read(path).unwrap();
+        let program = load(&so, false).unwrap();
+        let setup = CallSetup::new(&so, &[], &Default::default(), &Default::default());
+        let run = trace(&program, &setup, &Config::default()).unwrap();
+        let analysis = solana_sbpf::static_analysis::Analysis::from_executable(&program).unwrap();
+        let mut compared = 0;
+        for insn in &analysis.instructions {
+            if let Some(text) = run.disassembly.get(&(insn.ptr as u64)) {
+                assert_eq!(*text, analysis.disassemble_instruction(insn, insn.ptr));
+                compared += 1;
+            }
+        }
+        let executed: std::collections::HashSet<u64> = run.trace.iter().copied().collect();
+        assert_eq!(compared, executed.len());
+        assert_eq!(run.disassembly.len(), executed.len());
+        assert!(compared > 1000, "{compared} instructions");
+    }
+}

@@ -279,17 +279,18 @@ pub(crate) fn trace(
                 && registry.lookup_by_key(insn.imm as u32).is_some()
         })
         .collect();
+    let disassembly = disassemble(program, &trace.iter().copied().collect());
     Ok(TracedRun {
         execution,
         trace,
         text: text.to_vec(),
         entry: program.get_entrypoint_instruction_offset() as u64,
         syscall_at,
-        disassembly: disassemble(program),
+        disassembly,
     })
 }
 
-disassemble_with!(tos_tbpf::static_analysis::Analysis);
+disassemble_with!(tos_tbpf, get_tbpf_version);
 
 engine_fault_from!(tos_tbpf::error::EbpfError, "tos-tbpf");
 
@@ -308,6 +309,35 @@ mod tests {
                 .lookup_by_key(hash_symbol_name(spec.name.as_bytes()))
                 .unwrap_or_else(|| panic!("{} is not registered", spec.name));
             assert_eq!(name, spec.name.as_bytes());
+        }
+    }
+
+    /// The disassembly of a run's instructions is the static analysis's, text for text, on
+    /// both versions tos-tbpf runs here (V3 has static syscalls and relative calls).
+    #[test]
+    fn the_disassembly_is_the_static_analysis_text() {
+        for arch in ["v0", "v3"] {
+            let path = tako_test_support::build_contract_with("full-rust", &["--arch", arch]);
+            let so = std::fs::read(path).unwrap();
+            let program = load(&so).unwrap();
+            let setup = CallSetup::new(&so, &[], &Default::default(), &Default::default());
+            let run = trace(&program, &setup, &Config::default()).unwrap();
+            let analysis = tos_tbpf::static_analysis::Analysis::from_executable(&program).unwrap();
+            let mut compared = 0;
+            for insn in &analysis.instructions {
+                if let Some(text) = run.disassembly.get(&(insn.ptr as u64)) {
+                    assert_eq!(
+                        *text,
+                        analysis.disassemble_instruction(insn, insn.ptr),
+                        "{arch}"
+                    );
+                    compared += 1;
+                }
+            }
+            let executed: std::collections::HashSet<u64> = run.trace.iter().copied().collect();
+            assert_eq!(compared, executed.len(), "{arch}");
+            assert_eq!(run.disassembly.len(), executed.len(), "{arch}");
+            assert!(compared > 1000, "{arch}: {compared} instructions");
         }
     }
 }
