@@ -8,6 +8,7 @@ mod chain_contracts;
 mod contracts;
 mod full_rust;
 mod message_queue;
+mod sdk_docs;
 
 /// `alloc-bench`'s workload patterns: the contract's own list.
 use tako_test_support::ids::alloc_bench as alloc_bench_pattern;
