@@ -170,12 +170,13 @@ fn percent(v: Option<f64>) -> String {
     v.map_or_else(|| "n/a".into(), |v| format!("{:.1}%", v * 100.0))
 }
 
-/// The row's name in the tables (the first-fit row with the shape alloc-bench declares).
+/// The row's name in the tables, the first-fit row with the shape alloc-bench declares.
 fn label(a: &Allocator) -> String {
     if a.name == tos_alloc::strategy::FIRST_FIT.name {
         format!(
-            "`FirstFitAllocator<{}, {}>`",
-            first_fit_params::FIRST_FIT_BLOCKS,
+            "{} ({} blocks of {} B)",
+            a.label,
+            number(Some(first_fit_params::FIRST_FIT_BLOCKS as f64)),
             first_fit_params::FIRST_FIT_BLOCK_SIZE
         )
     } else {
