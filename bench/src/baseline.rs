@@ -9,6 +9,7 @@ use std::fmt::Write;
 
 use super::rank;
 use super::report::Report;
+use super::workloads::Counts;
 use super::Allocator;
 
 /// Whether the figures of row `name` must not get worse (tos-alloc's own strategies).
@@ -189,6 +190,21 @@ impl Baseline {
             }
         }
         s
+    }
+
+    /// [`rank::SUBJECT`]'s rank on every whole workload, from this baseline's figures
+    /// (those of the report it was written from, so the same ranks). Unknown counts
+    /// (neither `full` nor `quick`) rank nothing.
+    pub fn ranks(&self) -> Vec<rank::Rank> {
+        let Some(counts) = Counts::named(&self.counts) else {
+            return Vec::new();
+        };
+        let rows: Vec<&str> = crate::ALLOCATORS.iter().map(|a| a.name).collect();
+        rank::ranks_by(&counts, &rows, |name| match self.figures.get(name) {
+            Some(Some(v)) => Ok(*v),
+            Some(None) => Err("n/a".into()),
+            None => Err(format!("no figure {name} in the baseline")),
+        })
     }
 
     /// Compares `report` with this baseline.
@@ -499,5 +515,32 @@ mod tests {
             quick.compare(&report(8.0, 0.6, 17.0)),
             Err(BaselineError::Counts { .. })
         ));
+    }
+
+    #[test]
+    fn a_baseline_ranks_as_the_report_it_was_written_from() {
+        let report = Report::new(
+            Counts::FULL,
+            vec![
+                crate::rank::tests::row(rank::SUBJECT, Ok(773_629.0)),
+                crate::rank::tests::row("SyscallAllocator1CU", Ok(732_746.0)),
+                crate::rank::tests::row("PinocchioBump", Ok(749_504.0)),
+                crate::rank::tests::row("talc", Err("out of heap".into())),
+            ],
+        );
+        let baseline = Baseline::parse(&Baseline::render(&report, None)).unwrap();
+        let (from_report, from_baseline) = (rank::ranks(&report), baseline.ranks());
+        assert_eq!(from_report.len(), from_baseline.len());
+        for (r, b) in from_report.iter().zip(&from_baseline) {
+            assert_eq!((r.key, &r.best, r.place), (b.key, &b.best, b.place));
+            assert_eq!(
+                r.subject.as_ref().ok(),
+                b.subject.as_ref().ok(),
+                "{}",
+                r.key
+            );
+        }
+        assert_eq!(from_baseline[1].place, Some((2, 2)));
+        assert_eq!(rank::table(&from_report), rank::table(&from_baseline));
     }
 }

@@ -233,7 +233,7 @@ pub fn whole_workloads(baseline: &Baseline) -> String {
             .toolchain
             .as_deref()
             .unwrap_or("an unrecorded toolchain"),
-        rank::table(&rank::ranks_in(baseline))
+        rank::table(&baseline.ranks())
     )
 }
 
@@ -295,7 +295,7 @@ mod tests {
     #[test]
     fn the_whole_workloads_table_ranks_the_baselines_rows() {
         let b = baseline();
-        let ranks = rank::ranks_in(&b);
+        let ranks = b.ranks();
         // The places ranked from the baseline's totals are the places it records.
         for r in &ranks {
             let recorded = b

@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 
-use super::baseline::Baseline;
 use super::figures::Report;
 use super::workloads::{Counts, Measured};
 use super::Allocator;
@@ -107,23 +106,9 @@ pub fn ranks(report: &Report) -> Vec<Rank> {
     })
 }
 
-/// [`SUBJECT`]'s rank on every whole workload of a baseline, from its figures (those of
-/// the report it was written from). Unknown counts (neither `full` nor `quick`) rank
-/// nothing.
-pub fn ranks_in(baseline: &Baseline) -> Vec<Rank> {
-    let Some(counts) = Counts::named(&baseline.counts) else {
-        return Vec::new();
-    };
-    let rows: Vec<&str> = crate::ALLOCATORS.iter().map(|a| a.name).collect();
-    ranks_by(&counts, &rows, |name| match baseline.figures.get(name) {
-        Some(Some(v)) => Ok(*v),
-        Some(None) => Err("n/a".into()),
-        None => Err(format!("no figure {name} in the baseline")),
-    })
-}
-
-/// The ranks of `rows` on the workloads of `counts`, each total read by figure name.
-fn ranks_by(counts: &Counts, rows: &[&str], figure: impl Fn(&str) -> Measured) -> Vec<Rank> {
+/// The ranks of `rows` on the workloads of `counts`, each total read by figure name
+/// ([`Workload::figure_name`]).
+pub fn ranks_by(counts: &Counts, rows: &[&str], figure: impl Fn(&str) -> Measured) -> Vec<Rank> {
     workloads(counts)
         .into_iter()
         .map(|w| {
@@ -215,12 +200,13 @@ pub fn table(ranks: &[Rank]) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::figures::AllocatorFigures;
     use crate::workloads::Counts;
 
-    fn row(name: &str, btreemap: Measured) -> AllocatorFigures {
+    /// A row with only its `BTreeMap` total measured.
+    pub(crate) fn row(name: &str, btreemap: Measured) -> AllocatorFigures {
         let mut a = AllocatorFigures::unmeasured(name, "not run");
         a.btreemap_cu = btreemap;
         a
@@ -256,33 +242,6 @@ mod tests {
             ("TosAllocator/btreemap_1000/place".into(), Ok(3.0))
         );
         assert!(places[0].1.is_err(), "{places:?}");
-    }
-
-    #[test]
-    fn a_baseline_ranks_as_the_report_it_was_written_from() {
-        let report = Report::new(
-            Counts::FULL,
-            vec![
-                row(SUBJECT, Ok(773_629.0)),
-                row("SyscallAllocator1CU", Ok(732_746.0)),
-                row("PinocchioBump", Ok(749_504.0)),
-                row("talc", Err("out of heap".into())),
-            ],
-        );
-        let baseline = Baseline::parse(&Baseline::render(&report, None)).unwrap();
-        let (from_report, from_baseline) = (ranks(&report), ranks_in(&baseline));
-        assert_eq!(from_report.len(), from_baseline.len());
-        for (r, b) in from_report.iter().zip(&from_baseline) {
-            assert_eq!((r.key, &r.best, r.place), (b.key, &b.best, b.place));
-            assert_eq!(
-                r.subject.as_ref().ok(),
-                b.subject.as_ref().ok(),
-                "{}",
-                r.key
-            );
-        }
-        assert_eq!(from_baseline[1].place, Some((2, 2)));
-        assert_eq!(table(&from_report), table(&from_baseline));
     }
 
     #[test]
