@@ -28,6 +28,37 @@ pub struct ContractFigure {
     pub v3_cu: Measured,
 }
 
+impl ContractFigure {
+    /// The three figures' names in the baseline: `contract/CONTRACT/CALL/cu` (V0 on
+    /// solana-sbpf), `.../tbpf_cu` (V0 on tos-tbpf), `.../v3_cu` (V3 on tos-tbpf).
+    pub fn figure_names(name: &str) -> [String; 3] {
+        ["cu", "tbpf_cu", "v3_cu"].map(|column| format!("contract/{name}/{column}"))
+    }
+
+    /// The figures under their names ([`Self::figure_names`]).
+    pub fn figures(&self) -> [(String, Measured); 3] {
+        let [cu, tbpf, v3] = Self::figure_names(&self.name);
+        [
+            (cu, self.cu.clone()),
+            (tbpf, self.tbpf_cu.clone()),
+            (v3, self.v3_cu.clone()),
+        ]
+    }
+}
+
+/// A call's name in the report, `contract/call`.
+fn call_name(contract: &str, call: &str) -> String {
+    format!("{contract}/{call}")
+}
+
+/// Every measured call: `(contract, contract/call, what it does)`, in report order.
+pub fn calls() -> Vec<(&'static str, String, &'static str)> {
+    scenarios()
+        .into_iter()
+        .map(|(contract, call, what, _, _)| (contract, call_name(contract, call), what))
+        .collect()
+}
+
 #[path = "../../contracts/escrow/src/abi.rs"]
 #[allow(dead_code)]
 mod escrow;
@@ -265,7 +296,7 @@ pub fn measure() -> Vec<ContractFigure> {
             let v3_cu = build(contract, &[])
                 .and_then(|so| measure_on(Engine::Tbpf, &so, &setup, &measured));
             ContractFigure {
-                name: format!("{contract}/{call}"),
+                name: call_name(contract, call),
                 what,
                 cu,
                 tbpf_cu,

@@ -1,12 +1,13 @@
 //! The READMEs' measured tables, rendered from the committed baseline
 //! (`bench/cu-baseline.md`), so that a figure is written in one place: each table sits in
-//! its README between two markers ([`Block`]); `tako-bench --update-baseline` rewrites
+//! its README between two markers ([`Block`], [`blocks`]); `tako-bench --update-baseline` rewrites
 //! them with the new baseline, `tako-bench --docs` with the committed one, and a test fails
 //! when a README's table is not its baseline's.
 
 use std::path::{Path, PathBuf};
 
 use super::baseline::Baseline;
+use super::contracts::{self, ContractFigure};
 use super::rank::{self, SUBJECT};
 use super::workloads::SIZES;
 use super::{Allocator, ALLOCATORS};
@@ -20,26 +21,39 @@ mod first_fit_params;
 /// A README's table rendered from the baseline.
 pub struct Block {
     /// The README, relative to the repository root.
-    pub file: &'static str,
+    pub file: String,
     /// The table's name in its markers.
     pub name: &'static str,
     /// The table, from the baseline's figures.
-    pub render: fn(&Baseline) -> String,
+    pub render: Box<dyn Fn(&Baseline) -> String>,
 }
 
-/// Every rendered table.
-pub const BLOCKS: [Block; 2] = [
-    Block {
-        file: "README.md",
-        name: "whole workloads",
-        render: whole_workloads,
-    },
-    Block {
-        file: "allocator/README.md",
-        name: "allocators",
-        render: allocators,
-    },
-];
+/// Every rendered table: the repository's whole workloads, allocator/README.md's
+/// allocators, and each measured example contract's calls in its README.
+pub fn blocks() -> Vec<Block> {
+    let mut out = vec![
+        Block {
+            file: "README.md".into(),
+            name: "whole workloads",
+            render: Box::new(whole_workloads),
+        },
+        Block {
+            file: "allocator/README.md".into(),
+            name: "allocators",
+            render: Box::new(allocators),
+        },
+    ];
+    let mut contracts: Vec<&'static str> = contracts::calls().iter().map(|c| c.0).collect();
+    contracts.dedup();
+    for contract in contracts {
+        out.push(Block {
+            file: format!("contracts/{contract}/README.md"),
+            name: "calls",
+            render: Box::new(move |b| calls(b, contract)),
+        });
+    }
+    out
+}
 
 /// Why a README's tables could not be read or written.
 #[derive(Debug, thiserror::Error)]
@@ -56,7 +70,7 @@ pub enum DocsError {
     #[error("{file} has no table \"{name}\": put the lines `{begin}` and `{end}` where it goes")]
     Markers {
         /// The README.
-        file: &'static str,
+        file: String,
         /// The table.
         name: &'static str,
         /// The line that opens it.
@@ -84,7 +98,7 @@ impl Block {
     pub fn splice(&self, text: &str, baseline: &Baseline) -> Result<String, DocsError> {
         let (begin, end) = (self.begin(), self.end());
         let markers = || DocsError::Markers {
-            file: self.file,
+            file: self.file.clone(),
             name: self.name,
             begin: begin.clone(),
             end: end.clone(),
@@ -110,8 +124,8 @@ fn read(path: &Path) -> Result<String, DocsError> {
 /// The tables under `root` that differ from `baseline`'s, as `file: table`.
 pub fn stale(root: &Path, baseline: &Baseline) -> Result<Vec<String>, DocsError> {
     let mut out = Vec::new();
-    for block in &BLOCKS {
-        let text = read(&root.join(block.file))?;
+    for block in blocks() {
+        let text = read(&root.join(&block.file))?;
         if block.splice(&text, baseline)? != text {
             out.push(format!("{}: {}", block.file, block.name));
         }
@@ -122,8 +136,8 @@ pub fn stale(root: &Path, baseline: &Baseline) -> Result<Vec<String>, DocsError>
 /// Rewrites every table under `root` with `baseline`'s; returns the files changed.
 pub fn write(root: &Path, baseline: &Baseline) -> Result<Vec<PathBuf>, DocsError> {
     let mut changed = Vec::new();
-    for block in &BLOCKS {
-        let path = root.join(block.file);
+    for block in blocks() {
+        let path = root.join(&block.file);
         let text = read(&path)?;
         let new = block.splice(&text, baseline)?;
         if new != text {
@@ -237,6 +251,35 @@ pub fn whole_workloads(baseline: &Baseline) -> String {
     )
 }
 
+/// A contract README's table: the CU of each of its measured calls, as built for each
+/// version and engine.
+pub fn calls(baseline: &Baseline, contract: &str) -> String {
+    let mut s = String::from(
+        "| call | what it does | V3 on tos-tbpf (TOS's default) | V0 on tos-tbpf | V0 on solana-sbpf |\n\
+         |---|---|---:|---:|---:|\n",
+    );
+    for (_, name, what) in contracts::calls().iter().filter(|c| c.0 == contract) {
+        let [cu, tbpf, v3] =
+            ContractFigure::figure_names(name).map(|n| number(figure(baseline, &n)));
+        let call = name.split_once('/').map_or(name.as_str(), |(_, call)| call);
+        // The report's description names the contract first; its own README need not.
+        let what = what
+            .strip_prefix(contract)
+            .and_then(|w| w.split_once(": "))
+            .map_or(*what, |(_, w)| w);
+        s.push_str(&format!("| `{call}` | {what} | {v3} | {tbpf} | {cu} |\n"));
+    }
+    s.push_str(&format!(
+        "\nCU of the whole call (`TestChain`, default prices, 32 KiB heap), contracts built with \
+         `{}`.\n",
+        baseline
+            .toolchain
+            .as_deref()
+            .unwrap_or("an unrecorded toolchain")
+    ));
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -259,7 +302,7 @@ mod tests {
 
     #[test]
     fn a_table_is_spliced_between_its_markers_and_nowhere_else() {
-        let block = &BLOCKS[1];
+        let block = &blocks()[1];
         let text = format!(
             "intro\n{}\nold table\n{}\nafter\n",
             block.begin(),

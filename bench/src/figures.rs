@@ -223,16 +223,7 @@ impl Report {
     /// Every figure of the contract rows as the baseline names them (`contract/token/transfer/cu`,
     /// `.../tbpf_cu`, `.../v3_cu`): lower is better.
     pub fn contract_figures(&self) -> Vec<(String, Measured)> {
-        self.contracts
-            .iter()
-            .flat_map(|c| {
-                [
-                    (format!("contract/{}/cu", c.name), c.cu.clone()),
-                    (format!("contract/{}/tbpf_cu", c.name), c.tbpf_cu.clone()),
-                    (format!("contract/{}/v3_cu", c.name), c.v3_cu.clone()),
-                ]
-            })
-            .collect()
+        self.contracts.iter().flat_map(|c| c.figures()).collect()
     }
 
     /// The name of the report's counts (`full`, `quick`, `custom`).
