@@ -47,15 +47,15 @@ impl ContractFigure {
 }
 
 /// A call's name in the report, `contract/call`.
-fn call_name(contract: &str, call: &str) -> String {
+pub fn call_name(contract: &str, call: &str) -> String {
     format!("{contract}/{call}")
 }
 
-/// Every measured call: `(contract, contract/call, what it does)`, in report order.
-pub fn calls() -> Vec<(&'static str, String, &'static str)> {
+/// Every measured call: `(contract, call, what it does)`, in report order.
+pub fn calls() -> Vec<(&'static str, &'static str, &'static str)> {
     scenarios()
         .into_iter()
-        .map(|(contract, call, what, _, _)| (contract, call_name(contract, call), what))
+        .map(|(contract, call, what, _, _)| (contract, call, what))
         .collect()
 }
 
@@ -163,56 +163,56 @@ fn scenarios() -> Vec<(&'static str, &'static str, &'static str, Vec<Step>, Step
         (
             "counter",
             "increment",
-            "counter: the second increment (storage read + write)",
+            "the second increment (storage read + write)",
             vec![by(ALICE, vec![])],
             by(ALICE, vec![]),
         ),
         (
             "token",
             "mint",
-            "token: mint to an account that holds tokens",
+            "mint to an account that holds tokens",
             token_setup.clone(),
             by(ALICE, op(1, &[&BOB, &amount(5)])),
         ),
         (
             "token",
             "transfer",
-            "token: transfer between two accounts that hold tokens (2 balance writes, 1 event)",
+            "transfer between two accounts that hold tokens (2 balance writes, 1 event)",
             token_setup.clone(),
             by(ALICE, op(2, &[&BOB, &amount(1)])),
         ),
         (
             "token",
             "approve",
-            "token: approve a spender",
+            "approve a spender",
             token_setup,
             by(ALICE, op(3, &[&BOB, &amount(7)])),
         ),
         (
             "multisig",
             "propose",
-            "multisig 2 of 2: open a proposal (state decoded into a BTreeMap, re-encoded)",
+            "open a proposal in a 2-of-2 wallet (state decoded into a BTreeMap, re-encoded)",
             vec![init_2_of_2.clone()],
             propose.clone(),
         ),
         (
             "multisig",
             "approve_execute",
-            "multisig 2 of 2: the approval that transfers",
+            "the approval that transfers, in a 2-of-2 wallet",
             vec![init_2_of_2, propose],
             approve,
         ),
         (
             "escrow",
             "open",
-            "escrow: open a second deal (state decoded into a BTreeMap, re-encoded)",
+            "open a second deal (state decoded into a BTreeMap, re-encoded)",
             vec![open_0.clone()],
             open_1.clone(),
         ),
         (
             "escrow",
             "release",
-            "escrow: the buyer releases one of two deals (a transfer, an event)",
+            "the buyer releases one of two deals (a transfer, an event)",
             vec![open_0, open_1],
             release_0,
         ),

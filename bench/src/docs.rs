@@ -258,15 +258,9 @@ pub fn calls(baseline: &Baseline, contract: &str) -> String {
         "| call | what it does | V3 on tos-tbpf (TOS's default) | V0 on tos-tbpf | V0 on solana-sbpf |\n\
          |---|---|---:|---:|---:|\n",
     );
-    for (_, name, what) in contracts::calls().iter().filter(|c| c.0 == contract) {
-        let [cu, tbpf, v3] =
-            ContractFigure::figure_names(name).map(|n| number(figure(baseline, &n)));
-        let call = name.split_once('/').map_or(name.as_str(), |(_, call)| call);
-        // The report's description names the contract first; its own README need not.
-        let what = what
-            .strip_prefix(contract)
-            .and_then(|w| w.split_once(": "))
-            .map_or(*what, |(_, w)| w);
+    for (_, call, what) in contracts::calls().iter().filter(|c| c.0 == contract) {
+        let [cu, tbpf, v3] = ContractFigure::figure_names(&contracts::call_name(contract, call))
+            .map(|n| number(figure(baseline, &n)));
         s.push_str(&format!("| `{call}` | {what} | {v3} | {tbpf} | {cu} |\n"));
     }
     s.push_str(&format!(
@@ -322,6 +316,20 @@ mod tests {
                 .contains("allocator/README.md has no table \"allocators\""),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_missing_readme_is_an_error_naming_it() {
+        let root = Path::new("/nonexistent-tako-root");
+        let err = stale(root, &baseline()).unwrap_err();
+        assert!(
+            matches!(err, DocsError::Io { .. })
+                && err
+                    .to_string()
+                    .starts_with("/nonexistent-tako-root/README.md: "),
+            "{err}"
+        );
+        assert!(write(root, &baseline()).is_err());
     }
 
     #[test]

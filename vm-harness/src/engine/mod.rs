@@ -485,6 +485,40 @@ pub(crate) fn finish(
     }
 }
 
+/// Test support shared by the engines' tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::TracedRun;
+
+    /// `full-rust` built for `arch` (`v0`, `v3`): a large program whose run executes
+    /// thousands of distinct instructions.
+    pub(crate) fn full_rust(arch: &str) -> Vec<u8> {
+        let path = tako_test_support::build_contract_with("full-rust", &["--arch", arch]);
+        std::fs::read(path).unwrap()
+    }
+
+    /// `run`'s disassembly holds exactly the instructions it executed, each with the text
+    /// the engine's static analysis gives it (`analysis`: every instruction's index and
+    /// text).
+    pub(crate) fn assert_disassembly_is(
+        run: &TracedRun,
+        analysis: impl Iterator<Item = (u64, String)>,
+        what: &str,
+    ) {
+        let mut compared = 0;
+        for (pc, expected) in analysis {
+            if let Some(text) = run.disassembly.get(&pc) {
+                assert_eq!(*text, expected, "{what}: instruction {pc}");
+                compared += 1;
+            }
+        }
+        let executed: std::collections::HashSet<u64> = run.trace.iter().copied().collect();
+        assert_eq!(compared, executed.len(), "{what}");
+        assert_eq!(run.disassembly.len(), executed.len(), "{what}");
+        assert!(compared > 1000, "{what}: {compared} instructions");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -224,22 +224,17 @@ mod tests {
     /// The disassembly of a run's instructions is the static analysis's, text for text.
     #[test]
     fn the_disassembly_is_the_static_analysis_text() {
-        let path = tako_test_support::build_contract_with("full-rust", &["--arch", "v0"]);
-        let so = std::fs::read(path).unwrap();
+        let so = super::super::testing::full_rust("v0");
         let program = load(&so, false).unwrap();
         let setup = CallSetup::new(&so, &[], &Default::default(), &Default::default());
         let run = trace(&program, &setup, &Config::default()).unwrap();
         let analysis = solana_sbpf::static_analysis::Analysis::from_executable(&program).unwrap();
-        let mut compared = 0;
-        for insn in &analysis.instructions {
-            if let Some(text) = run.disassembly.get(&(insn.ptr as u64)) {
-                assert_eq!(*text, analysis.disassemble_instruction(insn, insn.ptr));
-                compared += 1;
-            }
-        }
-        let executed: std::collections::HashSet<u64> = run.trace.iter().copied().collect();
-        assert_eq!(compared, executed.len());
-        assert_eq!(run.disassembly.len(), executed.len());
-        assert!(compared > 1000, "{compared} instructions");
+        let texts = analysis.instructions.iter().map(|insn| {
+            (
+                insn.ptr as u64,
+                analysis.disassemble_instruction(insn, insn.ptr),
+            )
+        });
+        super::super::testing::assert_disassembly_is(&run, texts, "v0");
     }
 }

@@ -317,27 +317,18 @@ mod tests {
     #[test]
     fn the_disassembly_is_the_static_analysis_text() {
         for arch in ["v0", "v3"] {
-            let path = tako_test_support::build_contract_with("full-rust", &["--arch", arch]);
-            let so = std::fs::read(path).unwrap();
+            let so = super::super::testing::full_rust(arch);
             let program = load(&so).unwrap();
             let setup = CallSetup::new(&so, &[], &Default::default(), &Default::default());
             let run = trace(&program, &setup, &Config::default()).unwrap();
             let analysis = tos_tbpf::static_analysis::Analysis::from_executable(&program).unwrap();
-            let mut compared = 0;
-            for insn in &analysis.instructions {
-                if let Some(text) = run.disassembly.get(&(insn.ptr as u64)) {
-                    assert_eq!(
-                        *text,
-                        analysis.disassemble_instruction(insn, insn.ptr),
-                        "{arch}"
-                    );
-                    compared += 1;
-                }
-            }
-            let executed: std::collections::HashSet<u64> = run.trace.iter().copied().collect();
-            assert_eq!(compared, executed.len(), "{arch}");
-            assert_eq!(run.disassembly.len(), executed.len(), "{arch}");
-            assert!(compared > 1000, "{arch}: {compared} instructions");
+            let texts = analysis.instructions.iter().map(|insn| {
+                (
+                    insn.ptr as u64,
+                    analysis.disassemble_instruction(insn, insn.ptr),
+                )
+            });
+            super::super::testing::assert_disassembly_is(&run, texts, arch);
         }
     }
 }

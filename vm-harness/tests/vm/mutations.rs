@@ -7,19 +7,23 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use vm_harness::{Config, Engine, Outcome};
 
+/// The default configuration on `engine` (the version's pick for `None`), JIT or not, with
+/// a CU limit that lets the contract's call finish and keeps a looping mutant short.
+fn limited(engine: Option<Engine>, jit: bool) -> Config {
+    Config {
+        cu_limit: 20_000,
+        engine,
+        jit,
+        ..Config::default()
+    }
+}
+
 #[test]
 fn corrupted_files_are_errors_not_panics_on_tos_tbpf() {
     let v3 = std::fs::read(crate::common::contract_v3_path("vm-faults")).unwrap();
     let v0 = crate::common::contract("vm-faults");
     for so in [v3, v0] {
-        mutate_all(
-            &so,
-            &Config {
-                cu_limit: 20_000,
-                engine: Some(Engine::Tbpf),
-                ..Config::default()
-            },
-        );
+        mutate_all(&so, &limited(Some(Engine::Tbpf), false));
     }
 }
 
@@ -27,14 +31,7 @@ fn corrupted_files_are_errors_not_panics_on_tos_tbpf() {
 fn corrupted_files_are_errors_not_panics() {
     let so = crate::common::contract("vm-faults");
     for jit in [false, true] {
-        mutate_all(
-            &so,
-            &Config {
-                cu_limit: 20_000,
-                jit,
-                ..Config::default()
-            },
-        );
+        mutate_all(&so, &limited(None, jit));
     }
 }
 
@@ -73,15 +70,7 @@ fn mutate_all(so: &[u8], config: &Config) {
 
 #[test]
 fn corrupted_programs_that_run_agree_between_interpreter_and_jit() {
-    let interpreted = Config {
-        cu_limit: 20_000,
-        ..Config::default()
-    };
-    let jit = Config {
-        jit: true,
-        ..interpreted.clone()
-    };
-    compare_flips(&interpreted, &jit, |o| {
+    compare_flips(&limited(None, false), &limited(None, true), |o| {
         (
             o.return_value,
             o.cu_consumed,
@@ -98,11 +87,7 @@ fn corrupted_programs_that_run_agree_between_interpreter_and_jit() {
 /// own way).
 #[test]
 fn corrupted_programs_that_run_agree_between_solana_sbpf_and_tos_tbpf() {
-    let on = |engine| Config {
-        cu_limit: 20_000,
-        engine: Some(engine),
-        ..Config::default()
-    };
+    let on = |engine| limited(Some(engine), false);
     compare_flips(&on(Engine::Sbpf), &on(Engine::Tbpf), |o| {
         (
             o.return_value,
