@@ -33,6 +33,7 @@ mod contract {
 
     use alloc::collections::BTreeMap;
     use alloc::vec::Vec;
+    use core::mem::ManuallyDrop;
 
     use super::abi::*;
     use tako_sdk::{
@@ -81,7 +82,7 @@ mod contract {
                 return Err(ERR_STORAGE);
             }
             let mut deals = BTreeMap::new();
-            for r in bytes[8..].chunks_exact(RECORD) {
+            for r in bytes[8..].as_chunks::<RECORD>().0 {
                 let deal = Deal {
                     buyer: address_at(r, 8),
                     seller: address_at(r, 40),
@@ -95,15 +96,18 @@ mod contract {
         }
 
         fn encode(&self) -> Vec<u8> {
-            let mut out = Vec::with_capacity(8 + self.deals.len() * RECORD);
-            out.extend_from_slice(&self.next_id.to_le_bytes());
-            for (id, d) in &self.deals {
-                out.extend_from_slice(&id.to_le_bytes());
-                out.extend_from_slice(&d.buyer);
-                out.extend_from_slice(&d.seller);
-                out.extend_from_slice(&d.arbiter);
-                out.extend_from_slice(&d.amount.to_le_bytes());
-                out.extend_from_slice(&d.deadline.to_le_bytes());
+            // Zeroed, then filled record by record: each field lands at a constant offset
+            // of a `[u8; RECORD]`, with no length or capacity check per field.
+            let mut out = alloc::vec![0u8; 8 + self.deals.len() * RECORD];
+            let (head, records) = out.split_at_mut(8);
+            head.copy_from_slice(&self.next_id.to_le_bytes());
+            for ((id, d), r) in self.deals.iter().zip(records.as_chunks_mut::<RECORD>().0) {
+                r[..8].copy_from_slice(&id.to_le_bytes());
+                r[8..40].copy_from_slice(&d.buyer);
+                r[40..72].copy_from_slice(&d.seller);
+                r[72..104].copy_from_slice(&d.arbiter);
+                r[104..112].copy_from_slice(&d.amount.to_le_bytes());
+                r[112..].copy_from_slice(&d.deadline.to_le_bytes());
             }
             out
         }
@@ -134,7 +138,9 @@ mod contract {
 
     fn run(op: u8, params: &[u8]) -> Result<(), u64> {
         let caller = get_caller();
-        let mut escrow = Escrow::load()?;
+        // The heap goes with the call: the state is not dropped at its end, where
+        // freeing its blocks (a walk of the map) would serve no later allocation.
+        let mut escrow = ManuallyDrop::new(Escrow::load()?);
         match (op, params.len()) {
             (OPEN, 72) => {
                 let (seller, arbiter) = (address_at(params, 0), address_at(params, 32));

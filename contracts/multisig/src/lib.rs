@@ -35,6 +35,7 @@ mod contract {
 
     use alloc::collections::BTreeMap;
     use alloc::vec::Vec;
+    use core::mem::ManuallyDrop;
 
     use super::abi::*;
     use tako_sdk::{
@@ -191,9 +192,11 @@ mod contract {
                 return Err(ERR_INVALID_INPUT);
             }
             let wallet = Wallet { threshold, owners, next_id: 0, proposals: BTreeMap::new() };
-            return wallet.save();
+            return ManuallyDrop::new(wallet).save();
         }
-        let mut wallet = Wallet::load()?.ok_or(ERR_NOT_INITIALIZED)?;
+        // The heap goes with the call: the wallet is not dropped at its end, where
+        // freeing its blocks (a walk of the map) would serve no later allocation.
+        let mut wallet = ManuallyDrop::new(Wallet::load()?.ok_or(ERR_NOT_INITIALIZED)?);
         match op {
             PROPOSE => {
                 wallet.check_owner(&sender)?;
