@@ -84,6 +84,17 @@ mod contract {
         }
     }
 
+    /// Writes bytes to the front of a buffer sized beforehand ([`Wallet::encoded_len`]).
+    struct Writer<'a>(&'a mut [u8]);
+
+    impl Writer<'_> {
+        fn put(&mut self, bytes: &[u8]) {
+            let (head, rest) = core::mem::take(&mut self.0).split_at_mut(bytes.len());
+            head.copy_from_slice(bytes);
+            self.0 = rest;
+        }
+    }
+
     impl Wallet {
         fn decode(bytes: &[u8]) -> Result<Wallet, u64> {
             let mut r = Reader(bytes);
@@ -113,21 +124,21 @@ mod contract {
         }
 
         fn encode(&self) -> Vec<u8> {
-            let mut out = Vec::with_capacity(self.encoded_len());
-            out.push(self.threshold);
-            out.push(self.owners.len() as u8);
+            let mut out = alloc::vec![0u8; self.encoded_len()];
+            let mut w = Writer(&mut out);
+            w.put(&[self.threshold, self.owners.len() as u8]);
             for o in &self.owners {
-                out.extend_from_slice(o);
+                w.put(o);
             }
-            out.extend_from_slice(&self.next_id.to_le_bytes());
-            out.extend_from_slice(&(self.proposals.len() as u64).to_le_bytes());
+            w.put(&self.next_id.to_le_bytes());
+            w.put(&(self.proposals.len() as u64).to_le_bytes());
             for (id, p) in &self.proposals {
-                out.extend_from_slice(&id.to_le_bytes());
-                out.extend_from_slice(&p.to);
-                out.extend_from_slice(&p.amount.to_le_bytes());
-                out.push(p.approvals.len() as u8);
+                w.put(&id.to_le_bytes());
+                w.put(&p.to);
+                w.put(&p.amount.to_le_bytes());
+                w.put(&[p.approvals.len() as u8]);
                 for a in &p.approvals {
-                    out.extend_from_slice(a);
+                    w.put(a);
                 }
             }
             out
