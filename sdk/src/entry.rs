@@ -66,6 +66,7 @@ macro_rules! entrypoint {
 pub mod __private {
     /// Logs why `entrypoint!` refused an input of `len` bytes.
     #[cold]
+    #[cfg_attr(target_arch = "bpf", optimize(size))]
     pub fn input_too_large(len: u64) {
         let mut w = crate::fmt::StackWriter::<96>::new();
         w.push_str("input of ");

@@ -44,19 +44,8 @@ impl<const N: usize> StackWriter<N> {
 
     /// Appends `n` in decimal, without going through `core::fmt` (the panic handler's
     /// line and column).
-    pub fn push_u64(&mut self, mut n: u64) {
-        let mut digits = [0u8; 20];
-        let mut i = digits.len();
-        loop {
-            i -= 1;
-            digits[i] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        // ASCII digits are UTF-8.
-        self.push_str(core::str::from_utf8(&digits[i..]).unwrap_or(""));
+    pub fn push_u64(&mut self, n: u64) {
+        self.buffer().push_u64(n);
     }
 
     /// Whether some output did not fit.
@@ -66,15 +55,17 @@ impl<const N: usize> StackWriter<N> {
 
     /// Marks a truncated buffer by ending it with `...` (when `N >= 3`).
     pub(crate) fn mark_truncated(&mut self) {
-        if !self.truncated || N < 3 {
-            return;
+        if self.truncated {
+            self.buffer().mark_truncated();
         }
-        let mut end = self.len.min(N - 3);
-        while end > 0 && !is_char_boundary(&self.buf[..self.len], end) {
-            end -= 1;
+    }
+
+    fn buffer(&mut self) -> Buffer<'_> {
+        Buffer {
+            buf: &mut self.buf,
+            len: &mut self.len,
+            truncated: &mut self.truncated,
         }
-        self.buf[end..end + 3].copy_from_slice(b"...");
-        self.len = end + 3;
     }
 }
 
@@ -82,10 +73,6 @@ impl<const N: usize> Default for StackWriter<N> {
     fn default() -> Self {
         Self::new()
     }
-}
-
-fn is_char_boundary(bytes: &[u8], index: usize) -> bool {
-    index >= bytes.len() || (bytes[index] as i8) >= -0x40
 }
 
 impl<const N: usize> Write for StackWriter<N> {
@@ -102,6 +89,60 @@ impl<const N: usize> Write for StackWriter<N> {
         self.len += take;
         Ok(())
     }
+}
+
+/// A [`StackWriter`]'s fields without its size in the type, for the cold writes (numbers,
+/// the truncation mark): compiled once for every `N` a contract uses, and for size (the
+/// digit loop unrolled for speed is about 2 KiB of `.text`).
+struct Buffer<'a> {
+    buf: &'a mut [u8],
+    len: &'a mut usize,
+    truncated: &'a mut bool,
+}
+
+impl Buffer<'_> {
+    #[inline(never)]
+    #[cfg_attr(target_arch = "bpf", optimize(size))]
+    fn push_u64(&mut self, mut n: u64) {
+        let mut digits = [0u8; 20];
+        let mut i = digits.len();
+        loop {
+            i -= 1;
+            digits[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        // ASCII digits: every prefix ends at a character boundary.
+        let digits = &digits[i..];
+        let at = *self.len;
+        let take = digits.len().min(self.buf.len() - at);
+        if take < digits.len() {
+            *self.truncated = true;
+        }
+        self.buf[at..at + take].copy_from_slice(&digits[..take]);
+        *self.len = at + take;
+    }
+
+    #[inline(never)]
+    #[cfg_attr(target_arch = "bpf", optimize(size))]
+    fn mark_truncated(&mut self) {
+        if !*self.truncated || self.buf.len() < 3 {
+            return;
+        }
+        let written = *self.len;
+        let mut end = written.min(self.buf.len() - 3);
+        while end > 0 && !is_char_boundary(&self.buf[..written], end) {
+            end -= 1;
+        }
+        self.buf[end..end + 3].copy_from_slice(b"...");
+        *self.len = end + 3;
+    }
+}
+
+fn is_char_boundary(bytes: &[u8], index: usize) -> bool {
+    index >= bytes.len() || (bytes[index] as i8) >= -0x40
 }
 
 /// Formats `args` into [`LOG_BUFFER`] bytes and logs them (what [`log!`](crate::log!)

@@ -41,6 +41,7 @@
     all(target_arch = "bpf", feature = "alloc-error-handler"),
     feature(alloc_error_handler)
 )]
+#![cfg_attr(target_arch = "bpf", feature(optimize_attribute))]
 
 #[cfg(any(feature = "alloc", test))]
 extern crate alloc;

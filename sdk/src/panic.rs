@@ -50,6 +50,7 @@ pub fn abort() -> ! {
 ///
 /// # Panics
 /// On the host, where there is no VM to report to.
+#[cfg_attr(target_arch = "bpf", optimize(size))]
 pub fn report_panic(info: &PanicInfo<'_>) -> ! {
     let (file, line, column) = match info.location() {
         Some(loc) => (loc.file(), loc.line(), loc.column()),
@@ -81,6 +82,7 @@ pub fn report_panic(info: &PanicInfo<'_>) -> ! {
 /// # Panics
 /// On the host, where there is no VM to report to.
 #[cold]
+#[cfg_attr(target_arch = "bpf", optimize(size))]
 pub fn alloc_error(layout: Layout) -> ! {
     let mut w = StackWriter::<80>::new();
     w.push_str("memory allocation of ");

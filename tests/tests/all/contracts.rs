@@ -5,7 +5,7 @@
 //! why. Marginal CU: `(CU(n2) - CU(n1)) / (n2 - n1)` on the same `.so`; net CU: the marginal
 //! of the allocation loop minus the marginal of the same loop without the allocation.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
 
@@ -327,25 +327,62 @@ mod oom {
         expect_fault(&out, FaultKind::Panic, &format!("oom/src/lib.rs:{line}:5"));
     }
 
-    /// The panic handler reads only the location: no `core::fmt` code reaches the program
-    /// (only `core::panicking::panic_fmt`, the one-instruction jump to the handler).
+    /// The demangled names of a `.so`'s symbols.
+    fn symbol_names(bytes: &[u8]) -> Vec<String> {
+        use object::{Object, ObjectSymbol};
+        let file = object::File::parse(bytes).expect("the .so parses");
+        file.symbols()
+            .filter_map(|s| {
+                s.name()
+                    .ok()
+                    .map(|n| format!("{:#}", rustc_demangle::demangle(n)))
+            })
+            .collect()
+    }
+
+    /// The panic handler reads only the location: the formatting engine (`core::fmt::write`,
+    /// `Formatter::pad`, ...) never reaches the program. What may remain under a
+    /// `core::fmt` name: `<usize as Display>::fmt` and `pad_integral`'s prefix writer,
+    /// which core's bounds-check panic puts in its message's arguments (the handler never
+    /// formats them), and the SDK's own `StackWriter` impls of `fmt::Write`.
     #[test]
     fn panic_paths_carry_no_formatting_code() {
-        use object::{Object, ObjectSymbol};
+        const UNCALLED: [&str; 2] = [
+            "<usize as core::fmt::Display>::fmt",
+            "<core::fmt::Formatter>::pad_integral::write_prefix",
+        ];
         for variant in [OOM, SDK_CALLS] {
-            let bytes = so(variant);
-            let file = object::File::parse(&*bytes).expect("the .so parses");
-            let formatting: Vec<String> = file
-                .symbols()
-                .filter_map(|s| {
-                    s.name()
-                        .ok()
-                        .map(|n| rustc_demangle::demangle(n).to_string())
-                })
+            let formatting: Vec<String> = symbol_names(&so(variant))
+                .into_iter()
                 .filter(|n| n.contains("core::fmt"))
+                .filter(|n| !UNCALLED.contains(&n.as_str()))
+                .filter(|n| !n.starts_with("<tako_sdk::fmt::StackWriter<"))
                 .collect();
             assert!(formatting.is_empty(), "{}: {formatting:?}", variant.0);
         }
+    }
+
+    /// The panic report and the allocation-failure report write numbers into stack
+    /// buffers of different sizes; the digit loop is in the program once, not once per
+    /// buffer size.
+    #[test]
+    fn the_sdk_writes_numbers_with_one_copy_of_its_code() {
+        let names = symbol_names(&so(OOM));
+        let sizes: HashSet<&str> = names
+            .iter()
+            .filter_map(|n| n.strip_prefix("<tako_sdk::fmt::StackWriter<"))
+            .filter_map(|rest| rest.split('>').next())
+            .collect();
+        assert!(
+            sizes.len() >= 2,
+            "stack writers of several sizes: {sizes:?}"
+        );
+        let digits: Vec<&String> = names.iter().filter(|n| n.contains("push_u64")).collect();
+        assert_eq!(digits.len(), 1, "{digits:?}");
+        assert!(
+            digits[0].starts_with("<tako_sdk::fmt::Buffer>::push_u64"),
+            "{digits:?}"
+        );
     }
 
     #[test]
