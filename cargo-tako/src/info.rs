@@ -26,7 +26,12 @@ pub struct Info {
     /// The syscalls the program calls, sorted: V0's undefined dynamic symbols, V3's
     /// `call imm` hashes matched against tako-abi's table.
     pub syscalls: Vec<String>,
+    /// The functions the file's symbols name, largest first (empty without symbols).
+    pub functions: Vec<vm_harness::Function>,
 }
+
+/// How many of the largest functions the text description lists (`--json` has them all).
+pub const LISTED_FUNCTIONS: usize = 10;
 
 /// The opcode of `call imm` (the linker's); a syscall has source register 0 (a call to a
 /// function of the program has 1).
@@ -100,6 +105,7 @@ pub fn describe(so: &[u8]) -> Result<Info> {
         rodata_size,
         statics: vm_harness::statics_size(so),
         syscalls,
+        functions: vm_harness::functions_by_size(so)?,
     })
 }
 
@@ -120,6 +126,24 @@ impl std::fmt::Display for Info {
         writeln!(f, ".text:        {} bytes", self.text_size)?;
         writeln!(f, ".rodata:      {} bytes", self.rodata_size)?;
         writeln!(f, "statics:      {} bytes", self.statics)?;
-        write!(f, "syscalls:     {}", self.syscalls.join(", "))
+        write!(f, "syscalls:     {}", self.syscalls.join(", "))?;
+        if self.functions.is_empty() {
+            return Ok(());
+        }
+        write!(
+            f,
+            "\nlargest functions ({} of {}, bytes and share of .text):",
+            self.functions.len().min(LISTED_FUNCTIONS),
+            self.functions.len()
+        )?;
+        for function in self.functions.iter().take(LISTED_FUNCTIONS) {
+            let share = 100.0 * function.size as f64 / self.text_size.max(1) as f64;
+            write!(
+                f,
+                "\n  {:>7}  {share:>5.1}%  {}",
+                function.size, function.name
+            )?;
+        }
+        Ok(())
     }
 }

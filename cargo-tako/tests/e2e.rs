@@ -100,6 +100,13 @@ fn new_build_test_for_every_template_then_info_and_run() {
         );
         assert!(info.contains("SBPF version: V3"), "{info}");
         assert!(info.contains("storage_write"), "{info}");
+        // The largest functions, by their symbols, the entry point's among them.
+        assert!(info.contains("largest functions ("), "{info}");
+        let listed = info.split_once("largest functions").unwrap().1;
+        assert!(
+            listed.contains("  entrypoint") || listed.contains("::__tako_process"),
+            "{info}"
+        );
     }
     // One call through the VM: the token's `init` (opcode 0) succeeds and commits.
     let project = root.join("x");

@@ -52,5 +52,6 @@ pub use profile::{
     profile, profile_call, render as render_profile, render_hot_instructions, FunctionCost,
     InstructionCount, Profile,
 };
+pub use symbols::{functions_by_size, Function};
 pub use syscalls::Host;
 pub use test_chain::TestChain;

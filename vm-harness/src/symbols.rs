@@ -56,3 +56,47 @@ impl Symbols {
         })
     }
 }
+
+/// A function of a `.so`, by its symbol: demangled name, address and size in bytes.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Function {
+    /// The demangled name, without crate hashes.
+    pub name: String,
+    /// Its address (the symbol's value).
+    pub address: u64,
+    /// Its size in bytes (the symbol's size; 0 when the file does not say).
+    pub size: u64,
+}
+
+/// The functions of `so` that its symbol tables name (`.symtab`, then `.dynsym`), largest
+/// first, then by address: where a program's `.text` goes. Empty for a file without
+/// symbols; [`crate::VmError::MalformedElf`] when `so` is not an ELF file with a `.text` section.
+pub fn functions_by_size(so: &[u8]) -> Result<Vec<Function>, crate::VmError> {
+    let symbols = Symbols::read(so).map_err(crate::VmError::MalformedElf)?;
+    let mut functions: Vec<Function> = symbols
+        .by_address
+        .into_iter()
+        .map(|(address, (name, size))| Function {
+            name,
+            address,
+            size,
+        })
+        .collect();
+    functions.sort_by(|a, b| b.size.cmp(&a.size).then(a.address.cmp(&b.address)));
+    Ok(functions)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_that_is_not_elf_is_malformed_not_a_panic() {
+        for bytes in [&b""[..], b"\x7fELF", b"not an elf file at all"] {
+            assert!(matches!(
+                functions_by_size(bytes),
+                Err(crate::VmError::MalformedElf(_))
+            ));
+        }
+    }
+}

@@ -9,4 +9,5 @@ mod cli;
 mod modes;
 mod mutations;
 mod runtime_faults;
+mod symbols;
 mod syscalls;
