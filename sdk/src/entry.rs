@@ -74,6 +74,6 @@ pub mod __private {
         w.push_str(" bytes exceeds the entrypoint's buffer of ");
         w.push_u64(crate::ENTRY_INPUT_CAPACITY as u64);
         w.push_str(" (use entrypoint!(f, heap))");
-        crate::log(w.as_str());
+        w.log();
     }
 }

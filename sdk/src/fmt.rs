@@ -48,6 +48,12 @@ impl<const N: usize> StackWriter<N> {
         self.buffer().push_u64(n);
     }
 
+    /// Logs what was written (one `log` syscall), without checking the
+    /// bytes again (they are UTF-8 by construction).
+    pub(crate) fn log(&self) {
+        crate::log::log_utf8(&self.buf[..self.len]);
+    }
+
     /// Whether some output did not fit.
     pub fn truncated(&self) -> bool {
         self.truncated
@@ -156,7 +162,7 @@ pub fn log_fmt(args: fmt::Arguments<'_>) {
     // `StackWriter` never fails; a `Display` impl that does only shortens the message.
     let _ = w.write_fmt(args);
     w.mark_truncated();
-    crate::log(w.as_str());
+    w.log();
 }
 
 /// Logs a formatted message: `log!("x = {} {:08x}", a, b)`. Same syntax as `format!`; the

@@ -7,6 +7,13 @@ use crate::raw;
 /// longer one). Costs 100 CU + 1 per byte.
 #[inline]
 pub fn log(message: &str) {
+    log_utf8(message.as_bytes());
+}
+
+/// [`log`] for bytes the caller knows to be UTF-8 (a [`crate::fmt::StackWriter`]'s, valid
+/// by construction), without checking them again: no `from_utf8` in the program for it.
+#[inline]
+pub(crate) fn log_utf8(message: &[u8]) {
     // SAFETY: `(ptr, len)` is a live, readable byte range for the duration of the call;
     // the VM only reads it.
     unsafe {

@@ -71,7 +71,7 @@ pub fn report_panic(info: &PanicInfo<'_>) -> ! {
         w.push_str(":");
         w.push_u64(u64::from(column));
         w.mark_truncated();
-        crate::log(w.as_str());
+        w.log();
     }
     trap(Trap::Panic)
 }
@@ -90,7 +90,7 @@ pub fn alloc_error(layout: Layout) -> ! {
     w.push_str(" bytes (align ");
     w.push_u64(layout.align() as u64);
     w.push_str(") failed");
-    crate::log(w.as_str());
+    w.log();
     trap(Trap::AllocError)
 }
 
