@@ -225,4 +225,71 @@ mod tests {
         assert_eq!(w.as_str(), "abé...");
         assert!(core::str::from_utf8(w.as_str().as_bytes()).is_ok());
     }
+
+    /// What a writer holds is always UTF-8 (it is logged without a check) and, unless
+    /// truncated, exactly what was written; truncated, a prefix of it marked with `...`.
+    mod always_utf8 {
+        use super::*;
+        use proptest::prelude::*;
+        use std::string::{String, ToString};
+
+        #[derive(Debug, Clone)]
+        enum Piece {
+            Str(String),
+            Num(u64),
+            Formatted(String, u64),
+        }
+
+        fn piece() -> impl Strategy<Value = Piece> {
+            prop_oneof![
+                "\\PC{0,6}".prop_map(Piece::Str),
+                any::<u64>().prop_map(Piece::Num),
+                ("\\PC{0,3}", any::<u64>()).prop_map(|(s, n)| Piece::Formatted(s, n)),
+            ]
+        }
+
+        fn check<const N: usize>(pieces: &[Piece]) -> Result<(), TestCaseError> {
+            let mut w = StackWriter::<N>::new();
+            let mut expected = String::new();
+            for p in pieces {
+                match p {
+                    Piece::Str(s) => {
+                        w.push_str(s);
+                        expected.push_str(s);
+                    }
+                    Piece::Num(n) => {
+                        w.push_u64(*n);
+                        expected.push_str(&n.to_string());
+                    }
+                    Piece::Formatted(s, n) => {
+                        let _ = write!(w, "{s}={n:x}");
+                        expected.push_str(&std::format!("{s}={n:x}"));
+                    }
+                }
+            }
+            w.mark_truncated();
+            let held = core::str::from_utf8(&w.buf[..w.len]);
+            prop_assert!(held.is_ok(), "{:?}", &w.buf[..w.len]);
+            let held = held.unwrap_or_default();
+            prop_assert_eq!(w.truncated(), expected.len() > N);
+            if !w.truncated() {
+                prop_assert_eq!(held, expected.as_str());
+            } else if N >= 3 {
+                let kept = held.strip_suffix("...");
+                prop_assert!(kept.is_some_and(|k| expected.starts_with(k)), "{held:?}");
+            }
+            Ok(())
+        }
+
+        proptest! {
+            #[test]
+            fn in_any_buffer(pieces in proptest::collection::vec(piece(), 0..8)) {
+                check::<0>(&pieces)?;
+                check::<2>(&pieces)?;
+                check::<7>(&pieces)?;
+                check::<16>(&pieces)?;
+                check::<64>(&pieces)?;
+            }
+        }
+    }
 }
