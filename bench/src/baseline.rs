@@ -157,7 +157,7 @@ impl Baseline {
         );
         s.push_str(&format!(
             "Written by `cargo run -p tako-bench --release -- --update-baseline`; \
-             `tako-bench --check` compares a run with it and fails when a figure of {}, an example contract's call or {}'s place \
+             `tako-bench --check` compares a run with it and fails when a figure of {}, an example contract's call or `.so` size or {}'s place \
              on a whole workload got worse (higher CU, bytes or place, lower heap efficiency). An intended change updates this file in the same \
              commit. Delta: against the previous version of this file. Names: `allocator/figure[/size]` as in \
              `target/cu-report/cu-report.json`; heap figures are bytes, heap_efficiency a fraction.\n\n",
@@ -437,6 +437,29 @@ mod tests {
         // Lower heap efficiency is worse too.
         let less = b.compare(&report(8.0, 0.5, 17.0)).unwrap();
         assert_eq!(less.failures().len(), 1, "{:?}", less.failures());
+    }
+
+    #[test]
+    fn a_larger_contract_fails_a_smaller_passes() {
+        use crate::contracts::ContractSize;
+        let with_token = |bytes: f64| {
+            let mut r = report(8.0, 0.6, 17.0);
+            r.contract_sizes = vec![ContractSize {
+                contract: "token",
+                bytes: Ok(bytes),
+            }];
+            r
+        };
+        let b = baseline_of(&with_token(7528.0));
+        assert_eq!(b.figures["contract/token/so_bytes"], Some(7528.0));
+        let larger = b.compare(&with_token(7536.0)).unwrap().failures();
+        assert_eq!(
+            larger,
+            ["contract/token/so_bytes: 7528 -> 7536 (+8)"],
+            "{larger:?}"
+        );
+        let smaller = b.compare(&with_token(7520.0)).unwrap();
+        assert!(smaller.failures().is_empty(), "{:?}", smaller.failures());
     }
 
     #[test]

@@ -46,6 +46,37 @@ impl ContractFigure {
     }
 }
 
+/// The size of an example contract's `.so` as `./build-example.sh` builds it by default
+/// (SBPF V3, what TOS's toolchain writes): what a deploy carries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContractSize {
+    /// The contract (`contracts/NAME`).
+    pub contract: &'static str,
+    /// Bytes of its `.so`.
+    pub bytes: Measured,
+}
+
+impl ContractSize {
+    /// The figure's name in the baseline: `contract/CONTRACT/so_bytes`.
+    pub fn figure_name(contract: &str) -> String {
+        format!("contract/{contract}/so_bytes")
+    }
+}
+
+/// The size of each contract whose calls are measured ([`calls`]), in report order; a
+/// contract that does not build is unmeasured.
+pub fn sizes() -> Vec<ContractSize> {
+    let mut contracts: Vec<&'static str> = calls().into_iter().map(|(c, _, _)| c).collect();
+    contracts.dedup();
+    contracts
+        .into_iter()
+        .map(|contract| ContractSize {
+            contract,
+            bytes: build(contract, &[]).map(|so| so.len() as f64),
+        })
+        .collect()
+}
+
 /// A call's name in the report, `contract/call`.
 pub fn call_name(contract: &str, call: &str) -> String {
     format!("{contract}/{call}")

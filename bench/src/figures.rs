@@ -207,6 +207,8 @@ pub struct Report {
     pub toolchain: Option<String>,
     /// Whole calls of the example contracts ([`super::contracts`]).
     pub contracts: Vec<super::contracts::ContractFigure>,
+    /// The `.so` size of each contract whose calls are measured.
+    pub contract_sizes: Vec<super::contracts::ContractSize>,
 }
 
 impl Report {
@@ -217,13 +219,25 @@ impl Report {
             allocators,
             toolchain: None,
             contracts: Vec::new(),
+            contract_sizes: Vec::new(),
         }
     }
 
     /// Every figure of the contract rows as the baseline names them (`contract/token/transfer/cu`,
-    /// `.../tbpf_cu`, `.../v3_cu`): lower is better.
+    /// `.../tbpf_cu`, `.../v3_cu`), then the contracts' sizes (`contract/token/so_bytes`):
+    /// lower is better.
     pub fn contract_figures(&self) -> Vec<(String, Measured)> {
-        self.contracts.iter().flat_map(|c| c.figures()).collect()
+        let sizes = self.contract_sizes.iter().map(|s| {
+            (
+                super::contracts::ContractSize::figure_name(s.contract),
+                s.bytes.clone(),
+            )
+        });
+        self.contracts
+            .iter()
+            .flat_map(|c| c.figures())
+            .chain(sizes)
+            .collect()
     }
 
     /// The name of the report's counts (`full`, `quick`, `custom`).

@@ -231,6 +231,7 @@ pub fn measure(allocators: &[Allocator], counts: Counts, mut progress: impl FnMu
     let mut report = Report::new(counts, rows);
     progress("the example contracts");
     report.contracts = contracts::measure();
+    report.contract_sizes = contracts::sizes();
     report.toolchain = contract_toolchain();
     report
 }

@@ -202,6 +202,12 @@ impl Report {
                 put(&mut m, "v3_cu", &c.v3_cu, true);
                 Value::Object(m)
             }).collect::<Vec<_>>(),
+            "contract_sizes": self.contract_sizes.iter().map(|c| {
+                let mut m = Map::new();
+                m.insert("contract".into(), json!(c.contract));
+                put(&mut m, "so_bytes", &c.bytes, true);
+                Value::Object(m)
+            }).collect::<Vec<_>>(),
             "peers_not_working": PEERS_NOT_WORKING
                 .iter()
                 .map(|(name, reason)| json!({"name": name, "reason": reason}))
@@ -324,6 +330,12 @@ impl Report {
                     cell(&c.tbpf_cu),
                     cell(&c.v3_cu)
                 ));
+            }
+        }
+        if !self.contract_sizes.is_empty() {
+            s.push_str("\nContract sizes: bytes of each contract's `.so` as built by default (SBPF V3), what a deploy carries.\n\n| Contract | `.so` bytes |\n|---|---:|\n");
+            for c in &self.contract_sizes {
+                s.push_str(&format!("| {} | {} |\n", c.contract, cell(&c.bytes)));
             }
         }
         s

@@ -191,6 +191,9 @@ pub fn build(request: &Request<'_>) -> Result<Built> {
         .args([
             "-Zbuild-std=core,alloc",
             "-Zjson-target-spec",
+            "-Ztrim-paths",
+            "--config",
+            "profile.release.trim-paths=\"all\"",
             "--message-format=json-render-diagnostics",
         ]);
     if let Some(features) = request.features {

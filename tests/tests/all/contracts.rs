@@ -1196,6 +1196,28 @@ mod build {
             .unwrap();
         assert!(!String::from_utf8_lossy(&out.stderr).contains("measurement-only"));
     }
+
+    /// A build names its sources by paths that do not depend on where the repository or
+    /// the toolchain sits (`escrow/src/lib.rs`, `tako-sdk-0.1.0/src/fmt.rs`,
+    /// `/rustc/HASH/library/...`): the same source gives the same `.so` on any machine,
+    /// and a deployed contract does not carry its builder's directories.
+    #[test]
+    fn a_contract_carries_no_local_path() {
+        let root = tako_test_support::repo_root()
+            .to_string_lossy()
+            .into_owned();
+        let home = std::env::var("HOME").unwrap_or_default();
+        for name in ["basic", "escrow", "oom"] {
+            let so = std::fs::read(tako_test_support::build_contract(name)).unwrap();
+            let text = String::from_utf8_lossy(&so);
+            assert!(!text.contains(&root), "{name}: contains {root}");
+            assert!(
+                home.len() < 2 || !text.contains(&home),
+                "{name}: contains {home}"
+            );
+            assert!(text.contains("tako-sdk-0.1.0/src/"), "{name}: {text:?}");
+        }
+    }
 }
 
 /// A function whose frame passes 4 KiB: refused as SBPF V0 (naming it, the limit and the
