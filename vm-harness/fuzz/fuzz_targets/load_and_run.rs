@@ -5,9 +5,9 @@
 //! A run stays within its CU limit; the interpreter and the JIT agree on every program both
 //! run; solana-sbpf and tos-tbpf agree on every program both run (SBPF V0: the same
 //! outcome and fault kind, whatever each engine's wording of the fault); a profile's CU add
-//! up to the run's. The corpus starts from the example contracts' builds
-//! (`scripts/fuzz.sh` copies them), so most inputs are real programs with a few bytes
-//! changed.
+//! up to the run's; the functions by size (`cargo tako info`) come largest first. The
+//! corpus starts from the example contracts' builds (`scripts/fuzz.sh` copies them), so
+//! most inputs are real programs with a few bytes changed.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -86,6 +86,13 @@ fuzz_target!(|so: &[u8]| {
             profile.attributed_cu(),
             profile.outcome.cu_consumed,
             "profile CU"
+        );
+    }
+    // What `cargo tako info` lists: a value for any bytes, largest first.
+    if let Ok(functions) = vm_harness::functions_by_size(so) {
+        assert!(
+            functions.windows(2).all(|w| w[0].size >= w[1].size),
+            "functions out of order"
         );
     }
 });
