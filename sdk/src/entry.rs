@@ -68,7 +68,7 @@ pub mod __private {
     #[cold]
     #[cfg_attr(target_arch = "bpf", optimize(size))]
     pub fn input_too_large(len: u64) {
-        let mut w = crate::fmt::StackWriter::<96>::new();
+        let mut w = crate::fmt::StackWriter::<{ crate::fmt::LOG_BUFFER }>::new();
         w.push_str("input of ");
         w.push_u64(len);
         w.push_str(" bytes exceeds the entrypoint's buffer of ");

@@ -9,7 +9,9 @@
 use core::fmt::{self, Write};
 
 /// Bytes [`log!`](crate::log!) formats at most; a longer message is cut at a character
-/// boundary and ends with `...`.
+/// boundary and ends with `...`. The SDK's own reports (a panic's location, an allocation
+/// failure, an input too large) use a buffer of the same size, so that a contract holds
+/// one copy of the writer's code.
 pub const LOG_BUFFER: usize = 256;
 
 /// A `fmt::Write` into `N` bytes on the stack. Writing never fails: what does not fit is

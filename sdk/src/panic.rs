@@ -12,11 +12,7 @@ use core::panic::PanicInfo;
 
 use tako_abi::Trap;
 
-use crate::fmt::StackWriter;
-
-/// Bytes of the location message the panic handler logs at most.
-#[cfg(not(feature = "panic-message"))]
-const PANIC_LOG: usize = 256;
+use crate::fmt::{StackWriter, LOG_BUFFER};
 
 /// Ends the run at `trap`'s address. Does not return.
 #[inline(always)]
@@ -63,7 +59,7 @@ pub fn report_panic(info: &PanicInfo<'_>) -> ! {
     ));
     #[cfg(not(feature = "panic-message"))]
     {
-        let mut w = StackWriter::<PANIC_LOG>::new();
+        let mut w = StackWriter::<LOG_BUFFER>::new();
         w.push_str("panicked at ");
         w.push_str(file);
         w.push_str(":");
@@ -84,7 +80,7 @@ pub fn report_panic(info: &PanicInfo<'_>) -> ! {
 #[cold]
 #[cfg_attr(target_arch = "bpf", optimize(size))]
 pub fn alloc_error(layout: Layout) -> ! {
-    let mut w = StackWriter::<80>::new();
+    let mut w = StackWriter::<LOG_BUFFER>::new();
     w.push_str("memory allocation of ");
     w.push_u64(layout.size() as u64);
     w.push_str(" bytes (align ");
