@@ -62,15 +62,11 @@ pub fn describe(so: &[u8]) -> Result<Info> {
     let text = section(".text").context("the file has no .text section header")?;
     let rodata_size = section(".rodata").map_or(0, |s| s.sh_size);
     let entry = elf.header.e_entry;
-    let entry_symbol = [(&elf.syms, &elf.strtab), (&elf.dynsyms, &elf.dynstrtab)]
-        .into_iter()
-        .flat_map(|(syms, strtab)| {
-            syms.iter()
-                .filter(|s| s.is_function() && s.st_value == entry && s.st_size > 0)
-                .filter_map(|s| strtab.get_at(s.st_name).map(str::to_string))
-                .collect::<Vec<_>>()
-        })
-        .next();
+    let functions = vm_harness::functions_by_size(so)?;
+    let entry_symbol = functions
+        .iter()
+        .find(|f| f.address == entry && f.size > 0)
+        .map(|f| f.name.clone());
     let mut syscalls: Vec<String> = if flags == 3 {
         let start = text.sh_offset as usize;
         let bytes = so
@@ -105,7 +101,7 @@ pub fn describe(so: &[u8]) -> Result<Info> {
         rodata_size,
         statics: vm_harness::statics_size(so),
         syscalls,
-        functions: vm_harness::functions_by_size(so)?,
+        functions,
     })
 }
 

@@ -327,16 +327,12 @@ mod oom {
         expect_fault(&out, FaultKind::Panic, &format!("oom/src/lib.rs:{line}:5"));
     }
 
-    /// The demangled names of a `.so`'s symbols.
+    /// The demangled names of a `.so`'s functions (what `cargo tako info` lists).
     fn symbol_names(bytes: &[u8]) -> Vec<String> {
-        use object::{Object, ObjectSymbol};
-        let file = object::File::parse(bytes).expect("the .so parses");
-        file.symbols()
-            .filter_map(|s| {
-                s.name()
-                    .ok()
-                    .map(|n| format!("{:#}", rustc_demangle::demangle(n)))
-            })
+        vm_harness::functions_by_size(bytes)
+            .expect("the .so parses")
+            .into_iter()
+            .map(|f| f.name)
             .collect()
     }
 
