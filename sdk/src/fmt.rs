@@ -61,7 +61,8 @@ impl<const N: usize> StackWriter<N> {
         self.truncated
     }
 
-    /// Marks a truncated buffer by ending it with `...` (when `N >= 3`).
+    /// Marks a truncated buffer by ending it with `...` (when `N >= 3`); an untruncated one
+    /// is left as it is.
     pub(crate) fn mark_truncated(&mut self) {
         if self.truncated {
             self.buffer().mark_truncated();
@@ -133,10 +134,11 @@ impl Buffer<'_> {
         *self.len = at + take;
     }
 
+    /// Ends a truncated buffer with `...`, backing off to a character boundary.
     #[inline(never)]
     #[cfg_attr(target_arch = "bpf", optimize(size))]
     fn mark_truncated(&mut self) {
-        if !*self.truncated || self.buf.len() < 3 {
+        if self.buf.len() < 3 {
             return;
         }
         let written = *self.len;
