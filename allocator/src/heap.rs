@@ -1,20 +1,24 @@
-//! The allocation logic, once, generic over the [`Region`] it runs in: the lock-free
-//! compare-and-swap bump loop, in-place `realloc` of the most recent block, rewinding
-//! `dealloc`, `alloc_zeroed` that skips never-used memory, and the statistics.
+//! The allocation logic, once, generic over the [`Region`] it runs in and the [`Reuse`]
+//! policy: the lock-free compare-and-swap bump loop, in-place `realloc` of the most recent
+//! block, `dealloc` that rewinds (or, with [`NoReuse`](crate::reuse::NoReuse), does
+//! nothing), `alloc_zeroed` that skips never-used memory, and the statistics.
 //!
 //! All placement arithmetic is in [`bump`]; this module only moves the header's atomics
 //! and turns addresses into pointers through the region.
 
 use crate::sync::ordering::{AcqRel, Acquire, Relaxed, Release};
 use core::alloc::{GlobalAlloc, Layout};
+use core::marker::PhantomData;
 use core::num::NonZeroUsize;
 use core::ptr;
 
 use crate::bump::{self, GRANULE};
 use crate::header::{Header, Stats};
 use crate::region::Region;
+use crate::reuse::{Reuse, Rewind};
 
-/// A bump heap over a [`Region`]. All its state is in the region's header, so a `Heap`
+/// A bump heap over a [`Region`], reclaiming freed blocks as its [`Reuse`] policy says
+/// ([`Rewind`] by default). All its state is in the region's header, so a `Heap`
 /// over a zero-sized region type (the VM heap) is itself zero-sized and read-only, and a
 /// `Heap` over a shareable region can be used from many threads at once.
 ///
@@ -23,14 +27,18 @@ use crate::region::Region;
 /// 8 bytes; any power-of-two alignment is honoured; every failure (exhaustion, a size or
 /// alignment that would overflow) is a null pointer, never a wrap-around.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Heap<R> {
+pub struct Heap<R, P = Rewind> {
     region: R,
+    policy: PhantomData<P>,
 }
 
-impl<R> Heap<R> {
+impl<R, P> Heap<R, P> {
     /// A heap over `region`. Its header is initialised on the first allocation, if fresh.
     pub const fn new(region: R) -> Self {
-        Heap { region }
+        Heap {
+            region,
+            policy: PhantomData,
+        }
     }
 
     /// The region this heap runs over.
@@ -39,7 +47,7 @@ impl<R> Heap<R> {
     }
 }
 
-impl<R: Region> Heap<R> {
+impl<R: Region, P: Reuse> Heap<R, P> {
     /// Initialises a fresh header, learning the region's end; does nothing if it is
     /// initialised already. Returns the heap's end.
     ///
@@ -229,13 +237,17 @@ impl<R: Region> Heap<R> {
 
     /// Allocates a zeroed block for `layout`; null when the heap cannot hold it. Only the
     /// part of the block below the high-water mark is written: memory above it was never
-    /// handed out and is still zero.
+    /// handed out and is still zero. A heap that never rewinds ([`Reuse::REWINDS`] false)
+    /// writes nothing: its cursor only rises, so every block is memory never handed out.
     #[inline]
     pub fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         let Some(block) = self.bump(layout) else {
             return ptr::null_mut();
         };
         let block = block.get();
+        if !P::REWINDS {
+            return self.block_pointer(block);
+        }
         // Read after the cursor's acquiring compare-and-swap: a rewind raises the mark
         // before its releasing compare-and-swap, so a rewound block is seen as used. The
         // cursor before this block is at or below it, so the mark alone decides.
@@ -250,13 +262,17 @@ impl<R: Region> Heap<R> {
         p
     }
 
-    /// Frees the block at `ptr`. Only the most recent block is reclaimed (the cursor
-    /// rewinds to it); others stay used until the heap ends.
+    /// Frees the block at `ptr`. With [`Rewind`] only the most recent block is reclaimed
+    /// (the cursor rewinds to it); others stay used until the heap ends. With
+    /// [`NoReuse`](crate::reuse::NoReuse) nothing is.
     ///
     /// # Safety
     /// `ptr` was returned by this heap for `layout` and is not used afterwards.
     #[inline]
     pub unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        if !P::REWINDS {
+            return;
+        }
         let h = self.region.inline_header();
         let block = ptr.addr();
         let top = bump::block_end(block, layout.size());
@@ -268,8 +284,9 @@ impl<R: Region> Heap<R> {
     }
 
     /// Resizes the block at `ptr` to `new_size` bytes. The most recent block grows or
-    /// shrinks in place; another block shrinks in place; otherwise the contents move to a
-    /// new block. Null (the old block untouched) when the heap cannot hold the new size.
+    /// shrinks in place (with [`NoReuse`](crate::reuse::NoReuse), a shrink keeps the
+    /// cursor where it is); another block shrinks in place; otherwise the contents move to
+    /// a new block. Null (the old block untouched) when the heap cannot hold the new size.
     ///
     /// # Safety
     /// `ptr` was returned by this heap for `layout`; `new_size`, rounded up to
@@ -282,6 +299,9 @@ impl<R: Region> Heap<R> {
         if h.cursor.load(Relaxed) == top {
             if let Some(new_top) = bump::resize_top(block, h.end.load(Relaxed), new_size) {
                 if new_top < top {
+                    if !P::REWINDS {
+                        return ptr;
+                    }
                     // Shrinking: raise the mark before the cursor falls (see `dealloc`).
                     h.high_water.fetch_max(top, Relaxed);
                 }
@@ -348,12 +368,12 @@ pub(crate) fn count_allocation(h: &Header) {
     let _ = h;
 }
 
-forward_strategy!([R: Region] Heap<R>, crate::strategy::BUMP, |_heap| None);
+forward_strategy!([R: Region, P: Reuse] Heap<R, P>, crate::strategy::BUMP, |_heap| None);
 
 // SAFETY: every method upholds the `GlobalAlloc` contract: blocks are inside the region
 // (the `Region` contract), aligned as their layout asks, never overlap a live block, and
 // failures return null.
-unsafe impl<R: Region> GlobalAlloc for Heap<R> {
+unsafe impl<R: Region, P: Reuse> GlobalAlloc for Heap<R, P> {
     #[inline(always)]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         Heap::alloc(self, layout)
@@ -469,7 +489,7 @@ mod tests {
 
     #[test]
     fn a_region_that_never_grows_sets_a_fresh_header_up_on_the_first_allocation() {
-        let heap = Heap::new(FixedRegion(LazyRegion::new(2048, 2048, 4096)));
+        let heap: Heap<_> = Heap::new(FixedRegion(LazyRegion::new(2048, 2048, 4096)));
         assert_eq!(heap.stats(), Stats::default_for_feature());
         let start = heap.region().data_start();
         // Even a zero-sized block on the fresh header gets a real address.
@@ -495,7 +515,7 @@ mod tests {
 
     #[test]
     fn a_region_that_never_grows_serves_a_large_alignment_first_too() {
-        let heap = Heap::new(FixedRegion(LazyRegion::new(8192, 8192, 8192)));
+        let heap: Heap<_> = Heap::new(FixedRegion(LazyRegion::new(8192, 8192, 8192)));
         let p = heap.alloc(layout(8, 4096));
         assert_eq!(p.addr() % 4096, 0);
         let q = heap.alloc(layout(8, 8));
@@ -509,7 +529,7 @@ mod tests {
 
     #[test]
     fn a_fresh_header_asks_for_the_mapped_size_only_past_the_assumed_one() {
-        let heap = Heap::new(LazyRegion::new(256 * 1024, 2048, 4096));
+        let heap: Heap<_> = Heap::new(LazyRegion::new(256 * 1024, 2048, 4096));
         assert_eq!(heap.stats(), Stats::default_for_feature());
         let a = heap.alloc(layout(8, 8));
         assert_eq!(a.addr(), heap.region().data_start());
@@ -530,7 +550,7 @@ mod tests {
     #[test]
     fn a_larger_declared_heap_than_mapped_gets_null_at_the_mapped_end() {
         // Declared 256 KiB, mapped 4 KiB: every block stays inside the 4 KiB.
-        let heap = Heap::new(LazyRegion::new(256 * 1024, 1024, 4096));
+        let heap: Heap<_> = Heap::new(LazyRegion::new(256 * 1024, 1024, 4096));
         let end = heap.region().base() + 4096;
         let mut blocks = 0;
         loop {
@@ -560,7 +580,7 @@ mod tests {
 
     #[test]
     fn a_heap_mapped_as_assumed_fails_without_growing() {
-        let heap = Heap::new(LazyRegion::new(256 * 1024, 4096, 4096));
+        let heap: Heap<_> = Heap::new(LazyRegion::new(256 * 1024, 4096, 4096));
         assert!(heap.alloc(layout(8192, 8)).is_null());
         assert_eq!(heap.region().asked.get(), 1);
         assert_eq!(heap.stats().failed, 1);
@@ -569,7 +589,7 @@ mod tests {
 
     #[test]
     fn a_smaller_declared_heap_than_mapped_keeps_to_the_declared_size() {
-        let heap = Heap::new(LazyRegion::new(1024, 4096, 4096));
+        let heap: Heap<_> = Heap::new(LazyRegion::new(1024, 4096, 4096));
         assert!(heap.alloc(layout(1024 - HEADER_SIZE, 8)).addr() != 0);
         assert!(heap.alloc(layout(1, 1)).is_null());
         assert_eq!(heap.stats().capacity, 1024 - HEADER_SIZE);
@@ -577,7 +597,7 @@ mod tests {
 
     #[test]
     fn a_large_alignment_on_a_fresh_heap_initialises_it_too() {
-        let heap = Heap::new(LazyRegion::new(8192, 8192, 8192));
+        let heap: Heap<_> = Heap::new(LazyRegion::new(8192, 8192, 8192));
         let p = heap.alloc(layout(8, 4096));
         assert!(!p.is_null());
         assert_eq!(p.addr() % 4096, 0);
@@ -586,7 +606,7 @@ mod tests {
 
     #[test]
     fn the_top_block_grows_and_shrinks_in_place() {
-        let heap = Heap::new(LazyRegion::new(32 * 1024, 32 * 1024, 32 * 1024));
+        let heap: Heap<_> = Heap::new(LazyRegion::new(32 * 1024, 32 * 1024, 32 * 1024));
         let p = heap.alloc(layout(512, 8));
         // SAFETY: `p` is the top block of 512 bytes; growing it is the realloc under test.
         let q = unsafe { heap.realloc(p, layout(512, 8), 8192) };

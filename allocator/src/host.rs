@@ -10,6 +10,7 @@ use crate::bump::{self, GRANULE};
 use crate::header::{Header, HEADER_SIZE};
 use crate::heap::count_allocation;
 use crate::region::Region;
+use crate::reuse::Reuse;
 use crate::sync::ordering::Relaxed;
 use crate::Heap;
 
@@ -144,7 +145,7 @@ unsafe impl Region for HostRegion<'_> {
     }
 }
 
-impl<'a> Heap<HostRegion<'a>> {
+impl<'a, P: Reuse> Heap<HostRegion<'a>, P> {
     /// A heap over all of `region` (zero-filled first), initialised and ready to share.
     pub fn over(region: &'a mut [u8]) -> Result<Self, RegionError> {
         let len = region.len();

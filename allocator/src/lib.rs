@@ -60,6 +60,7 @@ pub mod inspect;
 mod le;
 pub mod pool;
 mod region;
+pub mod reuse;
 pub mod slab;
 #[cfg(not(loom))]
 mod snapshot;
@@ -73,6 +74,7 @@ pub use heap::Heap;
 #[cfg(not(loom))]
 pub use host::{HostRegion, RegionError, TosHeap};
 pub use region::Region;
+pub use reuse::{NoReuse, Reuse, Rewind};
 pub use strategy::{Strategy, StrategyInfo, STRATEGIES};
 #[cfg(target_arch = "bpf")]
 pub use vm::{mapped_heap_size, vm_heap_bytes};
@@ -112,13 +114,24 @@ pub const HEAP_SIZE_STEP: usize = tako_abi::HEAP_SIZE_STEP as usize;
 /// static A: tos_alloc::TosAllocator<{ 32 * 1024 + 8 }> = tos_alloc::TosAllocator::new();
 /// ```
 ///
+/// `P` is what it does with freed blocks ([`Reuse`]): [`Rewind`], the default, reclaims
+/// the most recent block; [`NoReuse`] reclaims nothing, for a contract made of short
+/// calls, whose heap goes with the call:
+///
+/// ```
+/// use tos_alloc::{NoReuse, TosAllocator, DEFAULT_HEAP_SIZE};
+/// static A: TosAllocator<DEFAULT_HEAP_SIZE, NoReuse> = TosAllocator::new();
+/// ```
+///
 /// On the BPF target it is a [`GlobalAlloc`](core::alloc::GlobalAlloc) and has `stats()`.
 /// On the host it is not an allocator (there is no VM heap); [`over`](Self::over) runs the
 /// same logic over a byte slice.
 #[derive(Debug, Clone, Copy)]
-pub struct TosAllocator<const HEAP: usize = DEFAULT_HEAP_SIZE>;
+pub struct TosAllocator<const HEAP: usize = DEFAULT_HEAP_SIZE, P = Rewind>(
+    core::marker::PhantomData<P>,
+);
 
-impl<const HEAP: usize> TosAllocator<HEAP> {
+impl<const HEAP: usize, P: Reuse> TosAllocator<HEAP, P> {
     /// The allocator, for `#[global_allocator]`. Fails to compile unless `HEAP` is a
     /// multiple of 1 KiB between 1 KiB and 256 KiB.
     pub const fn new() -> Self {
@@ -130,7 +143,7 @@ impl<const HEAP: usize> TosAllocator<HEAP> {
                 "TosAllocator: the heap size must be a multiple of 1 KiB between 1 KiB and 256 KiB"
             )
         };
-        TosAllocator
+        TosAllocator(core::marker::PhantomData)
     }
 
     /// The heap size this allocator was declared with, in bytes.
@@ -141,8 +154,8 @@ impl<const HEAP: usize> TosAllocator<HEAP> {
     /// The same allocator's logic over a host byte slice, as if the VM had mapped
     /// `region.len()` bytes: the heap is the smaller of `HEAP` and that.
     #[cfg(not(loom))]
-    pub fn over<'a>(&self, region: &'a mut [u8]) -> Result<TosHeap<'a>, RegionError> {
-        TosHeap::over_declared(region, HEAP)
+    pub fn over<'a>(&self, region: &'a mut [u8]) -> Result<Heap<HostRegion<'a>, P>, RegionError> {
+        Heap::over_declared(region, HEAP)
     }
 }
 
@@ -154,7 +167,7 @@ impl TosAllocator {
     }
 }
 
-impl<const HEAP: usize> Default for TosAllocator<HEAP> {
+impl<const HEAP: usize, P: Reuse> Default for TosAllocator<HEAP, P> {
     fn default() -> Self {
         Self::new()
     }

@@ -10,6 +10,7 @@ use core::alloc::{GlobalAlloc, Layout};
 use crate::bump;
 use crate::header::{Header, Stats, HEADER_SIZE};
 use crate::region::Region;
+use crate::reuse::{Reuse, Rewind};
 use crate::{Heap, TosAllocator};
 
 const BASE: usize = tako_abi::MM_HEAP_START as usize;
@@ -175,9 +176,9 @@ pub unsafe fn vm_heap_bytes() -> &'static mut [u8] {
     unsafe { core::slice::from_raw_parts_mut(core::ptr::with_exposed_provenance_mut(from), len) }
 }
 
-impl<const HEAP: usize> TosAllocator<HEAP> {
+impl<const HEAP: usize, P: Reuse> TosAllocator<HEAP, P> {
     #[inline(always)]
-    const fn heap(&self) -> Heap<VmRegion<HEAP>> {
+    const fn heap(&self) -> Heap<VmRegion<HEAP>, P> {
         Heap::new(VmRegion)
     }
 
@@ -189,11 +190,12 @@ impl<const HEAP: usize> TosAllocator<HEAP> {
 
 /// The VM heap's statistics, whatever size the allocator was declared with.
 pub fn stats() -> Stats {
-    Heap::new(VmRegion::<{ crate::DEFAULT_HEAP_SIZE }>).stats()
+    // The statistics read the header alone, the same under every policy.
+    Heap::<_, Rewind>::new(VmRegion::<{ crate::DEFAULT_HEAP_SIZE }>).stats()
 }
 
 // SAFETY: delegates to `Heap`, whose `GlobalAlloc` implementation holds over any `Region`.
-unsafe impl<const HEAP: usize> GlobalAlloc for TosAllocator<HEAP> {
+unsafe impl<const HEAP: usize, P: Reuse> GlobalAlloc for TosAllocator<HEAP, P> {
     #[inline(always)]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         self.heap().alloc(layout)

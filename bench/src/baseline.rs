@@ -157,12 +157,12 @@ impl Baseline {
         );
         s.push_str(&format!(
             "Written by `cargo run -p tako-bench --release -- --update-baseline`; \
-             `tako-bench --check` compares a run with it and fails when a figure of {}, an example contract's call or `.so` size or {}'s place \
+             `tako-bench --check` compares a run with it and fails when a figure of {}, an example contract's call or `.so` size or the place of {} \
              on a whole workload got worse (higher CU, bytes or place, lower heap efficiency). An intended change updates this file in the same \
              commit. Delta: against the previous version of this file. Names: `allocator/figure[/size]` as in \
              `target/cu-report/cu-report.json`; heap figures are bytes, heap_efficiency a fraction.\n\n",
             Allocator::guarded_names(),
-            rank::SUBJECT
+            rank::SUBJECTS.join(" or ")
         ));
         if let Some(t) = &report.toolchain {
             let _ = writeln!(s, "{TOOLCHAIN}`{t}`\n");
@@ -192,7 +192,7 @@ impl Baseline {
         s
     }
 
-    /// [`rank::SUBJECT`]'s rank on every whole workload, from this baseline's figures
+    /// The ranks on every whole workload ([`rank::SUBJECTS`]), from this baseline's figures
     /// (those of the report it was written from, so the same ranks). Unknown counts
     /// (neither `full` nor `quick`) rank nothing.
     pub fn ranks(&self) -> Vec<rank::Rank> {
@@ -555,15 +555,13 @@ mod tests {
         let (from_report, from_baseline) = (rank::ranks(&report), baseline.ranks());
         assert_eq!(from_report.len(), from_baseline.len());
         for (r, b) in from_report.iter().zip(&from_baseline) {
-            assert_eq!((r.key, &r.best, r.place), (b.key, &b.best, b.place));
-            assert_eq!(
-                r.subject.as_ref().ok(),
-                b.subject.as_ref().ok(),
-                "{}",
-                r.key
-            );
+            assert_eq!((r.key, &r.best), (b.key, &b.best));
+            for (rs, bs) in r.standings.iter().zip(&b.standings) {
+                assert_eq!(rs.place, bs.place, "{} {}", rs.subject, r.key);
+                assert_eq!(rs.total.as_ref().ok(), bs.total.as_ref().ok(), "{}", r.key);
+            }
         }
-        assert_eq!(from_baseline[1].place, Some((2, 2)));
+        assert_eq!(from_baseline[1].subject().place, Some((2, 2)));
         assert_eq!(rank::table(&from_report), rank::table(&from_baseline));
     }
 }

@@ -7,9 +7,9 @@ use std::fmt::Write;
 use super::report::{cell, Report};
 use super::workloads::SIZES;
 
-const COLORS: [&str; 11] = [
-    "#1b9e77", "#d95f02", "#e6ab02", "#7570b3", "#e7298a", "#66a61e", "#a6761d", "#666666",
-    "#1f78b4", "#b15928", "#6a3d9a",
+const COLORS: [&str; 12] = [
+    "#1b9e77", "#66c2a5", "#d95f02", "#e6ab02", "#7570b3", "#e7298a", "#66a61e", "#a6761d",
+    "#666666", "#1f78b4", "#b15928", "#6a3d9a",
 ];
 // One colour per row of the report: a new allocator row needs a new colour.
 const _: () = assert!(COLORS.len() >= super::ALLOCATORS.len());

@@ -238,15 +238,18 @@ pub fn allocators(baseline: &Baseline) -> String {
     s
 }
 
-/// README.md's table: each whole workload's lowest total and [`SUBJECT`]'s place.
+/// README.md's table: each whole workload's lowest total and the places of
+/// [`rank::SUBJECTS`].
 pub fn whole_workloads(baseline: &Baseline) -> String {
     format!(
         "Contracts built with `{}`. The lowest total among the allocators priced as the ABI \
-         prices them, and {SUBJECT}'s:\n\n{}",
+         prices them, and those of {SUBJECT} under each reuse policy ({}; each ranked \
+         against the other allocators, not against itself):\n\n{}",
         baseline
             .toolchain
             .as_deref()
             .unwrap_or("an unrecorded toolchain"),
+        rank::SUBJECTS.join(", "),
         rank::table(&baseline.ranks())
     )
 }
@@ -349,11 +352,13 @@ mod tests {
         let ranks = b.ranks();
         // The places ranked from the baseline's totals are the places it records.
         for r in &ranks {
-            let recorded = b
-                .figures
-                .get(&format!("{SUBJECT}/{}/place", r.key))
-                .copied();
-            assert_eq!(recorded, Some(r.place.map(|(k, _)| k as f64)), "{}", r.key);
+            for s in &r.standings {
+                let recorded = b
+                    .figures
+                    .get(&format!("{}/{}/place", s.subject, r.key))
+                    .copied();
+                assert_eq!(recorded, Some(s.place.map(|(k, _)| k as f64)), "{}", r.key);
+            }
         }
     }
 }

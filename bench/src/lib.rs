@@ -49,10 +49,12 @@ impl Allocator {
         self.alloc_price.is_none()
     }
 
-    /// Whether it is one of tos-alloc's own strategies ([`tos_alloc::STRATEGIES`]):
-    /// `tako-bench --check` fails when one of its figures got worse.
+    /// Whether it is one of tos-alloc's own strategies ([`tos_alloc::STRATEGIES`]), under
+    /// any policy (`TosAllocator<NoReuse>` is `TosAllocator`'s): `tako-bench --check`
+    /// fails when one of its figures got worse.
     pub fn ours(&self) -> bool {
-        tos_alloc::STRATEGIES.iter().any(|s| s.name == self.name)
+        let strategy = self.name.split('<').next().unwrap_or(self.name);
+        tos_alloc::STRATEGIES.iter().any(|s| s.name == strategy)
     }
 
     /// The rows of tos-alloc's own strategies, whose figures `tako-bench --check` guards.
@@ -79,12 +81,23 @@ impl Allocator {
     }
 }
 
+/// The row of `TosAllocator` with the [`tos_alloc::NoReuse`] policy: the strategy's name
+/// and the policy's ([`tos_alloc::Reuse::NAME`]), as a test checks.
+pub const TOS_NO_REUSE: &str = "TosAllocator<NoReuse>";
+
 /// Every row, in report order.
-pub const ALLOCATORS: [Allocator; 11] = [
+pub const ALLOCATORS: [Allocator; 12] = [
     Allocator {
         name: tos_alloc::strategy::BUMP.name,
         label: "`TosAllocator`",
         feature: "tos",
+        alloc_price: None,
+        heap_in_vm: false,
+    },
+    Allocator {
+        name: TOS_NO_REUSE,
+        label: "`TosAllocator<_, NoReuse>` (frees reclaim nothing)",
+        feature: "tos-no-reuse",
         alloc_price: None,
         heap_in_vm: false,
     },
@@ -347,18 +360,34 @@ mod tests {
         .unwrap();
         assert_eq!(syscall[0].so_name(), syscall[1].so_name());
         assert_eq!(syscall[1].alloc_price, Some(1));
-        assert_eq!(ALLOCATORS[5].so_name(), "alloc_bench_talc");
-        assert_eq!(ALLOCATORS[6].so_name(), "alloc_bench_linked_list_allocator");
-        assert_eq!(ALLOCATORS[7].so_name(), "alloc_bench_rlsf");
-        assert_eq!(ALLOCATORS[8].so_name(), "alloc_bench_embedded_alloc");
-        assert_eq!(ALLOCATORS[10].so_name(), "alloc_bench_first_fit");
+        let so = |name| Allocator::named(name).unwrap().so_name();
+        assert_eq!(so("talc"), "alloc_bench_talc");
+        assert_eq!(
+            so("linked_list_allocator"),
+            "alloc_bench_linked_list_allocator"
+        );
+        assert_eq!(so("rlsf"), "alloc_bench_rlsf");
+        assert_eq!(so("embedded-alloc"), "alloc_bench_embedded_alloc");
+        assert_eq!(so("FirstFitAllocator"), "alloc_bench_first_fit");
+        assert_eq!(so(TOS_NO_REUSE), "alloc_bench_tos_no_reuse");
     }
 
     #[test]
-    fn the_guarded_rows_are_tos_alloc_s_strategies() {
+    fn the_guarded_rows_are_tos_alloc_s_strategies_and_policies() {
+        use tos_alloc::Reuse;
+        assert_eq!(
+            TOS_NO_REUSE,
+            format!(
+                "{}<{}>",
+                tos_alloc::strategy::BUMP.name,
+                tos_alloc::NoReuse::NAME
+            )
+        );
         let guarded: Vec<_> = Allocator::guarded().map(|a| a.name).collect();
-        let strategies: Vec<_> = tos_alloc::STRATEGIES.iter().map(|s| s.name).collect();
-        assert_eq!(guarded, strategies);
+        let mut expected: Vec<_> = tos_alloc::STRATEGIES.iter().map(|s| s.name).collect();
+        expected.insert(1, TOS_NO_REUSE);
+        assert_eq!(guarded, expected);
+        assert!(!Allocator::named("PinocchioBump").unwrap().ours());
     }
 
     #[test]

@@ -150,9 +150,9 @@ fn bench(args: &Args) -> Result<u8> {
         let failures = comparison.failures();
         if failures.is_empty() {
             outln!(
-                "\nCheck passed: no figure of {} or the example contracts got worse, and {} kept its place on every whole workload.\n",
+                "\nCheck passed: no figure of {} or the example contracts got worse, and {} kept their places on every whole workload.\n",
                 tako_bench::Allocator::guarded_names(),
-                tako_bench::rank::SUBJECT
+                tako_bench::rank::SUBJECTS.join(" and ")
             );
         } else {
             outln!("\nCheck FAILED: guarded figures got worse (update the baseline with `tako-bench --update-baseline` if intended):");

@@ -1,6 +1,7 @@
 //! Whole workloads ranked: each workload's total CU per allocator and where
-//! `TosAllocator` stands among the ranked rows ([`super::Allocator::ranked`]). A contract
-//! pays for its whole run, not for one allocation.
+//! `TosAllocator` stands among the ranked rows ([`super::Allocator::ranked`]), under each
+//! of its reuse policies ([`SUBJECTS`]). A contract pays for its whole run, not for one
+//! allocation.
 
 use std::collections::BTreeMap;
 
@@ -8,8 +9,12 @@ use super::figures::Report;
 use super::workloads::{Counts, Measured};
 use super::Allocator;
 
-/// The allocator whose rank the table shows.
+/// The allocator whose rank the table shows (its row with the default policy).
 pub const SUBJECT: &str = tos_alloc::strategy::BUMP.name;
+
+/// The rows whose rank the table shows: [`SUBJECT`] under each of its reuse policies. Each
+/// is ranked against the other allocators, not against itself under another policy.
+pub const SUBJECTS: [&str; 2] = [SUBJECT, crate::TOS_NO_REUSE];
 
 /// One workload: its name and the figure that holds its total.
 pub struct Workload {
@@ -74,7 +79,7 @@ pub fn workloads(counts: &Counts) -> Vec<Workload> {
     .collect()
 }
 
-/// Where [`SUBJECT`] stands on one workload.
+/// The ranks on one workload.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rank {
     /// The workload.
@@ -83,13 +88,30 @@ pub struct Rank {
     pub key: &'static str,
     /// The lowest total among the ranked rows that finished it, and whose it is.
     pub best: Option<(String, f64)>,
-    /// [`SUBJECT`]'s total.
-    pub subject: Measured,
-    /// Its place (1 = lowest CU) among the `.1` ranked rows that finished the workload.
+    /// Where each of [`SUBJECTS`] stands, in that order.
+    pub standings: Vec<Standing>,
+}
+
+/// Where one of [`SUBJECTS`] stands on a workload.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Standing {
+    /// The row.
+    pub subject: &'static str,
+    /// Its total.
+    pub total: Measured,
+    /// Its place (1 = lowest CU) among the `.1` ranked rows that finished the workload,
+    /// the other [`SUBJECTS`] left out.
     pub place: Option<(usize, usize)>,
 }
 
-/// [`SUBJECT`]'s rank on every whole workload of `report`.
+impl Rank {
+    /// [`SUBJECT`]'s standing (the default policy's).
+    pub fn subject(&self) -> &Standing {
+        &self.standings[0]
+    }
+}
+
+/// The ranks on every whole workload of `report`.
 pub fn ranks(report: &Report) -> Vec<Rank> {
     let figures: BTreeMap<String, Measured> = report
         .allocators
@@ -119,43 +141,59 @@ pub fn ranks_by(counts: &Counts, rows: &[&str], figure: impl Fn(&str) -> Measure
                 .filter_map(|row| total(row).ok().map(|t| (*row, t)))
                 .collect();
             totals.sort_by(|a, b| a.1.total_cmp(&b.1));
-            let subject = if rows.contains(&SUBJECT) {
-                total(SUBJECT)
-            } else {
-                Err(format!("no {SUBJECT} row"))
-            };
-            let place = subject.as_ref().ok().map(|&t| {
-                let lower = totals.iter().filter(|(_, x)| *x < t).count();
-                (lower + 1, totals.len())
-            });
+            let standings = SUBJECTS
+                .iter()
+                .map(|&subject| {
+                    let total = if rows.contains(&subject) {
+                        total(subject)
+                    } else {
+                        Err(format!("no {subject} row"))
+                    };
+                    let place = total.as_ref().ok().map(|&t| {
+                        let rivals: Vec<f64> = totals
+                            .iter()
+                            .filter(|(n, _)| *n == subject || !SUBJECTS.contains(n))
+                            .map(|(_, x)| *x)
+                            .collect();
+                        let lower = rivals.iter().filter(|x| **x < t).count();
+                        (lower + 1, rivals.len())
+                    });
+                    Standing {
+                        subject,
+                        total,
+                        place,
+                    }
+                })
+                .collect();
             Rank {
                 workload: w.name,
                 key: w.key,
                 best: totals.first().map(|(n, t)| (n.to_string(), *t)),
-                subject,
-                place,
+                standings,
             }
         })
         .collect()
 }
 
-/// [`SUBJECT`]'s place on every whole workload as figures of the baseline,
-/// `TosAllocator/KEY/place` (1 = lowest CU; n/a where it did not finish): `tako-bench --check`
-/// fails when one rises, as for any guarded figure. None when the run has no
-/// [`SUBJECT`] row (its figures are then missing, which the check reports).
+/// The places on every whole workload as figures of the baseline, `ROW/KEY/place` for each
+/// of [`SUBJECTS`] the run has a row of (1 = lowest CU; n/a where it did not finish):
+/// `tako-bench --check` fails when one rises, as for any guarded figure.
 pub fn place_figures(report: &Report) -> Vec<(String, Measured)> {
-    if !report.allocators.iter().any(|a| a.name == SUBJECT) {
-        return Vec::new();
-    }
-    ranks(report)
-        .into_iter()
-        .map(|r| {
-            let place = match (r.place, &r.subject) {
-                (Some((k, _)), _) => Ok(k as f64),
-                (None, Err(why)) => Err(why.clone()),
-                (None, Ok(_)) => Err("no ranked row finished the workload".into()),
-            };
-            (format!("{SUBJECT}/{}/place", r.key), place)
+    let ranks = ranks(report);
+    SUBJECTS
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| report.allocators.iter().any(|a| a.name == **s))
+        .flat_map(|(i, subject)| {
+            ranks.iter().map(move |r| {
+                let s = &r.standings[i];
+                let place = match (s.place, &s.total) {
+                    (Some((k, _)), _) => Ok(k as f64),
+                    (None, Err(why)) => Err(why.clone()),
+                    (None, Ok(_)) => Err("no ranked row finished the workload".into()),
+                };
+                (format!("{subject}/{}/place", r.key), place)
+            })
         })
         .collect()
 }
@@ -163,38 +201,47 @@ pub fn place_figures(report: &Report) -> Vec<(String, Measured)> {
 /// The whole-workloads section of the report: what it ranks, then [`table`].
 pub fn markdown(report: &Report) -> String {
     format!(
-        "\nWhole workloads: total CU per workload; {SUBJECT}'s place among the allocators priced \
-         as the ABI prices them (the 1-CU syscall row is a reference, not ranked).\n\n{}",
+        "\nWhole workloads: total CU per workload; the places of {} among the allocators \
+         priced as the ABI prices them (the 1-CU syscall row is a reference, not ranked; \
+         each policy of {SUBJECT} is ranked against the others, not against itself).\n\n{}",
+        SUBJECTS.join(" and "),
         table(&ranks(report))
     )
 }
 
-/// The markdown table of `ranks`.
+/// The markdown table of `ranks`: the lowest total, then each of [`SUBJECTS`]' total,
+/// place and ratio to the lowest.
 pub fn table(ranks: &[Rank]) -> String {
-    let mut s = format!(
-        "| Workload | lowest CU | by | {SUBJECT} CU | {SUBJECT} place | {SUBJECT} ÷ lowest |\n"
-    );
-    s.push_str("|---|---:|---|---:|---:|---:|\n");
+    let mut s = String::from("| Workload | lowest CU | by |");
+    let mut rule = String::from("|---|---:|---|");
+    for subject in SUBJECTS {
+        s.push_str(&format!(" {subject} CU | place | ÷ lowest |"));
+        rule.push_str("---:|---:|---:|");
+    }
+    s.push('\n');
+    s.push_str(&rule);
+    s.push('\n');
     for r in ranks {
         let (best, by) = match &r.best {
             Some((name, cu)) => (format!("{cu:.0}"), name.clone()),
             None => ("n/a".into(), "n/a".into()),
         };
-        let subject = r
-            .subject
-            .as_ref()
-            .map_or_else(|_| "n/a".to_string(), |cu| format!("{cu:.0}"));
-        let place = r
-            .place
-            .map_or_else(|| "n/a".to_string(), |(k, n)| format!("{k} of {n}"));
-        let ratio = match (&r.best, &r.subject) {
-            (Some((_, best)), Ok(cu)) if *best > 0.0 => format!("{:.3}", cu / best),
-            _ => "n/a".into(),
-        };
-        s.push_str(&format!(
-            "| {} | {best} | {by} | {subject} | {place} | {ratio} |\n",
-            r.workload
-        ));
+        s.push_str(&format!("| {} | {best} | {by} |", r.workload));
+        for st in &r.standings {
+            let total = st
+                .total
+                .as_ref()
+                .map_or_else(|_| "n/a".to_string(), |cu| format!("{cu:.0}"));
+            let place = st
+                .place
+                .map_or_else(|| "n/a".to_string(), |(k, n)| format!("{k} of {n}"));
+            let ratio = match (&r.best, &st.total) {
+                (Some((_, best)), Ok(cu)) if *best > 0.0 => format!("{:.3}", cu / best),
+                _ => "n/a".into(),
+            };
+            s.push_str(&format!(" {total} | {place} | {ratio} |"));
+        }
+        s.push('\n');
     }
     s
 }
@@ -228,20 +275,48 @@ pub(crate) mod tests {
         let map = &ranks(&report)[1];
         assert!(map.workload.starts_with("`BTreeMap<u64, u64>`"), "{map:?}");
         assert_eq!(map.best, Some(("PinocchioBump".into(), 749_504.0)));
-        assert_eq!(map.place, Some((3, 3)));
+        assert_eq!(map.subject().place, Some((3, 3)));
         let table = markdown(&report);
         assert!(
             table.contains("| 749504 | PinocchioBump | 773629 | 3 of 3 | 1.032 |"),
             "{table}"
         );
         // A workload nobody finished has no place.
-        assert_eq!(ranks(&report)[0].place, None);
+        assert_eq!(ranks(&report)[0].subject().place, None);
         let places = place_figures(&report);
         assert_eq!(
             places[1],
             ("TosAllocator/btreemap_1000/place".into(), Ok(3.0))
         );
         assert!(places[0].1.is_err(), "{places:?}");
+    }
+
+    #[test]
+    fn each_policy_is_ranked_against_the_others_not_against_itself() {
+        let report = Report::new(
+            Counts::FULL,
+            vec![
+                row(SUBJECT, Ok(773_629.0)),
+                row(crate::TOS_NO_REUSE, Ok(740_000.0)),
+                row("PinocchioBump", Ok(749_504.0)),
+                row("SolanaBump", Ok(790_000.0)),
+            ],
+        );
+        let map = &ranks(&report)[1];
+        assert_eq!(map.best, Some((crate::TOS_NO_REUSE.into(), 740_000.0)));
+        let places: Vec<_> = map.standings.iter().map(|s| (s.subject, s.place)).collect();
+        assert_eq!(
+            places,
+            [(SUBJECT, Some((2, 3))), (crate::TOS_NO_REUSE, Some((1, 3)))]
+        );
+        let figures = place_figures(&report);
+        assert!(figures.contains(&("TosAllocator<NoReuse>/btreemap_1000/place".into(), Ok(1.0))));
+        assert!(figures.contains(&("TosAllocator/btreemap_1000/place".into(), Ok(2.0))));
+        let table = markdown(&report);
+        assert!(
+            table.contains("| 740000 | TosAllocator<NoReuse> | 773629 | 2 of 3 | 1.045 | 740000 | 1 of 3 | 1.000 |"),
+            "{table}"
+        );
     }
 
     #[test]

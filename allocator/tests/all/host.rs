@@ -4,7 +4,7 @@
 use std::alloc::{GlobalAlloc, Layout};
 
 use tos_alloc::bump::GRANULE;
-use tos_alloc::{RegionError, Stats, TosAllocator, TosHeap, HEADER_SIZE};
+use tos_alloc::{NoReuse, RegionError, Stats, TosAllocator, TosHeap, HEADER_SIZE};
 
 fn layout(size: usize, align: usize) -> Layout {
     Layout::from_size_align(size, align).unwrap()
@@ -120,6 +120,31 @@ fn dealloc_of_the_most_recent_block_rewinds_others_do_not() {
     let c = heap.alloc(layout(16, 8));
     assert_eq!(c, b, "the rewound memory is handed out again");
     assert_eq!(heap.stats().peak, 40);
+}
+
+#[test]
+fn without_reuse_frees_and_shrinks_reclaim_nothing_and_the_top_still_grows_in_place() {
+    let mut buf = buffer(4096);
+    let heap = TosAllocator::<4096, NoReuse>::new().over(&mut buf).unwrap();
+    let a = heap.alloc(layout(24, 8));
+    // SAFETY: `a` came from this heap for this layout and is the top block.
+    let a = unsafe { heap.realloc(a, layout(24, 8), 40) };
+    assert_eq!(heap.stats().used, 40, "the top block grew in place");
+    // SAFETY: as above, now 40 bytes long.
+    let same = unsafe { heap.realloc(a, layout(40, 8), 8) };
+    assert_eq!(same, a);
+    assert_eq!(heap.stats().used, 40, "a shrink keeps the memory");
+    // SAFETY: `a` is the top block's start, 8 bytes long since the shrink.
+    unsafe { heap.dealloc(a, layout(8, 8)) };
+    assert_eq!(heap.stats().used, 40, "a free keeps the memory");
+    let b = heap.alloc_zeroed(layout(64, 8));
+    assert_eq!(b.addr(), a.addr() + 40, "blocks only go above the cursor");
+    // SAFETY: `b` holds 64 bytes.
+    assert!(unsafe { std::slice::from_raw_parts(b, 64) }
+        .iter()
+        .all(|&x| x == 0));
+    let s = heap.stats();
+    assert_eq!((s.used, s.peak), (104, 104));
 }
 
 #[test]

@@ -2,13 +2,14 @@
 //! live block aligned, inside the heap, disjoint from every other, and holding the bytes
 //! last written to it (each block is filled with its own pattern); the cursor moves
 //! exactly as a bump heap's should (rewinds on the top block, in-place top reallocation,
-//! failure only when the block really does not fit).
+//! failure only when the block really does not fit), under each reuse policy (with
+//! `NoReuse` the cursor never moves back).
 
 use std::alloc::Layout;
 
 use proptest::prelude::*;
 use tos_alloc::bump::GRANULE;
-use tos_alloc::{TosHeap, HEADER_SIZE};
+use tos_alloc::{Heap, HostRegion, NoReuse, Reuse, Rewind, HEADER_SIZE};
 
 #[derive(Debug, Clone)]
 enum Op {
@@ -85,13 +86,13 @@ fn check_all(live: &[Block], start: usize, end: usize) -> Result<(), TestCaseErr
     Ok(())
 }
 
-fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
+fn run<P: Reuse>(ops: Vec<Op>) -> Result<(), TestCaseError> {
     // An 8-aligned buffer, so the data area starts exactly HEADER_SIZE bytes in.
     let mut words = vec![0u64; HEAP / 8];
     // SAFETY: the same allocation viewed as bytes; `words` is not used otherwise.
     let bytes = unsafe { std::slice::from_raw_parts_mut(words.as_mut_ptr().cast::<u8>(), HEAP) };
     let base = bytes.as_ptr().addr();
-    let mut heap = TosHeap::over(bytes).unwrap();
+    let mut heap = Heap::<HostRegion, P>::over(bytes).unwrap();
     let start = base + HEADER_SIZE;
     let end = base + HEAP;
     let mut live: Vec<Block> = Vec::new();
@@ -100,7 +101,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
         next_pattern = next_pattern.wrapping_add(1).max(1);
         next_pattern
     };
-    let cursor = |heap: &TosHeap| start + heap.stats().used;
+    let cursor = |heap: &Heap<HostRegion, P>| start + heap.stats().used;
     // The most recent block, if it is live and ends at the cursor.
     let top_index = |live: &[Block], cursor: usize| {
         live.iter()
@@ -156,7 +157,11 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                 let was_top = b.ptr.addr() + round8(b.layout.size()) == before;
                 // SAFETY: `b` came from this heap with this layout and is dropped here.
                 unsafe { heap.dealloc(b.ptr, b.layout) };
-                let expected = if was_top { b.ptr.addr() } else { before };
+                let expected = if was_top && P::REWINDS {
+                    b.ptr.addr()
+                } else {
+                    before
+                };
                 prop_assert_eq!(cursor(&heap), expected);
             }
             Op::Realloc {
@@ -193,7 +198,14 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                 prop_assert!(holds(&moved, old.min(new_size), b.pattern), "contents lost");
                 if was_top && b.ptr.addr() + new_size <= end {
                     prop_assert_eq!(q, b.ptr, "the top block resizes in place");
-                    prop_assert_eq!(cursor(&heap), b.ptr.addr() + round8(new_size));
+                    let new_top = b.ptr.addr() + round8(new_size);
+                    // A heap that never rewinds keeps a shrunk top block's memory.
+                    let expected = if P::REWINDS {
+                        new_top
+                    } else {
+                        new_top.max(before)
+                    };
+                    prop_assert_eq!(cursor(&heap), expected);
                 } else if new_size <= old {
                     prop_assert_eq!(q, b.ptr, "a shrink stays in place");
                     prop_assert_eq!(cursor(&heap), before);
@@ -212,6 +224,13 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
         check_all(&live, start, end)?;
         let s = heap.stats();
         prop_assert!(s.peak >= s.used && s.used <= s.capacity);
+        if !P::REWINDS {
+            prop_assert_eq!(
+                s.peak,
+                s.used,
+                "a heap that never rewinds peaks where it is"
+            );
+        }
         prop_assert!(s.used >= live.iter().map(|b| b.layout.size()).sum::<usize>());
     }
     Ok(())
@@ -225,6 +244,11 @@ proptest! {
 
     #[test]
     fn random_operation_sequences_match_the_model(ops in prop::collection::vec(op(), 1..if cfg!(miri) { 40 } else { 120 })) {
-        run(ops)?;
+        run::<Rewind>(ops)?;
+    }
+
+    #[test]
+    fn random_operation_sequences_match_the_model_without_reuse(ops in prop::collection::vec(op(), 1..if cfg!(miri) { 40 } else { 120 })) {
+        run::<NoReuse>(ops)?;
     }
 }

@@ -21,7 +21,11 @@ fn op() -> impl Strategy<Value = Op> {
 }
 
 fn run_bump(list: &[Op]) -> Result<(), String> {
-    ops::run_bump(list, HEAP)
+    ops::run_bump::<tos_alloc::Rewind>(list, HEAP)
+}
+
+fn run_bump_no_reuse(list: &[Op]) -> Result<(), String> {
+    ops::run_bump::<tos_alloc::NoReuse>(list, HEAP)
 }
 
 fn run_pool(list: &[Op]) -> Result<(), String> {
@@ -41,6 +45,11 @@ proptest! {
     #[test]
     fn bump_keeps_the_shadow_model(list in prop::collection::vec(op(), 1..OPS)) {
         run_bump(&list).map_err(TestCaseError::fail)?;
+    }
+
+    #[test]
+    fn bump_without_reuse_keeps_the_shadow_model(list in prop::collection::vec(op(), 1..OPS)) {
+        run_bump_no_reuse(&list).map_err(TestCaseError::fail)?;
     }
 
     #[test]

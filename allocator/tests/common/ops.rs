@@ -8,7 +8,7 @@ use std::alloc::Layout;
 
 use tos_alloc::first_fit::FirstFitHeap;
 use tos_alloc::pool::PoolHeap;
-use tos_alloc::{Strategy, TosHeap};
+use tos_alloc::{Heap, HostRegion, Reuse, Strategy};
 
 /// One operation on the allocator under test.
 #[derive(Debug, Clone, Copy)]
@@ -126,10 +126,10 @@ fn run_over<'a, S: Strategy>(
     after(&heap)
 }
 
-/// [`run`] on the bump heap over `len` fresh bytes.
-pub fn run_bump(ops: &[Op], len: usize) -> Result<(), String> {
+/// [`run`] on the bump heap with reuse policy `P` over `len` fresh bytes.
+pub fn run_bump<P: Reuse>(ops: &[Op], len: usize) -> Result<(), String> {
     let mut words = region(len);
-    let make = |b| TosHeap::over(b).map_err(|e| e.to_string());
+    let make = |b| Heap::<HostRegion, P>::over(b).map_err(|e| e.to_string());
     run_over(&mut words, make, ops, |_| Ok(()))
 }
 

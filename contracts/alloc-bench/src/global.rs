@@ -1,7 +1,8 @@
 //! The global allocator of a contract the CU report builds once per allocator, picked by
 //! cargo feature: `solana-bump`, `pinocchio-bump`, `talc`, `linked-list-allocator`, `rlsf`,
 //! `embedded-alloc`, `pool`, `first-fit` if one is on, else `syscall` if on, else
-//! `TosAllocator`; and the heap figures each one can report from inside the contract.
+//! `TosAllocator` (with the `NoReuse` policy under `tos-no-reuse`, else the default
+//! `Rewind`); and the heap figures each one can report from inside the contract.
 //!
 //! One definition, included by path: alloc-bench declares every feature, an example
 //! contract (multisig) the in-VM ones; a feature a contract does not declare is never on
@@ -32,8 +33,13 @@ const _: () = assert!(
         + cfg!(feature = "embedded-alloc") as u8
         + cfg!(feature = "pool") as u8
         + cfg!(feature = "first-fit") as u8
+        + cfg!(feature = "tos-no-reuse") as u8
         <= 1,
-    "the allocator features solana-bump, pinocchio-bump, talc, linked-list-allocator, rlsf, embedded-alloc, pool and first-fit exclude each other"
+    "the allocator features solana-bump, pinocchio-bump, talc, linked-list-allocator, rlsf, embedded-alloc, pool, first-fit and tos-no-reuse exclude each other"
+);
+const _: () = assert!(
+    !cfg!(all(feature = "tos-no-reuse", feature = "syscall")),
+    "tos-no-reuse picks TosAllocator's policy: it excludes syscall"
 );
 const _: () = assert!(
     cfg!(any(
@@ -69,8 +75,14 @@ const _: () = assert!(
 mod chosen {
     use super::*;
 
+    #[cfg(not(feature = "tos-no-reuse"))]
+    type Policy = tos_alloc::Rewind;
+    #[cfg(feature = "tos-no-reuse")]
+    type Policy = tos_alloc::NoReuse;
+
     #[global_allocator]
-    static ALLOCATOR: tos_alloc::TosAllocator = tos_alloc::TosAllocator::new();
+    static ALLOCATOR: tos_alloc::TosAllocator<{ tos_alloc::DEFAULT_HEAP_SIZE }, Policy> =
+        tos_alloc::TosAllocator::new();
 
     /// `(used, peak)` heap bytes as the allocator reports them.
     pub(crate) fn heap_stats() -> (u64, u64) {

@@ -44,6 +44,15 @@ const BENCH_TOS: Variant = (
     "alloc-bench",
     &["--features", "tos", "--as", "alloc_bench_tos"],
 );
+const BENCH_TOS_NO_REUSE: Variant = (
+    "alloc-bench",
+    &[
+        "--features",
+        "tos-no-reuse",
+        "--as",
+        "alloc_bench_tos_no_reuse",
+    ],
+);
 const BENCH_TALC: Variant = (
     "alloc-bench",
     &["--features", "talc", "--as", "alloc_bench_talc"],
@@ -406,8 +415,9 @@ mod alloc_bench {
     };
 
     /// Every allocator variant measured here.
-    const ALLOCATORS: [Variant; 10] = [
+    const ALLOCATORS: [Variant; 11] = [
         BENCH_TOS,
+        BENCH_TOS_NO_REUSE,
         BENCH_SYSCALL,
         BENCH_SOLANA,
         BENCH_PINOCCHIO,
@@ -561,6 +571,31 @@ mod alloc_bench {
         let tos_net = box_net(BENCH_TOS);
         assert!(tos_net <= 8.0, "Box<u64> net {tos_net}");
         assert!(tos_net < box_net(BENCH_PINOCCHIO), "Box<u64> net {tos_net}");
+    }
+
+    /// The `NoReuse` policy allocates by the same fast path and frees by doing nothing:
+    /// freed blocks stay used, and an alloc+free pair costs the allocation alone.
+    #[test]
+    fn tos_allocator_without_reuse_keeps_freed_blocks_and_allocates_as_fast() {
+        let config = Config::default();
+        let (_, rewind) = bench(BENCH_TOS, ALLOC_FREE, 20, 64, &config);
+        let (_, kept) = bench(BENCH_TOS_NO_REUSE, ALLOC_FREE, 20, 64, &config);
+        assert_eq!(rewind[1], 0, "each freed top block rewound");
+        assert_eq!(kept[1], 20 * 64, "every freed block kept");
+        assert_eq!(kept[2], kept[1], "the peak is where the cursor is");
+        for size in [8, 64] {
+            assert_eq!(
+                net_cu(BENCH_TOS_NO_REUSE, size, &config),
+                net_cu(BENCH_TOS, size, &config),
+                "size {size}"
+            );
+        }
+        let pair = |v| marginal_cu(v, ALLOC_FREE, 64, 10, 20, &config);
+        let (kept, rewind) = (pair(BENCH_TOS_NO_REUSE), pair(BENCH_TOS));
+        assert!(
+            kept < rewind,
+            "alloc+free: {kept} without reuse, {rewind} rewinding"
+        );
     }
 
     #[test]
