@@ -13,7 +13,9 @@
 //!   [`get_return_data`], [`get_heap_region`], [`remaining_compute_units`].
 //! - Storage: [`storage_read`], [`storage_write`], [`storage_delete`]; transient storage
 //!   [`tload`], [`tstore`]. With the `alloc` feature, `storage_read_vec`: a value of
-//!   any length in a `Vec`, in one read when it is no longer than expected.
+//!   any length in a `Vec`, in one read when it is no longer than expected; and
+//!   `storage_read_with`: a value handed to a closure from a stack buffer of up to
+//!   [`MAX_STACK_READ`] bytes (from the heap when longer).
 //! - The chain: [`get_tx_sender`], [`get_caller`] (also `syscalls::get_caller`),
 //!   [`get_contract_hash`], [`get_block_hash`], [`get_coinbase`], [`get_block_height`],
 //!   [`get_timestamp`], [`get_chain_id`], [`get_call_value`], [`get_balance`],
@@ -71,9 +73,9 @@ pub use entry::{__private, ENTRY_INPUT_CAPACITY};
 pub use log::{log, log_pubkey, log_u64};
 pub use mem::{compare, copy, copy_within, fill, MemError};
 pub use panic::{abort, alloc_error, report_panic};
+pub use storage::{storage_delete, storage_read, storage_write, tload, tstore, MAX_STACK_READ};
 #[cfg(feature = "alloc")]
-pub use storage::storage_read_vec;
-pub use storage::{storage_delete, storage_read, storage_write, tload, tstore};
+pub use storage::{storage_read_vec, storage_read_with};
 pub use tako_abi::code::*;
 pub use tako_abi::{
     DEFAULT_HEAP_SIZE, MAX_HEAP_SIZE, MAX_KEY_SIZE, MM_HEAP_START, MM_PROGRAM_START, MM_STACK_START,

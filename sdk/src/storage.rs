@@ -51,6 +51,72 @@ pub fn storage_read_vec(
     unsafe { read_vec(expected, read) }
 }
 
+/// The largest stack buffer `storage_read_with` (feature `alloc`) takes: half an SBPF V0
+/// stack frame, so that the caller's own frame keeps the other half.
+pub const MAX_STACK_READ: usize = tako_abi::STACK_FRAME_SIZE as usize / 2;
+
+/// Calls `f` with the value stored under `key` (empty when absent). A value of at most `N`
+/// bytes is read into a buffer on the stack: one `storage_read`, no heap block. A longer
+/// one is read into a `Vec` as [`storage_read_vec`] reads it (a second `storage_read`).
+///
+/// For state decoded at the start of a call: [`storage_read_vec`]'s buffer is a heap block
+/// that a bump allocator cannot reclaim once the decoded state is allocated after it, and
+/// its free costs instructions for nothing; this read leaves the heap to the state.
+/// `N` above [`MAX_STACK_READ`] does not compile.
+///
+/// # Errors
+/// A value longer than `N` that the heap cannot hold.
+#[cfg(feature = "alloc")]
+#[inline]
+pub fn storage_read_with<const N: usize, R>(
+    key: &[u8],
+    f: impl FnOnce(&[u8]) -> R,
+) -> Result<R, alloc::collections::TryReserveError> {
+    let read = |buf: &mut [core::mem::MaybeUninit<u8>]| {
+        // SAFETY: `buf` is writable for its length (a zero-length one is not accessed).
+        unsafe { read_to(key, buf.as_mut_ptr().cast(), buf.len()) as usize }
+    };
+    // SAFETY: `storage_read` copies the value's first `min(length, buf.len())` bytes to the
+    // start of `buf` and returns the value's whole length.
+    unsafe { read_with::<N, R>(read, f) }
+}
+
+/// [`storage_read_with`] over `read`, as [`read_vec`].
+///
+/// # Safety
+/// `read` initialises the first `min(returned length, buf.len())` bytes of `buf`.
+#[cfg(any(feature = "alloc", test))]
+#[inline(always)]
+unsafe fn read_with<const N: usize, R>(
+    mut read: impl FnMut(&mut [core::mem::MaybeUninit<u8>]) -> usize,
+    f: impl FnOnce(&[u8]) -> R,
+) -> Result<R, alloc::collections::TryReserveError> {
+    const {
+        assert!(
+            N <= MAX_STACK_READ,
+            "storage_read_with: the stack buffer is at most MAX_STACK_READ bytes"
+        )
+    };
+    let mut buf = [core::mem::MaybeUninit::<u8>::uninit(); N];
+    let len = read(&mut buf);
+    if len <= N {
+        // SAFETY: `read` initialised the first `min(len, N) = len` bytes of `buf`.
+        let value = unsafe { core::slice::from_raw_parts(buf.as_ptr().cast::<u8>(), len) };
+        return Ok(f(value));
+    }
+    // Longer than the stack buffer: its length is known, so one block of that size (an
+    // error when the heap cannot hold it, with no second read) and one more read. (`f` is
+    // called on each path: with one call after both, the block's free would follow every
+    // read, and its pointer stay live across `f`.)
+    let mut value = alloc::vec::Vec::new();
+    value.try_reserve_exact(len)?;
+    let read_len = read(value.spare_capacity_mut());
+    // SAFETY: `read` initialised the first `min(read_len, capacity)` bytes of the spare
+    // capacity, which starts at the vector's start (it is empty).
+    unsafe { value.set_len(read_len.min(value.capacity())) };
+    Ok(f(&value))
+}
+
 /// [`storage_read_vec`] over `read`, which copies as much of a value as fits into the
 /// buffer it is given and returns the value's whole length.
 ///
@@ -160,24 +226,34 @@ pub(crate) fn status_result(status: u64) -> Result<(), u64> {
 #[cfg(test)]
 mod tests {
     extern crate std;
-    use super::read_vec;
+    use super::{read_vec, read_with};
     use core::mem::MaybeUninit;
+    use std::vec;
     use std::vec::Vec;
 
-    /// `read_vec` over a stored `value` (`None`: absent), as the VM reads it; returns the
-    /// result and the buffer sizes it read into.
-    fn read_stored(value: Option<&[u8]>, expected: usize) -> (Vec<u8>, Vec<usize>) {
-        let mut reads = Vec::new();
-        let read = |buf: &mut [MaybeUninit<u8>]| {
+    /// A `storage_read` of a stored `value` (`None`: absent), as the VM reads it: it writes
+    /// the first `min(value.len(), buf.len())` bytes of `buf` and records `buf`'s length in
+    /// `reads`.
+    fn reader<'a>(
+        value: Option<&'a [u8]>,
+        reads: &'a mut Vec<usize>,
+    ) -> impl FnMut(&mut [MaybeUninit<u8>]) -> usize + 'a {
+        move |buf| {
             reads.push(buf.len());
             let stored = value.unwrap_or_default();
             for (slot, &b) in buf.iter_mut().zip(stored) {
                 slot.write(b);
             }
             stored.len()
-        };
-        // SAFETY: `read` writes the first `min(stored.len(), buf.len())` bytes.
-        let got = unsafe { read_vec(expected, read) }.unwrap();
+        }
+    }
+
+    /// `read_vec` over a stored `value`; returns the result and the buffer sizes it read
+    /// into.
+    fn read_stored(value: Option<&[u8]>, expected: usize) -> (Vec<u8>, Vec<usize>) {
+        let mut reads = Vec::new();
+        // SAFETY: `reader` writes the first `min(stored.len(), buf.len())` bytes.
+        let got = unsafe { read_vec(expected, reader(value, &mut reads)) }.unwrap();
         (got, reads)
     }
 
@@ -204,6 +280,49 @@ mod tests {
             (got.as_slice(), reads.as_slice()),
             (&stored[..], &[0, 100][..])
         );
+    }
+
+    /// `read_with::<N>` over a stored `value` (`None`: absent); returns what `f` saw and the
+    /// buffer sizes it read into.
+    fn read_stored_with<const N: usize>(value: Option<&[u8]>) -> (Vec<u8>, Vec<usize>) {
+        let mut reads = Vec::new();
+        // SAFETY: `reader` writes the first `min(stored.len(), buf.len())` bytes.
+        let got = unsafe { read_with::<N, _>(reader(value, &mut reads), |v| v.to_vec()) };
+        (got.unwrap(), reads)
+    }
+
+    #[test]
+    fn a_value_that_fits_the_stack_takes_one_read_a_longer_one_two() {
+        let stored: Vec<u8> = (0..100u8).collect();
+        assert_eq!(
+            read_stored_with::<128>(Some(&stored)),
+            (stored.clone(), vec![128])
+        );
+        assert_eq!(
+            read_stored_with::<100>(Some(&stored)),
+            (stored.clone(), vec![100])
+        );
+        assert_eq!(
+            read_stored_with::<99>(Some(&stored)),
+            (stored.clone(), vec![99, 100])
+        );
+        assert_eq!(read_stored_with::<0>(Some(&stored)), (stored, vec![0, 100]));
+        assert_eq!(read_stored_with::<8>(None), (vec![], vec![8]));
+        assert_eq!(read_stored_with::<8>(Some(&[])), (vec![], vec![8]));
+    }
+
+    #[test]
+    fn a_value_longer_than_the_heap_can_hold_is_an_error_after_one_read() {
+        let mut reads = Vec::new();
+        let read = |buf: &mut [MaybeUninit<u8>]| {
+            reads.push(buf.len());
+            buf.fill(MaybeUninit::new(7));
+            isize::MAX as usize + 1
+        };
+        // SAFETY: `read` writes all of `buf`, less than the length it returns.
+        let got = unsafe { read_with::<16, _>(read, |v| v.len()) };
+        assert!(got.is_err());
+        assert_eq!(reads, [16]);
     }
 
     #[test]

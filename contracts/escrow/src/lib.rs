@@ -38,7 +38,7 @@ mod contract {
     use super::abi::*;
     use tako_sdk::{
         emit_event, get_block_height, get_call_value, get_caller, set_return_data,
-        storage_read_vec, storage_write, transfer, SUCCESS,
+        storage_read_with, storage_write, transfer, SUCCESS,
     };
 
     /// An open deal.
@@ -53,7 +53,7 @@ mod contract {
     /// Bytes of a deal in the stored state: its id, then the fields in order.
     const RECORD: usize = 8 + 3 * 32 + 8 + 8;
 
-    /// The stored state's size up to which [`Escrow::load`] reads it in one
+    /// The stored state's size up to which [`Escrow::load`] reads it on the stack, in one
     /// `storage_read`: eight open deals.
     const EXPECTED_STATE: usize = 8 + 8 * RECORD;
 
@@ -113,11 +113,13 @@ mod contract {
         }
 
         fn load() -> Result<Escrow, u64> {
-            let bytes = storage_read_vec(STATE_KEY, EXPECTED_STATE).map_err(|_| ERR_STORAGE)?;
-            if bytes.is_empty() {
-                return Ok(Escrow { next_id: 0, deals: BTreeMap::new() });
-            }
-            Escrow::decode(&bytes)
+            storage_read_with::<EXPECTED_STATE, _>(STATE_KEY, |bytes| {
+                if bytes.is_empty() {
+                    return Ok(Escrow { next_id: 0, deals: BTreeMap::new() });
+                }
+                Escrow::decode(bytes)
+            })
+            .map_err(|_| ERR_STORAGE)?
         }
 
         fn save(&self) -> Result<(), u64> {

@@ -39,7 +39,7 @@ mod contract {
 
     use super::abi::*;
     use tako_sdk::{
-        emit_event, get_caller, set_return_data, storage_read_vec, storage_write, transfer, SUCCESS,
+        emit_event, get_caller, set_return_data, storage_read_with, storage_write, transfer, SUCCESS,
     };
 
     /// An open proposal.
@@ -57,8 +57,8 @@ mod contract {
         proposals: BTreeMap<u64, Proposal>,
     }
 
-    /// The stored state's size up to which [`Wallet::load`] reads it in one `storage_read`:
-    /// e.g. ten owners and five proposals with two approvals each.
+    /// The stored state's size up to which [`Wallet::load`] reads it on the stack, in one
+    /// `storage_read`: e.g. ten owners and five proposals with two approvals each.
     const EXPECTED_STATE: usize = 1024;
 
     /// Reads bytes off the front of a slice.
@@ -145,11 +145,13 @@ mod contract {
         }
 
         fn load() -> Result<Option<Wallet>, u64> {
-            let bytes = storage_read_vec(STATE_KEY, EXPECTED_STATE).map_err(|_| ERR_STORAGE)?;
-            if bytes.is_empty() {
-                return Ok(None);
-            }
-            Wallet::decode(&bytes).map(Some)
+            storage_read_with::<EXPECTED_STATE, _>(STATE_KEY, |bytes| {
+                if bytes.is_empty() {
+                    return Ok(None);
+                }
+                Wallet::decode(bytes).map(Some)
+            })
+            .map_err(|_| ERR_STORAGE)?
         }
 
         fn save(&self) -> Result<(), u64> {
