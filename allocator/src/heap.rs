@@ -238,16 +238,15 @@ impl<R: Region, P: Reuse> Heap<R, P> {
     /// Allocates a zeroed block for `layout`; null when the heap cannot hold it. Only the
     /// part of the block below the high-water mark is written: memory above it was never
     /// handed out and is still zero. A heap that never rewinds ([`Reuse::REWINDS`] false)
-    /// writes nothing: its cursor only rises, so every block is memory never handed out.
+    /// never raises the mark, so alone over its region it writes nothing; the mark is read
+    /// under every policy all the same, so that a block is zeroed whatever heaps over the
+    /// same region (the VM heap: another `TosAllocator` value) rewound before.
     #[inline]
     pub fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         let Some(block) = self.bump(layout) else {
             return ptr::null_mut();
         };
         let block = block.get();
-        if !P::REWINDS {
-            return self.block_pointer(block);
-        }
         // Read after the cursor's acquiring compare-and-swap: a rewind raises the mark
         // before its releasing compare-and-swap, so a rewound block is seen as used. The
         // cursor before this block is at or below it, so the mark alone decides.
@@ -511,6 +510,46 @@ mod tests {
             0,
             "a region that never grows never asks"
         );
+    }
+
+    /// A [`LazyRegion`] shared by reference, as the VM heap is by every `TosAllocator`
+    /// value: heaps of both policies over the same header.
+    struct SharedRegion<'a>(&'a LazyRegion);
+
+    // SAFETY: `LazyRegion`'s; the heaps over it share its one header.
+    unsafe impl Region for SharedRegion<'_> {
+        fn header(&self) -> &Header {
+            self.0.header()
+        }
+        fn data_start(&self) -> usize {
+            self.0.data_start()
+        }
+        fn learn_end(&self) -> usize {
+            self.0.learn_end()
+        }
+        fn pointer(&self, addr: usize) -> *mut u8 {
+            self.0.pointer(addr)
+        }
+    }
+
+    #[test]
+    fn a_heap_without_reuse_zeroes_memory_another_policy_rewound_over() {
+        use crate::reuse::NoReuse;
+        let region = LazyRegion::new(4096, 4096, 4096);
+        let rewind: Heap<_> = Heap::new(SharedRegion(&region));
+        let kept: Heap<_, NoReuse> = Heap::new(SharedRegion(&region));
+        let p = rewind.alloc(layout(64, 8));
+        // SAFETY: `p` holds 64 bytes; it is the top block, freed here and not used after.
+        unsafe {
+            p.write_bytes(0xAB, 64);
+            rewind.dealloc(p, layout(64, 8));
+        }
+        let q = kept.alloc_zeroed(layout(64, 8));
+        assert_eq!(q, p, "the rewound memory is handed out again");
+        // SAFETY: `q` holds 64 bytes.
+        assert!(unsafe { core::slice::from_raw_parts(q, 64) }
+            .iter()
+            .all(|&b| b == 0));
     }
 
     #[test]

@@ -18,7 +18,8 @@
 //!
 //! The allocation logic is written once, in [`Heap`], generic over a [`Region`] (the VM
 //! heap on the BPF target, or a caller-provided byte slice on the host, [`TosHeap`], where
-//! threads can share it) and a [`Reuse`] policy (what a free does). The placement arithmetic is in [`bump`], safe and pure.
+//! threads can share it) and a [`Reuse`] policy (what a free does). The placement
+//! arithmetic is in [`bump`], safe and pure.
 #![no_std]
 #![cfg_attr(target_arch = "bpf", feature(asm_experimental_arch))]
 #![deny(missing_docs)]

@@ -2,8 +2,7 @@
 //! [`Heap`](crate::Heap) and [`TosAllocator`](crate::TosAllocator) take as a type
 //! parameter. [`Rewind`], the default, reclaims the most recent block; [`NoReuse`]
 //! reclaims nothing, for a contract whose calls are short: the VM's heap goes with the call,
-//! so a free at its end serves no later allocation, and a heap that never moves its cursor
-//! back needs no high-water mark.
+//! so a free at its end serves no later allocation.
 //!
 //! A leaf: the heap imports it, it imports nothing of the crate.
 
@@ -19,9 +18,9 @@ pub trait Reuse:
     sealed::Sealed + Copy + Default + core::fmt::Debug + Send + Sync + 'static
 {
     /// Whether freeing or shrinking the most recent block moves the cursor back to reuse
-    /// its memory. When it does, the memory above the cursor may hold old data, so the heap
-    /// keeps a high-water mark and `alloc_zeroed` zeroes what lies below it; when it never
-    /// does, every block starts on memory never handed out (zero) and the mark is not kept.
+    /// its memory. When it does, the memory above the cursor may hold old data: the heap
+    /// raises its high-water mark first, and `alloc_zeroed` zeroes what lies below the mark.
+    /// When it never does, the mark stays where it is (0 for a heap used only so).
     const REWINDS: bool;
     /// The policy's name, as the CU report names a row of the allocator with it.
     const NAME: &'static str;
@@ -42,8 +41,8 @@ impl Reuse for Rewind {
 /// memory. The most recent block still grows in place. For a contract made of short calls
 /// (decode the state, change it, write it back): each free of the default policy costs a
 /// few instructions and, in the caller, registers, to reclaim memory that the end of the
-/// call reclaims anyway; `alloc_zeroed` needs no high-water mark either. A contract that
-/// frees and allocates again in a loop runs out of heap sooner with it.
+/// call reclaims anyway. A contract that frees and allocates again in a loop runs out of
+/// heap sooner with it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct NoReuse;
 
