@@ -362,8 +362,9 @@ fn features_in(manifest: &str) -> Result<Vec<String>, String> {
         .unwrap_or_default())
 }
 
-/// The CU of `workload` with its contract built with `allocator`'s feature
-/// ([`MEASURED_ARCH`] on [`MEASURED_ENGINE`], `allocator`'s price for `tako_alloc`): the
+/// The CU of `workload` with its contract built with `allocator`'s feature and without its
+/// default features, which pick its own allocator ([`MEASURED_ARCH`] on
+/// [`MEASURED_ENGINE`], `allocator`'s price for `tako_alloc`): the
 /// contract's own run, calls and storage included. Unmeasured for an allocator the contract
 /// declares no feature for.
 pub fn contract_workload(workload: &ContractWorkload, allocator: &Allocator) -> Measured {
@@ -380,7 +381,13 @@ pub fn contract_workload(workload: &ContractWorkload, allocator: &Allocator) -> 
     let so_name = format!("{contract}_{}", allocator.feature.replace('-', "_"));
     let so = build_measured(
         contract,
-        &["--features", allocator.feature, "--as", &so_name],
+        &[
+            "--no-default-features",
+            "--features",
+            allocator.feature,
+            "--as",
+            &so_name,
+        ],
     )?;
     let mut config = Config {
         engine: Some(MEASURED_ENGINE),

@@ -51,6 +51,8 @@ pub struct Request<'a> {
     pub arch: Arch,
     /// Cargo features, comma-separated.
     pub features: Option<&'a str>,
+    /// Leave out the crate's default features.
+    pub no_default_features: bool,
     /// Print what the toolchain set-up and the linker did.
     pub verbose: bool,
 }
@@ -198,6 +200,9 @@ pub fn build(request: &Request<'_>) -> Result<Built> {
         ]);
     if let Some(features) = request.features {
         command.args(["--features", features]);
+    }
+    if request.no_default_features {
+        command.arg("--no-default-features");
     }
     for var in CLEARED_ENV {
         command.env_remove(var);

@@ -118,6 +118,10 @@ struct BuildArgs {
     /// Cargo features of the contract, comma-separated.
     #[arg(long)]
     features: Option<String>,
+    /// Leave out the contract's default features (with `--features`: build with exactly
+    /// those, e.g. to pick another global allocator than the default one).
+    #[arg(long)]
+    no_default_features: bool,
     /// Print the toolchain set-up and each function's stack frame (V3).
     #[arg(long, short = 'v')]
     verbose: bool,
@@ -171,6 +175,7 @@ impl BuildArgs {
             contract: &contract,
             arch: self.arch,
             features: self.features.as_deref(),
+            no_default_features: self.no_default_features,
             verbose: self.verbose,
         })?;
         summarize(&built, self.verbose);

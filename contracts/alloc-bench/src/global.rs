@@ -54,7 +54,7 @@ const _: () = assert!(
         feature = "pool",
         feature = "first-fit"
     )),
-    "enable an allocator feature: tos, syscall, solana-bump, pinocchio-bump, talc, linked-list-allocator, rlsf, embedded-alloc, pool, first-fit"
+    "enable an allocator feature: tos, tos-no-reuse, syscall, solana-bump, pinocchio-bump, talc, linked-list-allocator, rlsf, embedded-alloc, pool, first-fit"
 );
 
 /// TosAllocator, unless another allocator's feature is on.

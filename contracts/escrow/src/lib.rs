@@ -1,7 +1,7 @@
 //! `escrow`: a buyer locks the call's value for a seller until one side lets it go.
 //! Written as TOS's contracts are (`use tako_sdk::*;`, input `[opcode: u8][params]`, error
 //! codes from 1001), with its state in an ordinary collection on the heap: the open deals a
-//! `BTreeMap<u64, Deal>` on `TosAllocator`, decoded from one storage value
+//! `BTreeMap<u64, Deal>` on `TosAllocator` (the `NoReuse` policy), decoded from one storage value
 //! ([`abi::STATE_KEY`]) on every call and written back after a change.
 //!
 //! | opcode | params | does |
@@ -17,7 +17,7 @@
 
 pub mod abi;
 
-// The global allocator, picked by cargo feature (`TosAllocator` by default), and
+// The global allocator, picked by cargo feature (`TosAllocator<_, NoReuse>` by default), and
 // FirstFitAllocator's shape: alloc-bench's definitions, so that the CU report builds this
 // contract with each in-VM allocator exactly as it builds alloc-bench.
 #[cfg(target_arch = "bpf")]

@@ -2,9 +2,9 @@
 //! `threshold` of them approve a proposal. Written as TOS's contracts are (`use
 //! tako_sdk::*;`, input `[opcode: u8][params]`, error codes from 1001), with its state
 //! in ordinary collections on the heap: the owners a `Vec<Address>`, the open proposals a
-//! `BTreeMap<u64, Proposal>` with a `Vec` of approvals each, on `TosAllocator`. The state
-//! is one storage value ([`abi::STATE_KEY`]), decoded on every call and written back
-//! after a change.
+//! `BTreeMap<u64, Proposal>` with a `Vec` of approvals each, on `TosAllocator` (the
+//! `NoReuse` policy). The state is one storage value ([`abi::STATE_KEY`]), decoded on every
+//! call and written back after a change.
 //!
 //! | opcode | params | does |
 //! |-------:|--------|------|
@@ -19,7 +19,7 @@
 
 pub mod abi;
 
-// The global allocator, picked by cargo feature (`TosAllocator` by default), and
+// The global allocator, picked by cargo feature (`TosAllocator<_, NoReuse>` by default), and
 // FirstFitAllocator's shape: alloc-bench's definitions, so that the CU report builds this
 // contract with each in-VM allocator exactly as it builds alloc-bench.
 #[cfg(target_arch = "bpf")]

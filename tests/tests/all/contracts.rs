@@ -1235,6 +1235,29 @@ mod build {
         assert!(!String::from_utf8_lossy(&out.stderr).contains("measurement-only"));
     }
 
+    /// `--no-default-features` reaches cargo: alloc-bench without its default feature (and
+    /// none other) picks no allocator, which its build refuses by name.
+    #[test]
+    fn no_default_features_leaves_the_contracts_defaults_out() {
+        let root = tako_test_support::repo_root();
+        let out = std::process::Command::new(root.join("build-example.sh"))
+            .args([
+                "alloc-bench",
+                "--no-default-features",
+                "--as",
+                "alloc_bench_no_allocator",
+            ])
+            .current_dir(root)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{stderr}");
+        assert!(
+            stderr.contains("enable an allocator feature: tos, tos-no-reuse, syscall"),
+            "{stderr}"
+        );
+    }
+
     /// A build names its sources by paths that do not depend on where the repository or
     /// the toolchain sits (`escrow/src/lib.rs`, `tako-sdk-0.1.0/src/fmt.rs`,
     /// `/rustc/HASH/library/...`): the same source gives the same `.so` on any machine,
