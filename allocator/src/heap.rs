@@ -401,6 +401,7 @@ mod tests {
     extern crate std;
     use super::*;
     use crate::header::HEADER_SIZE;
+    use core::borrow::Borrow;
     use core::cell::Cell;
     use std::vec;
     use std::vec::Vec;
@@ -465,24 +466,26 @@ mod tests {
         }
     }
 
-    /// A [`LazyRegion`] that never grows: its heap ends at the assumed size, and the
-    /// allocation path is the inline one (`bump_fixed`).
-    struct FixedRegion(LazyRegion);
+    /// A [`LazyRegion`] (owned, or borrowed so that heaps share its header as every
+    /// `TosAllocator` value shares the VM heap's) that never grows: its heap ends at the
+    /// assumed size, and the allocation path is the inline one (`bump_fixed`).
+    struct FixedRegion<L: Borrow<LazyRegion>>(L);
 
-    // SAFETY: `LazyRegion`'s, with `grow_end` never returning `Some`.
-    unsafe impl Region for FixedRegion {
+    // SAFETY: `LazyRegion`'s, with `grow_end` never returning `Some`; heaps over a borrowed
+    // one share its one header.
+    unsafe impl<L: Borrow<LazyRegion>> Region for FixedRegion<L> {
         fn header(&self) -> &Header {
-            self.0.header()
+            self.0.borrow().header()
         }
         fn data_start(&self) -> usize {
-            self.0.data_start()
+            self.0.borrow().data_start()
         }
         fn learn_end(&self) -> usize {
-            self.0.learn_end()
+            self.0.borrow().learn_end()
         }
         const MAY_GROW: bool = false;
         fn pointer(&self, addr: usize) -> *mut u8 {
-            self.0.pointer(addr)
+            self.0.borrow().pointer(addr)
         }
     }
 
@@ -512,32 +515,12 @@ mod tests {
         );
     }
 
-    /// A [`LazyRegion`] shared by reference, as the VM heap is by every `TosAllocator`
-    /// value: heaps of both policies over the same header.
-    struct SharedRegion<'a>(&'a LazyRegion);
-
-    // SAFETY: `LazyRegion`'s; the heaps over it share its one header.
-    unsafe impl Region for SharedRegion<'_> {
-        fn header(&self) -> &Header {
-            self.0.header()
-        }
-        fn data_start(&self) -> usize {
-            self.0.data_start()
-        }
-        fn learn_end(&self) -> usize {
-            self.0.learn_end()
-        }
-        fn pointer(&self, addr: usize) -> *mut u8 {
-            self.0.pointer(addr)
-        }
-    }
-
     #[test]
     fn a_heap_without_reuse_zeroes_memory_another_policy_rewound_over() {
         use crate::reuse::NoReuse;
         let region = LazyRegion::new(4096, 4096, 4096);
-        let rewind: Heap<_> = Heap::new(SharedRegion(&region));
-        let kept: Heap<_, NoReuse> = Heap::new(SharedRegion(&region));
+        let rewind: Heap<_> = Heap::new(FixedRegion(&region));
+        let kept: Heap<_, NoReuse> = Heap::new(FixedRegion(&region));
         let p = rewind.alloc(layout(64, 8));
         // SAFETY: `p` holds 64 bytes; it is the top block, freed here and not used after.
         unsafe {
